@@ -1,0 +1,50 @@
+# Set-up, serving and tests. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TOOLS := .tools
+PROTO_OUT ?= server/worldsmith/_proto
+DATA_DIR ?= var
+
+.PHONY: run test install tools proto lint-proto clients bench clean
+
+install: $(STAMP)
+
+# torch is installed first and pinned: 2.13.0 is the CPU build; anything looser pulls CUDA.
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Node and Debian tools the tests drive: buf, the Khronos glTF validator, protoc's C# plugin.
+tools: $(TOOLS)/.installed
+
+$(TOOLS)/.installed:
+	mkdir -p $(TOOLS)
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) @bufbuild/buf@1 gltf-validator@2.0.0-dev.3.10
+	command -v grpc_csharp_plugin >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler-grpc >/dev/null; }
+	touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR)
+
+test: $(STAMP) tools
+	$(PY) -m pytest -q
+
+proto: $(STAMP)
+	mkdir -p $(PROTO_OUT)
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=$(PROTO_OUT) --grpc_python_out=$(PROTO_OUT) --pyi_out=$(PROTO_OUT) proto/worldsmith/v1/*.proto
+	sed -i 's/^from worldsmith\.v1 import/from worldsmith._proto.worldsmith.v1 import/' $(PROTO_OUT)/worldsmith/v1/*.py $(PROTO_OUT)/worldsmith/v1/*.pyi
+	touch $(PROTO_OUT)/__init__.py $(PROTO_OUT)/worldsmith/__init__.py $(PROTO_OUT)/worldsmith/v1/__init__.py
+
+lint-proto: tools
+	$(TOOLS)/node_modules/.bin/buf lint
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(TOOLS) $(DATA_DIR)

@@ -1,0 +1,234 @@
+"""Configuration: one TOML file, overridable by WORLDSMITH_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+SCOPES = ("runtime", "editor", "admin")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TlsConfig(Section):
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    # Set to require client certificates signed by this CA (mutual TLS).
+    client_ca_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _pair(self):
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file must be set together")
+        if self.client_ca_file is not None and self.cert_file is None:
+            raise ValueError("client_ca_file needs cert_file and key_file")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.cert_file is not None
+
+
+class ServerConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(50051, ge=0, le=65535)
+    # Connect / gRPC-Web listener for HTTP/1.1 clients (0: off).
+    http_port: int = Field(0, ge=0, le=65535)
+    # Prometheus /metrics (0: off).
+    metrics_port: int = Field(0, ge=0, le=65535)
+    data_dir: Path = Path("var")
+    max_message_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    max_concurrent_streams: int = Field(256, ge=1)
+    # Seconds running streams get to finish on SIGTERM before they are cancelled.
+    grace_period_s: float = Field(10.0, ge=0)
+    cors_origins: list[str] = Field(default_factory=list)
+    tls: TlsConfig = TlsConfig()
+
+
+class ApiKey(Section):
+    name: str
+    key: str = Field(min_length=8)
+    scopes: list[Literal["runtime", "editor", "admin"]]
+
+
+class AuthConfig(Section):
+    enabled: bool = True
+    keys: list[ApiKey] = Field(default_factory=list)
+
+
+class ModelConfig(Section):
+    kind: Literal["text-generator", "diffusion", "embedder"]
+    # Hugging Face id or local directory.
+    source: str
+    revision: str = "main"
+    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+    dtype: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
+    warmup: bool = True
+
+
+class LaneConfig(Section):
+    realtime: int = Field(64, ge=1)
+    interactive: int = Field(16, ge=1)
+    batch: int = Field(256, ge=1)
+
+
+class DialogueConfig(Section):
+    # Name of a text-generator model (empty: dialogue is NOT_SERVING).
+    model: str = ""
+    # Name of an embedder model for lore retrieval (empty: BM25).
+    embedder: str = ""
+    max_utterance_chars: int = Field(1000, ge=1)
+    max_new_tokens: int = Field(128, ge=1)
+    context_tokens: int = Field(2048, ge=128)
+    lore_entries_per_turn: int = Field(3, ge=0)
+    temperature: float = Field(0.8, ge=0)
+    top_p: float = Field(0.95, gt=0, le=1)
+    # Concurrent turns the continuous batcher runs.
+    max_batch_size: int = Field(16, ge=1)
+
+
+class TexturesConfig(Section):
+    # Diffusion model names from [models] (empty: procedural only).
+    models: list[str] = Field(default_factory=list)
+    max_size: int = Field(2048, ge=64)
+    max_steps: int = Field(100, ge=1)
+    max_variations: int = Field(4, ge=1)
+    max_batch_size: int = Field(4, ge=1)
+
+
+class ScenesConfig(Section):
+    # Text-generator model used as the planner (empty: keyword planner).
+    planner_model: str = ""
+    max_objects: int = Field(500, ge=1)
+
+
+class AvatarsConfig(Section):
+    # Text-generator model used to read descriptions (empty: rule-based parser).
+    parser_model: str = ""
+    max_texture_size: int = Field(4096, ge=64)
+
+
+class Settings(BaseSettings):
+    """The effective configuration. Environment variables override the file:
+    WORLDSMITH_SERVER__PORT=6000, WORLDSMITH_API_KEYS=runtime:KEY,admin:KEY2."""
+
+    model_config = SettingsConfigDict(env_prefix="WORLDSMITH_", env_nested_delimiter="__", extra="forbid")
+
+    server: ServerConfig = ServerConfig()
+    auth: AuthConfig = AuthConfig()
+    lanes: LaneConfig = LaneConfig()
+    models: dict[str, ModelConfig] = Field(default_factory=dict)
+    dialogue: DialogueConfig = DialogueConfig()
+    textures: TexturesConfig = TexturesConfig()
+    scenes: ScenesConfig = ScenesConfig()
+    avatars: AvatarsConfig = AvatarsConfig()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        # Environment beats the file (passed as init kwargs).
+        return (env_settings, init_settings)
+
+    @field_validator("models")
+    @classmethod
+    def _names(cls, models: dict[str, ModelConfig]):
+        for name in models:
+            if not name.replace("-", "").replace("_", "").isalnum():
+                raise ValueError(f"model name {name!r} may use letters, digits, '-' and '_' only")
+        return models
+
+    @model_validator(mode="after")
+    def _references(self):
+        def check(key: str, name: str, kinds: tuple[str, ...]) -> None:
+            if not name:
+                return
+            if name not in self.models:
+                raise ValueError(f"{key} names model {name!r}, which is not in [models] (have: {sorted(self.models) or 'none'})")
+            if self.models[name].kind not in kinds:
+                raise ValueError(f"{key} needs a {' or '.join(kinds)} model; {name!r} is a {self.models[name].kind}")
+
+        check("dialogue.model", self.dialogue.model, ("text-generator",))
+        check("dialogue.embedder", self.dialogue.embedder, ("embedder",))
+        check("scenes.planner_model", self.scenes.planner_model, ("text-generator",))
+        check("avatars.parser_model", self.avatars.parser_model, ("text-generator",))
+        for i, name in enumerate(self.textures.models):
+            check(f"textures.models[{i}]", name, ("diffusion",))
+        return self
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the key."""
+
+
+def _api_keys_from_env(value: str) -> list[dict]:
+    keys: dict[str, dict] = {}
+    for i, item in enumerate(part.strip() for part in value.split(",") if part.strip()):
+        scope, sep, key = item.partition(":")
+        if not sep or scope not in SCOPES or not key:
+            raise ConfigError(
+                f"WORLDSMITH_API_KEYS item {i + 1}: expected 'scope:key' with scope one of {', '.join(SCOPES)}, "
+                f"e.g. WORLDSMITH_API_KEYS=runtime:game-key-123,admin:ops-key-456"
+            )
+        entry = keys.setdefault(key, {"name": f"env-{len(keys) + 1}", "key": key, "scopes": []})
+        entry["scopes"].append(scope)
+    return list(keys.values())
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"] if not str(p).startswith("function-after"))
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against the README's config reference)"
+        lines.append(f"{key or '(top level)'}: {message}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def load_settings(path: str | Path | None = None, **overrides) -> Settings:
+    """Read the TOML file (if any), apply environment variables and overrides, validate."""
+    data: dict = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+        base = path.parent
+        for model in data.get("models", {}).values():
+            if isinstance(model, dict) and isinstance(model.get("source"), str):
+                candidate = base / model["source"]
+                if not Path(model["source"]).is_absolute() and candidate.exists():
+                    model["source"] = str(candidate.resolve())
+    env_keys = os.environ.get("WORLDSMITH_API_KEYS")
+    if env_keys:
+        data.setdefault("auth", {}).setdefault("keys", []).extend(_api_keys_from_env(env_keys))
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        section, _, key = dotted.partition("__")
+        data.setdefault(section, {})[key] = value
+    saved = os.environ.pop("WORLDSMITH_API_KEYS", None)
+    try:
+        return Settings(**data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    finally:
+        if saved is not None:
+            os.environ["WORLDSMITH_API_KEYS"] = saved
+
+
+def masked(settings: Settings) -> dict:
+    """The effective config as plain data with secrets replaced."""
+    data = settings.model_dump(mode="json")
+    for key in data["auth"]["keys"]:
+        key["key"] = key["key"][:2] + "…" + "*" * 6
+    return data

@@ -1,0 +1,1 @@
+"""Model residency and scheduling: registry, devices, lanes, engines, cancellation, metrics."""
