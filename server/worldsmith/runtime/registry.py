@@ -7,6 +7,7 @@ import importlib
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from worldsmith._proto.worldsmith.v1 import admin_pb2
@@ -127,6 +128,8 @@ class ModelRegistry:
 
     def _load_and_warm(self, entry: ModelEntry):
         config = entry.config
+        if config.source.startswith(("/", "./", "../", "~")) and not Path(config.source).expanduser().is_dir():
+            raise FileNotFoundError(f"model folder {config.source} does not exist (make one with `worldsmith models make-tiny DIR`)")
         entry.device = devices.pick_device(config.device)
         dtype = devices.pick_dtype(entry.device, config.dtype)
         entry.dtype = str(dtype).removeprefix("torch.")
