@@ -113,3 +113,25 @@ async def test_an_oversized_message_is_refused_and_the_server_keeps_serving(chan
     assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     info = await admin_pb2_grpc.AdminServiceStub(channel).GetServerInfo(admin_pb2.GetServerInfoRequest(), metadata=auth("admin"))
     assert info.version
+
+
+async def test_a_generic_reflection_client_lists_and_calls_the_server(server):
+    """buf curl knows nothing of worldsmith: everything it needs comes from reflection."""
+    import asyncio
+    import json
+
+    from conftest import KEYS, TOOLS_BIN
+
+    async def buf_curl(*args: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            str(TOOLS_BIN / "buf"), "curl", "--protocol", "grpc", "--http2-prior-knowledge", *args,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, err.decode()
+        return out.decode()
+
+    base = f"http://127.0.0.1:{server.port}"
+    listed = set((await buf_curl("--list-services", base)).split())
+    assert FIVE <= listed
+    info = json.loads(await buf_curl("-H", f"authorization: Bearer {KEYS['admin']}", f"{base}/worldsmith.v1.AdminService/GetServerInfo"))
+    assert {service["name"] for service in info["services"]} == FIVE
