@@ -13,12 +13,10 @@ from grpc_reflection.v1alpha import reflection
 from worldsmith._proto.worldsmith.v1 import admin_pb2, avatar_pb2, dialogue_pb2, scene_pb2, texture_pb2
 from worldsmith.api import health as service_health
 from worldsmith.api.adapter import ServiceAdapter
-from worldsmith.api.admin import AdminService
 from worldsmith.api.auth import AuthInterceptor, Authenticator
-from worldsmith.config import Settings
+from worldsmith.api.services import Services
+from worldsmith.config import ConfigError, Settings
 from worldsmith.runtime import metrics
-from worldsmith.runtime.engine import FunctionEngine, LaneLimits
-from worldsmith.runtime.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -32,32 +30,23 @@ DESCRIPTORS = {
 
 
 class WorldsmithServer:
-    """One process: the model registry, a CPU engine, the domain services, and the listeners."""
+    """One process: the services (registry, engines, domains) behind the gRPC listener."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.limits = LaneLimits(**settings.lanes.model_dump())
-        options = {settings.dialogue.model: {"max_batch_size": settings.dialogue.max_batch_size}} if settings.dialogue.model else {}
-        self.registry = ModelRegistry(settings.models, self.limits, options)
-        self.cpu_engine = FunctionEngine("cpu", concurrency=2, limits=self.limits)
+        self.core = Services(settings)
+        self.registry = self.core.registry
         self.authenticator = Authenticator(settings.auth)
         self.health = health.aio.HealthServicer()
-        self.services: dict[str, object] = {}
         self.port = 0
         self._grpc: grpc.aio.Server | None = None
 
-    def statuses(self) -> dict[str, service_health.ServiceStatus]:
-        return service_health.service_statuses(self.settings, self.registry)
-
-    def _build_services(self) -> dict[str, object]:
-        """The implementation object behind each service. Services without one answer UNIMPLEMENTED."""
-        return {
-            service_health.ADMIN: AdminService(self.registry, self.statuses, self.settings.auth.enabled),
-        }
+    @property
+    def services(self) -> dict[str, object]:
+        return self.core.by_name
 
     async def _publish_health(self) -> None:
-        statuses = self.statuses()
-        for name, status in statuses.items():
+        for name, status in self.core.statuses().items():
             serving = status.serving and name in self.services
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
@@ -68,17 +57,13 @@ class WorldsmithServer:
     async def start(self) -> None:
         settings = self.settings.server
         if self.settings.auth.enabled and not self.settings.auth.keys:
-            from worldsmith.config import ConfigError
-
             raise ConfigError(
                 "auth is on but no API keys are configured: set WORLDSMITH_API_KEYS=runtime:KEY,admin:KEY2 "
                 "or add [[auth.keys]] entries, or set [auth] enabled = false for local development"
             )
         if not self.settings.auth.enabled:
             log.warning("authentication is DISABLED by the config: every caller has every scope")
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await self.cpu_engine.start()
-        self.services = self._build_services()
+        await self.core.start(load_models=False)
 
         self._grpc = grpc.aio.server(
             interceptors=[AuthInterceptor(self.authenticator)],
@@ -119,8 +104,7 @@ class WorldsmithServer:
         await self.health.enter_graceful_shutdown()
         if self._grpc is not None:
             await self._grpc.stop(grace)
-        await self.cpu_engine.stop()
-        await self.registry.close()
+        await self.core.stop()
 
     async def wait(self) -> None:
         await self._grpc.wait_for_termination()
