@@ -94,6 +94,22 @@ def models_list(config: Optional[Path] = ConfigOption) -> None:
         console.print("no models configured: the server runs procedural backends only")
 
 
+@app.command()
+def build(
+    manifest: Path = typer.Argument(Path("assets.toml"), help="Build manifest."),
+    config: Optional[Path] = ConfigOption,
+    server: Optional[str] = typer.Option(None, "--server", help="HOST:PORT of a running server (batch lane) instead of in-process."),
+    key: Optional[str] = typer.Option(None, "--key", envvar="WORLDSMITH_API_KEY", help="Editor key for --server."),
+    check: bool = typer.Option(False, "--check", help="Generate nothing; exit 1 naming entries whose outputs differ from the lock."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Entries generated at once (default: the manifest's build.parallel)."),
+) -> None:
+    """Generate every entry of an asset manifest; only entries whose recipe changed are rebuilt."""
+    from worldsmith.assets.commands import build_command
+
+    settings = None if server else _settings(config)
+    raise typer.Exit(build_command(manifest, settings, server, key, check, jobs))
+
+
 def _local_state(source: str, revision: str) -> str:
     if Path(source).is_dir():
         return "yes (folder)"

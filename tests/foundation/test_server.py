@@ -79,6 +79,10 @@ async def test_a_key_without_the_scope_is_refused(channel):
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.GetServerInfo(admin_pb2.GetServerInfoRequest(), metadata=auth("runtime"))
     assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "editor" in error.value.details()
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.ListModels(admin_pb2.ListModelsRequest(), metadata=auth("editor"))
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "admin" in error.value.details()
 
 

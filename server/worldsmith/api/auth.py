@@ -33,7 +33,8 @@ def required_scope(full_method: str) -> str | None:
         return None
     service, _, method = full_method.lstrip("/").partition("/")
     if service == "worldsmith.v1.AdminService":
-        return "admin"
+        # Editor tools and builds read which models serve them; changing models needs admin.
+        return "editor" if method == "GetServerInfo" else "admin"
     if method in RUNTIME_METHODS.get(service, ()):
         return "runtime"
     return "editor"
