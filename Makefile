@@ -28,8 +28,11 @@ $(TOOLS)/.installed:
 	command -v grpc_csharp_plugin >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler-grpc >/dev/null; }
 	touch $@
 
+# Development keys for `make run`; set WORLDSMITH_API_KEYS yourself for anything shared.
+DEV_KEYS ?= runtime:dev-runtime-key,editor:dev-editor-key,admin:dev-admin-key
+
 run: $(STAMP)
-	$(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR)
+	WORLDSMITH_API_KEYS="$${WORLDSMITH_API_KEYS:-$(DEV_KEYS)}" $(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR) --metrics-port 9464
 
 test: $(STAMP) tools
 	$(PY) -m pytest -q
