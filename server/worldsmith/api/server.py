@@ -14,6 +14,7 @@ from worldsmith._proto.worldsmith.v1 import admin_pb2, avatar_pb2, dialogue_pb2,
 from worldsmith.api import health as service_health
 from worldsmith.api.adapter import ServiceAdapter
 from worldsmith.api.auth import AuthInterceptor, Authenticator
+from worldsmith.api.http import HttpListener, serve_http
 from worldsmith.api.services import Services
 from worldsmith.config import ConfigError, Settings
 from worldsmith.runtime import metrics
@@ -40,6 +41,7 @@ class WorldsmithServer:
         self.health = health.aio.HealthServicer()
         self.port = 0
         self._grpc: grpc.aio.Server | None = None
+        self.http: HttpListener | None = None
 
     @property
     def services(self) -> dict[str, object]:
@@ -90,6 +92,8 @@ class WorldsmithServer:
             self.port = self._grpc.add_insecure_port(address)
         await self._publish_health()
         await self._grpc.start()
+        if settings.http_port:
+            self.http = await serve_http(self.settings, self.services, self.authenticator)
         if settings.metrics_port:
             metrics.serve_metrics(settings.metrics_port, settings.host)
         log.info("worldsmith listening on %s:%d (%s)", settings.host, self.port, "TLS" if settings.tls.enabled else "plaintext")
@@ -102,8 +106,10 @@ class WorldsmithServer:
         """Stop accepting calls, let running streams finish within the grace period, then cancel them."""
         grace = self.settings.server.grace_period_s if grace is None else grace
         await self.health.enter_graceful_shutdown()
-        if self._grpc is not None:
-            await self._grpc.stop(grace)
+        stopping = [self._grpc.stop(grace)] if self._grpc is not None else []
+        if self.http is not None:
+            stopping.append(self.http.stop(grace))
+        await asyncio.gather(*stopping)
         await self.core.stop()
 
     async def wait(self) -> None:

@@ -42,7 +42,7 @@ def unknown_enum_values(message, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _is_repeated(field: FieldDescriptor) -> bool:
-    return field.label == FieldDescriptor.LABEL_REPEATED
+    return field.is_repeated  # protobuf 7 dropped FieldDescriptor.label
 
 
 def check(message) -> None:
