@@ -32,7 +32,7 @@ $(TOOLS)/.installed:
 DEV_KEYS ?= runtime:dev-runtime-key,editor:dev-editor-key,admin:dev-admin-key
 
 run: $(STAMP)
-	WORLDSMITH_API_KEYS="$${WORLDSMITH_API_KEYS:-$(DEV_KEYS)}" $(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR) --metrics-port 9464
+	WORLDSMITH_API_KEYS="$${WORLDSMITH_API_KEYS:-$(DEV_KEYS)}" $(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR) --http-port 8080 --metrics-port 9464
 
 test: $(STAMP) tools
 	$(PY) -m pytest -q
