@@ -60,7 +60,7 @@ from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import Engine, Job, LaneLimits
-from worldsmith.runtime.grammar import Grammar, GrammarCompiler, GrammarMasks
+from worldsmith.runtime.grammar import CompiledGrammar, Grammar, GrammarCompiler, GrammarMasks
 from worldsmith.runtime.sampling import SamplingProcessors
 from worldsmith.runtime.text_stream import TextStream
 
@@ -108,7 +108,7 @@ class _Prepared:
 
     request: GenerationRequest
     prompt_ids: list[int]
-    grammar: Any  # xgrammar.CompiledGrammar | None
+    grammar: CompiledGrammar | None
 
 
 class TextGenerator(Engine):
@@ -141,7 +141,7 @@ class TextGenerator(Engine):
                 use_async_batching=False,
             ),
         )
-        self._masks = GrammarMasks(vocab_size, max_rows=max_batch_tokens, device=model.device)
+        self._masks = GrammarMasks(self._grammars.tokenizer_info, max_rows=max_batch_tokens, device=model.device)
         # Replaced before the batcher is built (in warmup or start), which is when the list is read.
         self._manager.logit_processor = SamplingProcessors(self._masks)
 
@@ -282,8 +282,10 @@ class TextGenerator(Engine):
                 except queue.Empty:
                     output = None
                 if tokens_at_cancel is None and ctx.should_stop():
+                    # Outputs already waiting were generated before the cancel was seen: count from the latest.
+                    output = _latest(output, outputs)
+                    tokens_at_cancel = len(output.generated_tokens) if output is not None else len(tokens)
                     self._manager.cancel_request(request_id)
-                    tokens_at_cancel = len(tokens)
                 if output is not None:
                     if output.status == RequestStatus.FAILED:
                         raise RuntimeError(f"text generation failed: {output.error}")
@@ -337,6 +339,15 @@ class TextGenerator(Engine):
         metrics.TOKENS.inc(tokens)
         if tokens > 1 and now > first_token_at:
             metrics.TOKENS_PER_SECOND.observe((tokens - 1) / (now - first_token_at))
+
+
+def _latest(output, outputs: queue.SimpleQueue):
+    """The newest of `output` and everything already waiting in `outputs` (each carries all tokens so far)."""
+    while True:
+        try:
+            output = outputs.get_nowait()
+        except queue.Empty:
+            return output
 
 
 def _validate(request: GenerationRequest) -> None:
