@@ -21,6 +21,7 @@ HELLO = [
     {"role": "user", "content": "What brings you here, traveller?"},
 ]
 
+# The shape dialogue asks for after a line: an emotion, and no action or one action with its own arguments.
 NPC_SCHEMA = {
     "type": "object",
     "properties": {
@@ -33,7 +34,7 @@ NPC_SCHEMA = {
                 {
                     "type": "object",
                     "properties": {
-                        "name": {"enum": ["give_item", "attack"]},
+                        "name": {"const": "give_item"},
                         "arguments": {
                             "type": "object",
                             "properties": {
@@ -41,6 +42,18 @@ NPC_SCHEMA = {
                                 "count": {"type": "integer", "minimum": 1, "maximum": 3},
                             },
                             "required": ["item", "count"],
+                        },
+                    },
+                    "required": ["name", "arguments"],
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "name": {"const": "follow"},
+                        "arguments": {
+                            "type": "object",
+                            "properties": {"target": {"enum": ["player", "guard"]}},
+                            "required": ["target"],
                         },
                     },
                     "required": ["name", "arguments"],
@@ -164,6 +177,7 @@ async def test_json_output_validates_against_the_schema_for_every_seed(generator
     values = []
     for result in results:
         assert result.finish_reason == "stop", result.text
+        assert result.text.startswith('{"emotion": ')  # properties come in the schema's order
         values.append(json.loads(result.text))
         jsonschema.validate(values[-1], NPC_SCHEMA)
     assert len({value["emotion"] for value in values}) > 1  # constrained, still sampled

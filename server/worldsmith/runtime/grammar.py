@@ -27,12 +27,12 @@ class Grammar:
         Grammar.ebnf('root ::= "yes" | "no"')
     """
 
-    json_schema: str | None = None  # canonical JSON text, so equal schemas compare (and cache) equal
+    json_schema: str | None = None  # JSON text; properties are generated in the schema's order
     ebnf: str | None = None
 
     @classmethod
     def json(cls, schema: dict) -> "Grammar":
-        return cls(json_schema=json.dumps(schema, sort_keys=True))
+        return cls(json_schema=json.dumps(schema))
 
     @classmethod
     def ebnf_text(cls, text: str) -> "Grammar":
@@ -140,7 +140,8 @@ class GrammarMasks(ContinuousBatchingLogitsProcessor):
             handles.append(handle)
         rows = len(handles)
         if rows and max(handles) >= 0:
-            self._device_bitmask[:rows].copy_(self._host_bitmask[:rows], non_blocking=True)
+            # A blocking copy: on CUDA the batcher computes on its own stream, which must see the finished masks.
+            self._device_bitmask[:rows].copy_(self._host_bitmask[:rows])
         return torch.tensor(handles, dtype=torch.int32)
 
     def __call__(self, scores: torch.Tensor, tensor_arg: torch.Tensor) -> torch.Tensor:
