@@ -25,6 +25,18 @@ def test_spline_noise_is_exactly_periodic_and_refines_exactly():
 
 
 def test_cellular_finds_the_nearest_feature_points():
+    points = np.random.default_rng(3).random((2, 3, 5)).astype(np.float32)
+    y = np.arange(40, dtype=np.float32) * 3 / 40
+    x = np.arange(60, dtype=np.float32) * 5 / 60
+    f1, f2, cell = noise._worley(points, y, x)
+    # Brute force over every point and its copies one period away on each side.
+    rows, columns = np.meshgrid(y, x, indexing="ij")
+    distances = [
+        np.hypot(i + points[0, i, j] + shift_y - rows, j + points[1, i, j] + shift_x - columns)
+        for i in range(3) for j in range(5) for shift_y in (-3, 0, 3) for shift_x in (-5, 0, 5)
+    ]
+    nearest = np.sort(np.stack(distances), axis=0)
+    assert np.allclose(f1, nearest[0], atol=1e-5) and np.allclose(f2, nearest[1], atol=1e-5)
     f1, f2, cell = noise.cellular(np.random.default_rng(3), (64, 96), (4, 6))
     assert f1.shape == f2.shape == cell.shape == (64, 96)
     assert (f1 <= f2).all() and (f1 >= 0).all()

@@ -6,12 +6,13 @@ import struct
 import zlib
 
 import numpy as np
+from isal import isal_zlib
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COLOUR_TYPES = {1: 0, 3: 2}  # channels -> PNG colour type (grey, RGB)
-# zlib level 1: five times faster than the default 6 for about a fifth more bytes, and
-# engines recompress textures to GPU formats on import anyway.
-COMPRESSION = 1
+# Deflate by ISA-L at level 2: on 1024-pixel maps three to four times faster than zlib's
+# fastest level, and smaller; PNG readers see an ordinary zlib stream.
+COMPRESSION = 2
 
 
 def png(image: np.ndarray, bit_depth: int = 8) -> bytes:
@@ -40,7 +41,7 @@ def png(image: np.ndarray, bit_depth: int = 8) -> bytes:
     return b"".join([
         SIGNATURE,
         _chunk(b"IHDR", header),
-        _chunk(b"IDAT", zlib.compress(filtered.tobytes(), COMPRESSION)),
+        _chunk(b"IDAT", isal_zlib.compress(filtered.tobytes(), COMPRESSION)),
         _chunk(b"IEND", b""),
     ])
 

@@ -14,6 +14,13 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import threadpoolctl
+
+# The products here are small: a two-thread BLAS stalls at every call until both cores are
+# free, which on a busy two-core machine made painting 3 to 25 times slower than one thread.
+# The CPU engine already runs jobs side by side, so each product uses one thread. (The
+# limit is process-wide; two jobs overlapping may leave it at one thread, which is the point.)
+_BLAS = threadpoolctl.ThreadpoolController()
 
 Shape = tuple[int, int]
 Cells = tuple[int, int]
@@ -37,7 +44,8 @@ def from_lattice(lattice: np.ndarray, shape: Shape) -> np.ndarray:
     """The smooth periodic field through `lattice`, sampled on `shape` pixels."""
     rows = spline_weights(shape[0], lattice.shape[0])
     columns = spline_weights(shape[1], lattice.shape[1])
-    return (rows @ lattice.astype(np.float32)) @ columns.T
+    with _BLAS.limit(limits=1, user_api="blas"):
+        return (rows @ lattice.astype(np.float32)) @ columns.T
 
 
 def refine(lattice: np.ndarray) -> np.ndarray:
@@ -112,15 +120,29 @@ def cellular(rng: np.random.Generator, shape: Shape, cells: Cells, jitter: float
 
     Returns (f1, f2, cell): the distances to the nearest and second-nearest feature point (in
     cell units) and the flat index of the nearest point's cell, for per-cell colours.
-    Each pixel looks at the points of its own and the eight neighbouring cells; those are
-    gathered per column with np.repeat (a pixel's cell column only steps up along a row) and
-    per row by indexing whole rows, so no per-pixel gather is needed.
+    Distances are Lipschitz and vary slowly next to a pixel, so they are computed on every
+    other pixel and interpolated: a quarter of the work for an error far below a grey level.
     """
-    points_y = (0.5 + (rng.random(cells) - 0.5) * jitter).astype(np.float32)
-    points_x = (0.5 + (rng.random(cells) - 0.5) * jitter).astype(np.float32)
+    points = (0.5 + (rng.random((2, *cells)) - 0.5) * jitter).astype(np.float32)
+    # Every other pixel's position, in cell units.
+    y = np.arange(0, shape[0], 2, dtype=np.float32) * (cells[0] / shape[0])
+    x = np.arange(0, shape[1], 2, dtype=np.float32) * (cells[1] / shape[1])
+    f1, f2, cell = _worley(points, y, x)
+    f1, f2 = (_double(field)[: shape[0], : shape[1]] for field in (f1, f2))
+    cell = np.repeat(np.repeat(cell, 2, axis=0), 2, axis=1)[: shape[0], : shape[1]]
+    return shifted(rng, f1, f2, np.ascontiguousarray(cell))
+
+
+def _worley(points: np.ndarray, y: np.ndarray, x: np.ndarray):
+    """F1, F2 and the nearest cell at the grid of positions y (down) by x (across), in cell units.
+
+    Each sample looks at the points of its own and the eight neighbouring cells; those are
+    gathered per column with np.repeat (a sample's cell column only steps up along a row) and
+    per row by indexing whole rows, so no per-sample gather is needed.
+    """
+    cells = points.shape[1:]
     ids = np.arange(cells[0] * cells[1], dtype=np.int32).reshape(cells)
-    y = np.arange(shape[0], dtype=np.float32) * cells[0] / shape[0]
-    x = np.arange(shape[1], dtype=np.float32) * cells[1] / shape[1]
+    shape = (len(y), len(x))
     row = np.floor(y).astype(np.int64)
     column = np.floor(x).astype(np.int64)
     fy, fx = (y - row)[:, None], (x - column)[None, :]
@@ -130,10 +152,11 @@ def cellular(rng: np.random.Generator, shape: Shape, cells: Cells, jitter: float
     cell = np.zeros(shape, np.int32)
     distance = np.empty(shape, np.float32)
     scratch = np.empty(shape, np.float32)
+    nearer = np.empty(shape, bool)
     for dx in (-1, 0, 1):
-        # Columns of the neighbour cell dx to the right, one entry per pixel column.
-        column_y = np.repeat(np.roll(points_y, -dx, axis=1), per_column, axis=1)
-        column_x = np.repeat(np.roll(points_x, -dx, axis=1), per_column, axis=1) + (dx - fx)
+        # Columns of the neighbour cell dx to the right, one entry per sample column.
+        column_y = np.repeat(np.roll(points[0], -dx, axis=1), per_column, axis=1)
+        column_x = np.repeat(np.roll(points[1], -dx, axis=1), per_column, axis=1) + (dx - fx)
         column_ids = np.repeat(np.roll(ids, -dx, axis=1), per_column, axis=1)
         for dy in (-1, 0, 1):
             rows = (row + dy) % cells[0]
@@ -141,11 +164,20 @@ def cellular(rng: np.random.Generator, shape: Shape, cells: Cells, jitter: float
             distance *= distance
             np.square(column_x[rows], out=scratch)
             distance += scratch
-            nearer = distance < f1
+            np.less(distance, f1, out=nearer)
             np.maximum(f1, distance, out=scratch)
             np.minimum(f2, scratch, out=f2)
             np.minimum(f1, distance, out=f1)
             np.copyto(cell, column_ids[rows], where=nearer)
     np.sqrt(f1, out=f1)
     np.sqrt(f2, out=f2)
-    return shifted(rng, f1, f2, cell)
+    return f1, f2, cell
+
+
+def _double(field: np.ndarray) -> np.ndarray:
+    """Twice the samples per axis: the originals, and between them their (wrapped) mean."""
+    for axis in (0, 1):
+        between = (field + np.roll(field, -1, axis)) * 0.5
+        field = np.stack([field, between], axis=axis + 1).reshape(
+            (field.shape[0] * 2, field.shape[1]) if axis == 0 else (field.shape[0], field.shape[1] * 2))
+    return field

@@ -103,14 +103,14 @@ class PeriodicBlur:
 
     def __init__(self, field: np.ndarray):
         self.shape = field.shape
-        self.spectrum = scipy.fft.rfft2(field, workers=-1)
+        self.spectrum = scipy.fft.rfft2(field, workers=1)
         fy = scipy.fft.fftfreq(field.shape[0]).astype(np.float32)[:, None]
         fx = scipy.fft.rfftfreq(field.shape[1]).astype(np.float32)[None, :]
         self.frequency2 = fy * fy + fx * fx
 
     def __call__(self, sigma_pixels: float) -> np.ndarray:
         transfer = np.exp(-2 * np.pi**2 * sigma_pixels**2 * self.frequency2)
-        return scipy.fft.irfft2(self.spectrum * transfer, s=self.shape, workers=-1)
+        return scipy.fft.irfft2(self.spectrum * transfer, s=self.shape, workers=1)
 
 
 def height_from_albedo(albedo: np.ndarray) -> np.ndarray:
