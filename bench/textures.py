@@ -107,7 +107,7 @@ async def main(quick: bool) -> dict:
         }
 
         # 3. Steps the model runs after a client cancels.
-        counter = metrics.DIFFUSION_STEPS.labels(engine.model_id)
+        counter = metrics.DIFFUSION_STEPS.labels(engine.name)
         after_cancel = []
         for _ in range(5):
             call = stub.GenerateTexture(request(60))

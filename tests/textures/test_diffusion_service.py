@@ -28,7 +28,7 @@ def request(**fields) -> texture_pb2.GenerateTextureRequest:
 
 
 def steps_run(engine) -> float:
-    return metrics.DIFFUSION_STEPS.labels(engine.model_id)._value.get()
+    return metrics.DIFFUSION_STEPS.labels(engine.name)._value.get()
 
 
 async def test_stream_sends_queued_then_progress_with_previews_then_one_result(service):
@@ -145,6 +145,9 @@ async def test_variations_have_their_own_seeds_and_recipes(service):
     assert [v.recipe.seed for v in result.variations] == [50, 51, 52]
     assert len({v.images[0].png for v in result.variations}) == 3
     assert len({v.recipe.content_hash for v in result.variations}) == 3
+    # Each variation is its own recipe: asking for the second one alone is a cache hit.
+    second = result_of(await collect(service, request(seed=51)))
+    assert second.cached and second.variations[0] == result.variations[1]
 
 
 async def test_list_backends_names_ready_models_and_presets(service):

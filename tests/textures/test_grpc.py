@@ -50,7 +50,7 @@ async def test_bad_input_is_invalid_argument_with_the_field(stub):
 
 
 async def test_client_cancel_stops_the_model_within_one_step(stub, diffusion_engine):
-    steps = metrics.DIFFUSION_STEPS.labels(diffusion_engine.model_id)
+    steps = metrics.DIFFUSION_STEPS.labels(diffusion_engine.name)
     call = stub.GenerateTexture(texture_pb2.GenerateTextureRequest(prompt="rock", width=64, height=64, seed=9, steps=40, model=TINY))
     async for event in call:
         if event.HasField("progress") and event.progress.step >= 2:

@@ -114,7 +114,7 @@ class DiffusionEngine(Engine):
             latents = pipeline(**arguments).images
             steps = arguments["callback_on_step_end"].steps
             if steps:
-                metrics.DIFFUSION_STEPS_PER_SECOND.labels(self.model_id).observe(steps / (time.monotonic() - started))
+                metrics.DIFFUSION_STEPS_PER_SECOND.labels(self.name).observe(steps / (time.monotonic() - started))
             for j, job in enumerate(jobs):
                 if job.ctx.is_cancelled:
                     continue  # its caller has gone: no decode, the engine's loop reports the cancel
@@ -171,7 +171,7 @@ class _StepReporter:
 
     def __call__(self, pipeline, index: int, timestep, tensors: dict) -> dict:
         self.steps += 1
-        metrics.DIFFUSION_STEPS.labels(self.engine.model_id).inc()
+        metrics.DIFFUSION_STEPS.labels(self.engine.name).inc()
         step, total = index + 1, pipeline.num_timesteps
         for j, job in enumerate(self.jobs):
             if job.ctx.should_stop():

@@ -1,4 +1,4 @@
-"""The texture cache: whole TextureResults by the hash of their recipes, in the shared content store."""
+"""The texture cache: each variation by its recipe's content hash, in the shared content store."""
 
 from __future__ import annotations
 
@@ -13,19 +13,25 @@ KIND = "textures"
 
 
 class TextureCache:
+    """Variations are stored one by one under `Recipe.content_hash`, so a request is answered
+    from the cache when every variation it asks for was made before, by any earlier request."""
+
     def __init__(self, data_dir: str | Path):
         self.store = ContentCache(data_dir, KIND)
 
-    def get(self, key: str) -> texture_pb2.TextureResult | None:
-        data = self.store.get(key)
-        if data is None:
-            return None
-        result = texture_pb2.TextureResult()
-        try:
-            result.ParseFromString(data)
-        except DecodeError:
-            return None  # a damaged entry is a miss; the next put replaces it
+    def get(self, content_hashes: list[str]) -> texture_pb2.TextureResult | None:
+        """The cached result with these variations in order, or None if any is missing."""
+        result = texture_pb2.TextureResult(cached=True)
+        for content_hash in content_hashes:
+            data = self.store.get(content_hash)
+            if data is None:
+                return None
+            try:
+                result.variations.add().ParseFromString(data)
+            except DecodeError:
+                return None  # a damaged entry is a miss; the next put replaces it
         return result
 
-    def put(self, key: str, result: texture_pb2.TextureResult) -> None:
-        self.store.put(key, result.SerializeToString(deterministic=True))
+    def put(self, result: texture_pb2.TextureResult) -> None:
+        for variation in result.variations:
+            self.store.put(variation.recipe.content_hash, variation.SerializeToString(deterministic=True))

@@ -1,4 +1,4 @@
-"""Recipes: how to regenerate a texture, their content hashes, and the cache key of a request."""
+"""Recipes: how to regenerate a texture variation, and the content hash that is also its cache key."""
 
 from __future__ import annotations
 
@@ -28,11 +28,6 @@ def variation_recipe(plan: TexturePlan, variation: int, model_id: str, revision:
         seed=fields["seed"], model_id=model_id, model_revision=revision, backend=plan.backend,
         backend_version=backend_version, parameters=struct, content_hash=_hash(fields),
     )
-
-
-def request_key(recipes: list[common_pb2.Recipe]) -> str:
-    """The cache key of a whole request: its variations' hashes in order."""
-    return _hash([recipe.content_hash for recipe in recipes])
 
 
 def _hash(value) -> str:

@@ -20,7 +20,7 @@ from worldsmith.textures import pipeline, procedural
 from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.pbr import Surface
 from worldsmith.textures.presets import PRESETS
-from worldsmith.textures.recipe import request_key, variation_recipe
+from worldsmith.textures.recipe import variation_recipe
 from worldsmith.textures.request import PROCEDURAL, TexturePlan, plan
 
 # Bump when a change to the diffusion path (decoding, map derivation) changes output bytes.
@@ -70,11 +70,10 @@ class TextureService:
             identity = (engine.model_id, engine.revision, DIFFUSION_VERSION)
         recipes = [variation_recipe(texture, index, *identity) for index in range(texture.variations)]
 
-        # 2. The same recipe was made before: answer from the cache.
-        key = request_key(recipes)
-        cached = await asyncio.to_thread(self.cache.get, key)
+        # 2. Every variation was made before: answer from the cache.
+        hashes = [recipe.content_hash for recipe in recipes]
+        cached = await asyncio.to_thread(self.cache.get, hashes)
         if cached is not None:
-            cached.cached = True
             yield texture_pb2.GenerateTextureResponse(result=cached)
             return
 
@@ -104,7 +103,7 @@ class TextureService:
         result.generation_seconds = time.monotonic() - started
 
         # 4. Keep it for the next identical request, then answer.
-        await asyncio.to_thread(self.cache.put, key, result)
+        await asyncio.to_thread(self.cache.put, result)
         yield texture_pb2.GenerateTextureResponse(result=result)
 
     # -- helpers -----------------------------------------------------------------------
