@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from worldsmith._proto.worldsmith.v1 import texture_pb2
-from worldsmith.errors import Cancelled
+from worldsmith.errors import Cancelled, DeadlineExceeded
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
 from worldsmith.textures.cache import TextureCache
@@ -156,3 +156,10 @@ async def test_list_backends_names_ready_models_and_presets(service):
     presets = {preset.name: preset for preset in backends.presets}
     assert {"bricks", "planks", "rock", "grass", "metal", "cobblestone"} <= set(presets)
     assert "wood" in presets["planks"].keywords and presets["bricks"].default_parameters["rows"] == 8
+
+
+async def test_a_deadline_stops_the_pipeline_and_says_so(service, diffusion_engine):
+    before = steps_run(diffusion_engine)
+    with pytest.raises(DeadlineExceeded):
+        await collect(service, request(steps=50, seed=23), CallContext.with_timeout(0.15))
+    assert steps_run(diffusion_engine) - before < 50

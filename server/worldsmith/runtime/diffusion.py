@@ -20,6 +20,7 @@ from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image, Dif
 from PIL import Image
 
 from worldsmith._proto.worldsmith.v1 import common_pb2
+from worldsmith.errors import Cancelled, DeadlineExceeded, WorldsmithError
 from worldsmith.runtime import metrics
 from worldsmith.runtime.engine import Engine, Job, LaneLimits
 
@@ -92,6 +93,7 @@ class DiffusionEngine(Engine):
         requests: list[DiffusionRequest] = [job.payload for job in jobs]
         first = requests[0]
         owners = [j for j, request in enumerate(requests) for _ in request.seeds]
+        reporter = _StepReporter(self, jobs, owners)
         arguments = dict(
             prompt=[requests[j].prompt for j in owners],
             negative_prompt=[requests[j].negative_prompt for j in owners],
@@ -100,7 +102,7 @@ class DiffusionEngine(Engine):
             # CPU generators: the same seed gives the same noise on every device.
             generator=[torch.Generator("cpu").manual_seed(seed) for request in requests for seed in request.seeds],
             output_type="latent",
-            callback_on_step_end=_StepReporter(self, jobs, owners),
+            callback_on_step_end=reporter,
             callback_on_step_end_tensor_inputs=["latents"],
         )
         if first.init_image is not None:
@@ -112,14 +114,14 @@ class DiffusionEngine(Engine):
         started = time.monotonic()
         with torch.inference_mode(), circular_padding([pipeline.unet, pipeline.vae], first.tile_x, first.tile_y):
             latents = pipeline(**arguments).images
-            steps = arguments["callback_on_step_end"].steps
-            if steps:
-                metrics.DIFFUSION_STEPS_PER_SECOND.labels(self.name).observe(steps / (time.monotonic() - started))
+            if reporter.steps:
+                metrics.DIFFUSION_STEPS_PER_SECOND.labels(self.name).observe(reporter.steps / (time.monotonic() - started))
             for j, job in enumerate(jobs):
                 if job.ctx.is_cancelled:
-                    continue  # its caller has gone: no decode, the engine's loop reports the cancel
+                    job.fail(_why_stopped(job))  # its caller has gone or run out of time: no decode
+                    continue
                 rows = [i for i, owner in enumerate(owners) if owner == j]
-                job.finish(DiffusionOutput(images=list(self._decode(latents[rows])), steps=steps))
+                job.finish(DiffusionOutput(images=list(self._decode(latents[rows])), steps=reporter.steps))
 
     # -- lifecycle ---------------------------------------------------------------------
     def warmup(self) -> None:
@@ -184,6 +186,13 @@ class _StepReporter:
         if all(job.ctx.should_stop() for job in self.jobs):
             pipeline._interrupt = True
         return {}
+
+
+def _why_stopped(job: Job) -> WorldsmithError:
+    remaining = job.ctx.time_remaining()
+    if remaining is not None and remaining <= 0:
+        return DeadlineExceeded("the deadline passed during denoising")
+    return Cancelled()
 
 
 @contextlib.contextmanager

@@ -173,9 +173,10 @@ def paint_planks(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     edge = np.minimum(np.minimum(within_u, 1 - within_u) * board_aspect, np.minimum(within_v, 1 - within_v))
     face = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.05, edge)
     board_id, boards_total = _cell_ids(row, column, courses_total, canvas.cells_along(length, 1))
-    # Grain: streaks along the board (fast across it, slow along it) and growth rings.
-    rows_cells, columns_cells = canvas.cells(8)
-    streaks = noise.value(rng, canvas.shape, (rows_cells * int(p["planks"]) * 4, max(1, columns_cells // 4)))
+    # Grain: fine streaks along the boards (about 32 across each board, two per tile along
+    # them) and growth rings.
+    down, across = canvas.cells(2)
+    streaks = noise.value(rng, canvas.shape, (down * int(p["planks"]) * 16, across))
     wobble = noise.fbm(rng, canvas.shape, canvas.cells(3), octaves=3)
     phase = rng.random(boards_total).astype(np.float32)[board_id]
     rings = np.abs(np.sin(np.pi * (within_v * 3 + 0.6 * wobble + phase * 7)))
@@ -249,8 +250,9 @@ def paint_rock(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     height = unit(p["ridges"] * unit(crests) + (1 - p["ridges"]) * unit(body))
     strata = noise.fbm(rng, canvas.shape, canvas.cells(p["scale"] * 2), octaves=4)
     speckle = noise.fbm(rng, canvas.shape, canvas.cells(p["scale"] * 24), octaves=2)
-    blend = np.clip(0.5 + 0.35 * strata + 0.4 * (height - 0.5), 0, 1)
-    albedo = mix(p["color2"], p["color"], blend) * (1 + 0.06 * speckle)
+    blend = np.clip(0.5 + 0.3 * strata + 0.8 * (height - 0.5), 0, 1)
+    # Crevices hold shadow and grime: darker the lower they lie.
+    albedo = mix(p["color2"], p["color"], blend) * ((0.7 + 0.45 * height) * (1 + 0.12 * speckle))
     albedo, roughness = _moss(canvas, rng, albedo, p["roughness"], height, p["moss"])
     return Surface(albedo, height, roughness, 0.0, p["bump"])
 
@@ -368,12 +370,14 @@ def paint_marble(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     veins = int(p["veins"])
     across, down = canvas.repeats(veins, 1), canvas.repeats(max(1, veins // 2), 0)
     # Domain warp: a diagonal sine with whole periods per tile, pushed around by fBm.
-    turbulence = noise.fbm(rng, canvas.shape, canvas.cells(3), octaves=6)
-    phase = u * across + v * down + p["warp"] * 0.8 * turbulence + rng.random()
-    vein = np.exp(-((np.sin(np.pi * phase) / 0.12) ** 2))
-    secondary = noise.ridged(rng, canvas.shape, canvas.cells(5), octaves=3) ** 6
+    turbulence = noise.fbm(rng, canvas.shape, canvas.cells(2), octaves=6)
+    wave = np.sin(np.pi * (u * across + v * down + p["warp"] * turbulence + rng.random()))
+    # A thin dark core in a soft halo, fading in and out along its length.
+    presence = smoothstep(-0.8, 0.8, noise.fbm(rng, canvas.shape, canvas.cells(3), octaves=4))
+    vein = (np.exp(-((wave / 0.05) ** 2)) + 0.35 * np.exp(-((wave / 0.3) ** 2))) * presence
+    fine = noise.ridged(rng, canvas.shape, canvas.cells(5), octaves=3) ** 8
     cloud = noise.fbm(rng, canvas.shape, canvas.cells(2), octaves=5)
-    veining = np.clip(vein + 0.5 * secondary, 0, 1)
+    veining = np.clip(vein + 0.4 * fine, 0, 1)
     albedo = mix(shade(p["color"], 1 + 0.03 * cloud), p["vein_color"], veining)
     height = 0.5 + 0.02 * cloud - 0.05 * veining
     return Surface(albedo, unit(height), p["roughness"], 0.0, p["bump"])
