@@ -15,7 +15,7 @@ from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.config import TexturesConfig
 from worldsmith.errors import InvalidArgument
 from worldsmith.textures import prompt as prompt_reading
-from worldsmith.textures.presets import PRESETS, Preset
+from worldsmith.textures.presets import FALLBACK, PRESETS, Preset
 
 PROCEDURAL = "procedural"
 DEFAULT_SIZE = 512
@@ -211,7 +211,7 @@ def _material(request, procedural: bool, text: str, problems: list) -> tuple[Pre
     """The preset and its parameters: from the prompt, then the request's explicit values."""
     if request.preset and request.preset not in PRESETS:
         problems.append(("preset", f"unknown preset {request.preset!r}; this server has {', '.join(PRESETS)}"))
-        return PRESETS["rock"], {}
+        return PRESETS[FALLBACK], {}
     if not procedural and request.preset:
         problems.append(("preset", "presets belong to the procedural backend; set model to 'procedural' or leave it empty"))
     if not procedural and request.HasField("preset_parameters"):
