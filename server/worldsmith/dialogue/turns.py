@@ -1,0 +1,192 @@
+"""One NPC turn: generate the reply segment by segment, stream its words, emotions and action
+calls, and wait for each action's result before continuing. Say and Converse both run this."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Awaitable, Callable
+
+from worldsmith._proto.worldsmith.v1 import common_pb2, dialogue_pb2
+from worldsmith.dialogue.rating import RatingFilter
+from worldsmith.dialogue.reply import ReplyStream, reply_schema, validate_action
+from worldsmith.errors import Cancelled
+from worldsmith.runtime import metrics
+from worldsmith.runtime.context import CallContext
+from worldsmith.runtime.text_generator import GenerationRequest, GenerationResult, TextChunk
+
+Reason = dialogue_pb2.TurnEndReason
+
+# A turn may act and continue a few times; a model that keeps acting is stopped here.
+MAX_SEGMENTS = 4
+# Tokens for the JSON around "say" and for the action call, on top of the words' budget.
+FRAME_TOKENS = 24
+ACTION_TOKENS = 160
+# How long a paused turn waits for the game to report an action's result.
+ACTION_RESULT_TIMEOUT_S = 30.0
+
+FINISH_REASONS = {
+    "length": Reason.TURN_END_REASON_MAX_TOKENS,
+    "stop_sequence": Reason.TURN_END_REASON_STOP_SEQUENCE,
+    "cancelled": Reason.TURN_END_REASON_CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """The resolved generation options of a turn."""
+
+    max_new_tokens: int
+    temperature: float
+    top_p: float
+    seed: int
+    stop_sequences: tuple[str, ...]
+
+
+@dataclass
+class TurnPlan:
+    turn_id: str
+    character: dialogue_pb2.Character
+    messages: list[dict[str, str]]
+    sampling: Sampling
+    structured: bool
+    started_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class TurnOutcome:
+    """How the turn ended, once every event has been yielded."""
+
+    reason: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    time_to_first_token_s: float = 0.0
+    # Tokens the model produced after the turn was cancelled (the engine stops at the next token).
+    tokens_after_cancel: int = 0
+    # (call, result) for every action sent; result is None when none came back.
+    actions: list[tuple[dialogue_pb2.ActionCall, dialogue_pb2.ActionResult | None]] = field(default_factory=list)
+
+
+# The caller's answer to an action call: the game's result, or None when none can come (Say).
+ResultWaiter = Callable[[dialogue_pb2.ActionCall], Awaitable[dialogue_pb2.ActionResult | None]]
+TurnEvent = tuple[str, object]  # (response oneof field, message)
+
+
+def action_report(call: dialogue_pb2.ActionCall, result: dialogue_pb2.ActionResult | None, actor: str) -> str:
+    """An action's outcome in words: told to the character ("You did ...") and kept in the history."""
+    done = f"{actor} did {call.name} {call.arguments_json}"
+    if result is None:
+        return f"{done}; the game did not report the outcome."
+    outcome = "it succeeded" if result.success else "it failed"
+    return f"{done}: {outcome}" + (f": {result.result_json}" if result.result_json else ".")
+
+
+async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result: ResultWaiter) -> AsyncIterator[TurnEvent | TurnOutcome]:
+    """Yields (field, message) events in order, then one TurnOutcome.
+
+    Text deltas carry the utterance index (one utterance per segment: an action ends it).
+    Cancelling `ctx` ends the turn at the next token with reason CANCELLED.
+    """
+    yield "turn_started", dialogue_pb2.TurnStarted(turn_id=plan.turn_id, character_id=plan.character.id)
+    sampling = plan.sampling
+    outcome = TurnOutcome(reason=Reason.TURN_END_REASON_COMPLETED)
+    messages = list(plan.messages)
+    first_token_at: float | None = None
+    emotion_shown: str | None = None
+    cancelled_at_tokens: int | None = None
+
+    for segment in range(MAX_SEGMENTS):
+        words_budget = sampling.max_new_tokens
+        schema = None
+        if plan.structured:
+            # "say" may use every word token; the frame and the action get their own allowance.
+            schema = reply_schema(plan.character, max_say_chars=words_budget)
+            words_budget += FRAME_TOKENS + (ACTION_TOKENS if plan.character.actions else 0)
+        request = GenerationRequest(
+            messages=messages,
+            max_new_tokens=words_budget,
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            seed=(sampling.seed + segment) % 2**63,
+            # In a structured reply a stop sequence ends the segment early: its words so far are
+            # delivered and no action follows (the JSON is incomplete).
+            stop_sequences=list(sampling.stop_sequences),
+            json_schema=schema,
+        )
+        reply = ReplyStream() if plan.structured else None
+        rating = RatingFilter(plan.character.content_rating)
+        result: GenerationResult | None = None
+        segment_tokens = 0
+
+        def delta(text: str) -> TurnEvent:
+            return "text_delta", dialogue_pb2.TextDelta(turn_id=plan.turn_id, utterance_index=segment, text=text)
+
+        job = generator.submit(request, ctx)
+        try:
+            async for event in job.events():
+                if isinstance(event, common_pb2.Queued):
+                    yield "queued", event
+                elif isinstance(event, TextChunk):
+                    segment_tokens += event.tokens
+                    if ctx.is_cancelled:
+                        if cancelled_at_tokens is None:
+                            cancelled_at_tokens = outcome.completion_tokens + segment_tokens - event.tokens
+                        continue
+                    words = reply.feed(event.text) if reply else event.text
+                    if reply and reply.emotion is not None and reply.emotion != emotion_shown:
+                        emotion_shown = reply.emotion
+                        yield "emotion", dialogue_pb2.EmotionChanged(turn_id=plan.turn_id, emotion=reply.emotion)
+                    released = rating.feed(words)
+                    if released:
+                        if first_token_at is None:
+                            first_token_at = time.monotonic()
+                        yield delta(released)
+                elif isinstance(event, GenerationResult):
+                    result = event
+        except Cancelled:
+            pass
+
+        outcome.completion_tokens += result.completion_tokens if result else segment_tokens
+        if result is not None:
+            outcome.prompt_tokens = max(outcome.prompt_tokens, result.prompt_tokens)
+        if ctx.is_cancelled:
+            outcome.reason = Reason.TURN_END_REASON_CANCELLED
+            break
+        tail = rating.flush()
+        if tail:
+            if first_token_at is None:
+                first_token_at = time.monotonic()
+            yield delta(tail)
+        if result is not None:
+            outcome.reason = FINISH_REASONS.get(result.finish_reason, Reason.TURN_END_REASON_COMPLETED)
+        if reply is None or outcome.reason != Reason.TURN_END_REASON_COMPLETED:
+            break
+        parsed = reply.finish()
+        action = validate_action(plan.character, parsed.get("action")) if parsed else None
+        if action is None:
+            break
+        call = dialogue_pb2.ActionCall(
+            turn_id=plan.turn_id,
+            call_id=f"{plan.turn_id}.{segment}",
+            name=action.name,
+            arguments_json=json.dumps(action.arguments, separators=(",", ":"), sort_keys=True),
+        )
+        yield "action_call", call
+        action_result = await wait_for_result(call)
+        outcome.actions.append((call, action_result))
+        if action_result is None or segment == MAX_SEGMENTS - 1:
+            break
+        messages = [
+            *messages,
+            {"role": "assistant", "content": reply.raw},
+            {"role": "user", "content": "[event] " + action_report(call, action_result, "You")},
+        ]
+
+    if cancelled_at_tokens is not None:
+        outcome.tokens_after_cancel = outcome.completion_tokens - cancelled_at_tokens
+    if first_token_at is not None:
+        outcome.time_to_first_token_s = first_token_at - plan.started_at
+        metrics.TIME_TO_FIRST_TOKEN.observe(outcome.time_to_first_token_s)
+    metrics.TOKENS.inc(outcome.completion_tokens)
+    yield outcome
