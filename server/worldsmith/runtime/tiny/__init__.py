@@ -1,0 +1,1 @@
+"""Tiny randomly initialised models written through save_pretrained, for tests and offline demos."""
