@@ -189,7 +189,8 @@ class Conversation:
         """Runs in its own task so requests keep being read while the turn speaks."""
         try:
             async with self.director.session_lock(self.session_id):
-                turn.prepared = await self.director.prepare(self.session_id, turn.character_id, turn.inputs, self.sampling, TURN_FIELDS)
+                turn.prepared = await self.director.prepare(self.session_id, turn.character_id, turn.inputs, self.sampling,
+                                                             TURN_FIELDS, turn.ctx)
 
                 async def wait_for_result(call: dialogue_pb2.ActionCall):
                     future = asyncio.get_running_loop().create_future()

@@ -12,8 +12,6 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-import numpy as np
-
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
 from worldsmith.dialogue.knowledge import LoreIndex, may_know
@@ -21,6 +19,7 @@ from worldsmith.dialogue.prompt import EVENT, PLAYER, Prompt, TurnInput, build_p
 from worldsmith.dialogue.reply import is_structured
 from worldsmith.dialogue.turns import ACTION_TOKENS, FRAME_TOKENS, Sampling, TurnOutcome, TurnPlan, action_report
 from worldsmith.errors import InvalidArgument, NotFound, Unavailable
+from worldsmith.runtime.context import CallContext
 from worldsmith.store import Store
 from worldsmith.store.sessions import now_ms
 
@@ -181,8 +180,8 @@ class TurnDirector:
         except Unavailable:
             return None
 
-    async def retrieve_lore(self, query: str, character: dialogue_pb2.Character,
-                            world_state: Mapping[str, str]) -> list[dialogue_pb2.LoreEntry]:
+    async def retrieve_lore(self, query: str, character: dialogue_pb2.Character, world_state: Mapping[str, str],
+                            ctx: CallContext) -> list[dialogue_pb2.LoreEntry]:
         version = self.store.lore.version
         if self._lore_index is None or self._lore_index.version != version:
             entries = await asyncio.to_thread(self.store.lore.list)
@@ -191,7 +190,7 @@ class TurnDirector:
         embed = None
         if embedder is not None:
             async def embed(texts):
-                return await embed_texts(embedder, texts)
+                return await embedder.embed(list(texts), CallContext(lane=ctx.lane, deadline=ctx.deadline))
         return await self._lore_index.search(
             query, lambda entry: may_know(entry, character, world_state), self.settings.lore_entries_per_turn,
             embed=embed, model_key=embedder,
@@ -199,7 +198,7 @@ class TurnDirector:
 
     # -- preparing ---------------------------------------------------------------------------------
     async def prepare(self, session_id: str, character_id: str, inputs: list[TurnInput], sampling: Sampling,
-                      fields: Mapping[str, str]) -> PreparedTurn:
+                      fields: Mapping[str, str], ctx: CallContext) -> PreparedTurn:
         """Load, retrieve and build the prompt. `fields` names the request fields for errors:
         "session_id", "character_id", "input"."""
         started_at = time.monotonic()
@@ -212,20 +211,20 @@ class TurnDirector:
                 card = await asyncio.to_thread(self.store.characters.get, other)
                 names[other] = card.name if card else other
         generator = self.generator()
-        count_tokens = token_counter(generator)
+        count_tokens = generator.count_tokens
         structured = is_structured(character)
 
         segment_tokens = sampling.max_new_tokens + (FRAME_TOKENS + (ACTION_TOKENS if character.actions else 0) if structured else 0)
         # A turn with actions continues after each result, so it keeps room for one more segment.
         reserved = segment_tokens * (2 if character.actions else 1) + CONTEXT_MARGIN_TOKENS
-        budget = self.settings.context_tokens - reserved
+        budget = min(self.settings.context_tokens, generator.context_tokens) - reserved
         input_tokens = sum(count_tokens(item.text) for item in inputs)
         if input_tokens > budget // 2:
             raise InvalidArgument(fields["input"], f"is {input_tokens} tokens; at most {budget // 2} fit this server's "
                                                    f"context window (dialogue.context_tokens={self.settings.context_tokens})")
 
         query = " ".join(item.text for item in inputs)
-        lore = await self.retrieve_lore(query, character, session.world_state)
+        lore = await self.retrieve_lore(query, character, session.world_state, ctx)
         prompt = build_prompt(character, session, names, lore, inputs, budget, count_tokens, structured,
                               special_tokens=special_tokens(generator))
         plan = TurnPlan(turn_id=new_turn_id(), character=character, messages=prompt.messages, sampling=sampling,
@@ -280,21 +279,6 @@ class TurnDirector:
 
 
 # -- adapters over the engines ------------------------------------------------------------------------
-def token_counter(generator) -> Callable[[str], int]:
-    tokenizer = getattr(generator, "tokenizer", None)
-    if tokenizer is None:
-        # No tokenizer to ask: assume the worst case of about one token per two characters.
-        return lambda text: len(text) // 2 + 1
-    return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
-
-
 def special_tokens(generator) -> list[str]:
-    tokenizer = getattr(generator, "tokenizer", None)
-    return list(getattr(tokenizer, "all_special_tokens", [])) if tokenizer is not None else []
-
-
-async def embed_texts(embedder, texts) -> np.ndarray:
-    vectors = np.asarray(await asyncio.to_thread(embedder.encode, list(texts)), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
-
+    """The model's own control tokens (turn markers), which player text must never smuggle in."""
+    return list(generator.tokenizer.all_special_tokens)

@@ -17,7 +17,7 @@ from worldsmith.dialogue.reply import emotions_of
 
 PLAYER = "player"
 EVENT = "event"
-MESSAGE_OVERHEAD_TOKENS = 4       # role markers around each message
+MESSAGE_OVERHEAD_TOKENS = 6       # the template's markers around each message
 INTERRUPTED_MARK = " —"
 
 # Chat-control markers of common templates. Typed by a player they would be read as real turn
@@ -93,13 +93,13 @@ def _sections(
 
 
 def _format_instructions(character: dialogue_pb2.Character) -> str:
-    fields = '"emotion": ..., "say": ..., "action": ...' if character.actions else '"emotion": ..., "say": ...'
+    fields = '"emotion": ..., "say": ..., "then": ...' if character.actions else '"emotion": ..., "say": ...'
     lines = [
         f"Answer with one JSON object: {{{fields}}}.",
         f'"emotion" is one of: {", ".join(emotions_of(character))}. "say" is what you say aloud.',
     ]
     if character.actions:
-        lines.append('"action" is null, or {"name": ..., "arguments": {...}} to do one of these in the game:')
+        lines.append('"then" is null, or {"action": ..., "arguments": {...}} to do one of these in the game:')
         for action in character.actions:
             arguments = json.dumps(action_schema(action), separators=(",", ":"))
             lines.append(f"- {action.name}: {action.description} Arguments: {arguments}")

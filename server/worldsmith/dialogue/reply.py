@@ -1,11 +1,16 @@
 """The structured reply format: its JSON Schema per character, and a parser that streams it.
 
 A character with emotions or actions answers in segments shaped like
-    {"emotion": "wary", "say": "Stay back.", "action": {"name": "draw_weapon", "arguments": {...}}}
+    {"emotion": "wary", "say": "Stay back.", "then": {"action": "draw_weapon", "arguments": {...}}}
 generated under grammar-constrained decoding against `reply_schema(character)`, so the
 emotion is one the card allows and the action, when there is one, validates against that
-action's own schema. "action" is null when the character does nothing. The words of "say"
+action's own schema. "then" is null when the character does nothing. The words of "say"
 stream to the player as they are generated; the action is sent once the segment is complete.
+
+The decoder generates properties in schema order, and schemas may be canonicalised with
+sorted keys on their way to it, so the keys are chosen to sort in the order they must be
+generated: the emotion before the words, the words before the action, the action's name
+before its arguments.
 """
 
 from __future__ import annotations
@@ -41,14 +46,18 @@ def reply_schema(character: dialogue_pb2.Character, max_say_chars: int) -> dict:
         calls = [
             {
                 "type": "object",
-                "properties": {"name": {"const": action.name}, "arguments": action_schema(action)},
-                "required": ["name", "arguments"],
+                "properties": {"action": {"const": action.name}, "arguments": action_schema(action)},
+                "required": ["action", "arguments"],
                 "additionalProperties": False,
             }
             for action in character.actions
         ]
-        properties["action"] = {"anyOf": [{"type": "null"}, *calls]}
+        properties["then"] = {"anyOf": [{"type": "null"}, *calls]}
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+class InvalidAction(ValueError):
+    """A generated action the card does not allow."""
 
 
 @dataclass
@@ -60,18 +69,20 @@ class ParsedAction:
 def validate_action(character: dialogue_pb2.Character, value: object) -> ParsedAction | None:
     """The action in a finished segment, checked against the card once more before it is sent.
 
-    Returns None for null; raises ValueError for anything the card does not allow.
+    Returns None for null; raises InvalidAction for anything the card does not allow.
     """
     if value is None:
         return None
-    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-        raise ValueError(f"not an action call: {value!r}")
+    if not isinstance(value, dict) or not isinstance(value.get("action"), str):
+        raise InvalidAction(f"not an action call: {value!r}")
     specs = {action.name: action for action in character.actions}
-    spec = specs.get(value["name"])
+    spec = specs.get(value["action"])
     if spec is None:
-        raise ValueError(f"{character.id!r} has no action {value['name']!r}")
+        raise InvalidAction(f"{character.id!r} has no action {value['action']!r}")
     arguments = value.get("arguments", {})
-    jsonschema.Draft202012Validator(action_schema(spec)).validate(arguments)
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(action_schema(spec)).iter_errors(arguments))
+    if error is not None:
+        raise InvalidAction(f"{spec.name} arguments {arguments!r}: {error.message}")
     return ParsedAction(spec.name, arguments)
 
 
@@ -115,7 +126,7 @@ class ReplyStream:
     def finish(self) -> dict | None:
         """The whole segment as JSON, or None when it was cut short (token limit, cancel)."""
         try:
-            value = json.loads(self.raw)
+            value = json.loads(self.raw, strict=False)
         except json.JSONDecodeError:
             return None
         return value if isinstance(value, dict) else None

@@ -167,7 +167,7 @@ class DialogueService:
                 return
             turn = await director.prepare(
                 request.session_id, request.character_id, inputs, sampling,
-                {"session_id": "session_id", "character_id": "character_id", "input": "utterance"},
+                {"session_id": "session_id", "character_id": "character_id", "input": "utterance"}, ctx,
             )
             delivered = Delivered()
             outcome: TurnOutcome | None = None

@@ -4,18 +4,19 @@ calls, and wait for each action's result before continuing. Say and Converse bot
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Awaitable, Callable
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, dialogue_pb2
 from worldsmith.dialogue.rating import RatingFilter
-from worldsmith.dialogue.reply import ReplyStream, reply_schema, validate_action
+from worldsmith.dialogue.reply import InvalidAction, ReplyStream, reply_schema, validate_action
 from worldsmith.errors import Cancelled
-from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.text_generator import GenerationRequest, GenerationResult, TextChunk
 
+log = logging.getLogger(__name__)
 Reason = dialogue_pb2.TurnEndReason
 
 # A turn may act and continue a few times; a model that keeps acting is stopped here.
@@ -27,6 +28,7 @@ ACTION_TOKENS = 160
 ACTION_RESULT_TIMEOUT_S = 30.0
 
 FINISH_REASONS = {
+    "stop": Reason.TURN_END_REASON_COMPLETED,
     "length": Reason.TURN_END_REASON_MAX_TOKENS,
     "stop_sequence": Reason.TURN_END_REASON_STOP_SEQUENCE,
     "cancelled": Reason.TURN_END_REASON_CANCELLED,
@@ -94,7 +96,6 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
     messages = list(plan.messages)
     first_token_at: float | None = None
     emotion_shown: str | None = None
-    cancelled_at_tokens: int | None = None
 
     for segment in range(MAX_SEGMENTS):
         words_budget = sampling.max_new_tokens
@@ -117,7 +118,6 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
         reply = ReplyStream() if plan.structured else None
         rating = RatingFilter(plan.character.content_rating)
         result: GenerationResult | None = None
-        segment_tokens = 0
 
         def delta(text: str) -> TurnEvent:
             return "text_delta", dialogue_pb2.TextDelta(turn_id=plan.turn_id, utterance_index=segment, text=text)
@@ -128,11 +128,8 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
                 if isinstance(event, common_pb2.Queued):
                     yield "queued", event
                 elif isinstance(event, TextChunk):
-                    segment_tokens += event.tokens
                     if ctx.is_cancelled:
-                        if cancelled_at_tokens is None:
-                            cancelled_at_tokens = outcome.completion_tokens + segment_tokens - event.tokens
-                        continue
+                        continue  # the turn is over; its caller delivers nothing more
                     words = reply.feed(event.text) if reply else event.text
                     if reply and reply.emotion is not None and reply.emotion != emotion_shown:
                         emotion_shown = reply.emotion
@@ -145,10 +142,11 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
                 elif isinstance(event, GenerationResult):
                     result = event
         except Cancelled:
-            pass
+            pass  # cancelled before the engine started it: nothing was generated
 
-        outcome.completion_tokens += result.completion_tokens if result else segment_tokens
         if result is not None:
+            outcome.completion_tokens += result.completion_tokens
+            outcome.tokens_after_cancel += result.tokens_after_cancel
             outcome.prompt_tokens = max(outcome.prompt_tokens, result.prompt_tokens)
         if ctx.is_cancelled:
             outcome.reason = Reason.TURN_END_REASON_CANCELLED
@@ -163,7 +161,12 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
         if reply is None or outcome.reason != Reason.TURN_END_REASON_COMPLETED:
             break
         parsed = reply.finish()
-        action = validate_action(plan.character, parsed.get("action")) if parsed else None
+        try:
+            action = validate_action(plan.character, parsed.get("then")) if parsed else None
+        except InvalidAction as error:
+            # Constrained decoding makes this unreachable; if it ever happens the call is not sent.
+            log.error("turn %s: dropped an invalid action call: %s", plan.turn_id, error)
+            break
         if action is None:
             break
         call = dialogue_pb2.ActionCall(
@@ -175,18 +178,16 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
         yield "action_call", call
         action_result = await wait_for_result(call)
         outcome.actions.append((call, action_result))
-        if action_result is None or segment == MAX_SEGMENTS - 1:
+        if action_result is None or ctx.is_cancelled:
             break
         messages = [
             *messages,
             {"role": "assistant", "content": reply.raw},
             {"role": "user", "content": "[event] " + action_report(call, action_result, "You")},
         ]
+        if generator.prompt_tokens(messages) + words_budget > generator.context_tokens:
+            break  # no room left to continue after this action
 
-    if cancelled_at_tokens is not None:
-        outcome.tokens_after_cancel = outcome.completion_tokens - cancelled_at_tokens
     if first_token_at is not None:
         outcome.time_to_first_token_s = first_token_at - plan.started_at
-        metrics.TIME_TO_FIRST_TOKEN.observe(outcome.time_to_first_token_s)
-    metrics.TOKENS.inc(outcome.completion_tokens)
     yield outcome
