@@ -213,6 +213,9 @@ def _decode_page_token(token: str) -> str:
     if not token:
         return ""
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
+        after = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument("page_token", "is not a token this server issued; pass next_page_token unchanged") from None
+        after = ""
+    if not ID_PATTERN.match(after):
+        raise InvalidArgument("page_token", "is not a token this server issued; pass next_page_token unchanged")
+    return after

@@ -13,6 +13,7 @@ from worldsmith._proto.worldsmith.v1 import common_pb2, dialogue_pb2
 from worldsmith.dialogue.rating import RatingFilter
 from worldsmith.dialogue.reply import InvalidAction, ReplyStream, reply_schema, validate_action
 from worldsmith.errors import Cancelled
+from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.text_generator import GenerationRequest, GenerationResult, TextChunk
 
@@ -190,4 +191,6 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
 
     if first_token_at is not None:
         outcome.time_to_first_token_s = first_token_at - plan.started_at
+    if ctx.is_cancelled:
+        metrics.TOKENS_AFTER_CANCEL.observe(outcome.tokens_after_cancel)
     yield outcome
