@@ -28,8 +28,11 @@ $(TOOLS)/.installed:
 	command -v grpc_csharp_plugin >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler-grpc >/dev/null; }
 	touch $@
 
+# Development keys for `make run`; set WORLDSMITH_API_KEYS yourself for anything shared.
+DEV_KEYS ?= runtime:dev-runtime-key,editor:dev-editor-key,admin:dev-admin-key
+
 run: $(STAMP)
-	$(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR)
+	WORLDSMITH_API_KEYS="$${WORLDSMITH_API_KEYS:-$(DEV_KEYS)}" $(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR) --metrics-port 9464
 
 test: $(STAMP) tools
 	$(PY) -m pytest -q
@@ -48,3 +51,23 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(DATA_DIR)
+
+# Engine clients: the Unity package's C# messages and gRPC stubs, generated from proto/ and
+# checked in (tests/clients fails when they are stale), plus the .meta files Unity needs.
+CSHARP_PLUGIN := $(TOOLS)/bin/grpc_csharp_plugin
+UNITY_GENERATED := clients/unity/Runtime/Generated
+
+clients: $(CSHARP_PLUGIN)
+	rm -rf $(UNITY_GENERATED) && mkdir -p $(UNITY_GENERATED)
+	protoc -Iproto --csharp_out=$(UNITY_GENERATED) --grpc_out=no_server:$(UNITY_GENERATED) \
+		--plugin=protoc-gen-grpc=$(CSHARP_PLUGIN) proto/worldsmith/v1/*.proto
+	python3 'clients/unity/Tools~/unity_meta.py' clients/unity
+
+tools: $(CSHARP_PLUGIN)
+
+# Debian ships gRPC's C# generator inside libgrpc_plugin_support but no grpc_csharp_plugin
+# executable; this builds the few lines of main() around it.
+$(CSHARP_PLUGIN): clients/unity/Tools~/grpc_csharp_plugin.cc
+	dpkg -s g++ libprotoc-dev protobuf-compiler-grpc >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ libprotoc-dev protobuf-compiler-grpc >/dev/null; }
+	mkdir -p $(dir $@)
+	g++ -std=c++17 -O1 -o $@ '$<' $$(ls /usr/lib/*/libgrpc_plugin_support.so.* | head -n1) -lprotoc -lprotobuf
