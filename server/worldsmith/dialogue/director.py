@@ -4,6 +4,7 @@ builds the prompt, resolves sampling; afterwards writes what was delivered to th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 import threading
 import time
@@ -137,8 +138,7 @@ class TurnDirector:
             max_new_tokens=options.max_new_tokens or settings.max_new_tokens,
             temperature=temperature,
             top_p=top_p,
-            # 0 asks for a fresh reply; any other seed replays exactly.
-            seed=options.seed or secrets.randbits(63),
+            seed=options.seed,
             stop_sequences=tuple(options.stop_sequences),
         )
 
@@ -227,6 +227,9 @@ class TurnDirector:
         lore = await self.retrieve_lore(query, character, session.world_state, ctx)
         prompt = build_prompt(character, session, names, lore, inputs, budget, count_tokens, structured,
                               special_tokens=special_tokens(generator))
+        if not sampling.seed:
+            # 0 asks for a fresh reply every turn; any other seed replays exactly.
+            sampling = dataclasses.replace(sampling, seed=secrets.randbits(63))
         plan = TurnPlan(turn_id=new_turn_id(), character=character, messages=prompt.messages, sampling=sampling,
                         structured=structured, started_at=started_at)
         return PreparedTurn(session_id=session.id, character=character, inputs=inputs, prompt=prompt, plan=plan,
