@@ -3,6 +3,8 @@ calls, and wait for each action's result before continuing. Say and Converse bot
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -76,6 +78,46 @@ ResultWaiter = Callable[[dialogue_pb2.ActionCall], Awaitable[dialogue_pb2.Action
 TurnEvent = tuple[str, object]  # (response oneof field, message)
 
 
+_END = object()
+
+
+async def ready_together(events: AsyncIterator) -> AsyncIterator[list]:
+    """Yields the events in lists of those that arrived together.
+
+    While the client reads slowly (many streams on a busy server) tokens pile up; sending them
+    as one text delta costs one message instead of many and adds no latency, since nothing
+    waits to be merged. Leaving early cancels the source, which cancels its job.
+    """
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def pump():
+        try:
+            async for event in events:
+                queue.put_nowait(event)
+            queue.put_nowait(_END)
+        except Exception as error:  # handed to the reader, raised where it reads
+            queue.put_nowait(error)
+
+    task = asyncio.create_task(pump())
+    try:
+        while True:
+            batch = [await queue.get()]
+            while not queue.empty():
+                batch.append(queue.get_nowait())
+            for i, event in enumerate(batch):
+                if event is _END or isinstance(event, Exception):
+                    if batch[:i]:
+                        yield batch[:i]
+                    if event is _END:
+                        return
+                    raise event
+            yield batch
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def action_report(call: dialogue_pb2.ActionCall, result: dialogue_pb2.ActionResult | None, actor: str) -> str:
     """An action's outcome in words: told to the character ("You did ...") and kept in the history."""
     done = f"{actor} did {call.name} {call.arguments_json}"
@@ -123,25 +165,41 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
         def delta(text: str) -> TurnEvent:
             return "text_delta", dialogue_pb2.TextDelta(turn_id=plan.turn_id, utterance_index=segment, text=text)
 
+        async def emit_text(text: str):
+            """The events for newly generated text: the emotion once it is known, then the words."""
+            nonlocal emotion_shown, first_token_at
+            if ctx.is_cancelled:
+                return  # the turn is over; its caller delivers nothing more
+            words = reply.feed(text) if reply else text
+            if reply and reply.emotion is not None and reply.emotion != emotion_shown:
+                emotion_shown = reply.emotion
+                yield "emotion", dialogue_pb2.EmotionChanged(turn_id=plan.turn_id, emotion=reply.emotion)
+            released = rating.feed(words)
+            if released:
+                if first_token_at is None:
+                    first_token_at = time.monotonic()
+                yield delta(released)
+
         job = generator.submit(request, ctx)
         try:
-            async for event in job.events():
-                if isinstance(event, common_pb2.Queued):
-                    yield "queued", event
-                elif isinstance(event, TextChunk):
-                    if ctx.is_cancelled:
-                        continue  # the turn is over; its caller delivers nothing more
-                    words = reply.feed(event.text) if reply else event.text
-                    if reply and reply.emotion is not None and reply.emotion != emotion_shown:
-                        emotion_shown = reply.emotion
-                        yield "emotion", dialogue_pb2.EmotionChanged(turn_id=plan.turn_id, emotion=reply.emotion)
-                    released = rating.feed(words)
-                    if released:
-                        if first_token_at is None:
-                            first_token_at = time.monotonic()
-                        yield delta(released)
-                elif isinstance(event, GenerationResult):
-                    result = event
+            async with contextlib.aclosing(ready_together(job.events())) as batches:
+                async for batch in batches:
+                    text = ""
+                    for event in batch:
+                        if isinstance(event, TextChunk):
+                            text += event.text
+                            continue
+                        if text:
+                            async for item in emit_text(text):
+                                yield item
+                            text = ""
+                        if isinstance(event, common_pb2.Queued):
+                            yield "queued", event
+                        elif isinstance(event, GenerationResult):
+                            result = event
+                    if text:
+                        async for item in emit_text(text):
+                            yield item
         except Cancelled:
             pass  # cancelled before the engine started it: nothing was generated
 
