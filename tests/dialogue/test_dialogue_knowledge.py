@@ -11,6 +11,8 @@ from worldsmith.dialogue.knowledge import may_know
 from worldsmith.dialogue.prompt import PLAYER, TurnInput
 from worldsmith.dialogue.rating import RatingFilter
 from worldsmith.dialogue.service import DialogueService
+from worldsmith.runtime.embedder import load as load_embedder
+from worldsmith.runtime.tiny import embedder as tiny_embedder
 
 FIELDS = {"session_id": "session_id", "character_id": "character_id", "input": "utterance"}
 
@@ -120,3 +122,28 @@ def test_content_rating_masks_words_split_across_chunks(rating, expected):
     pieces = ["What the he", "ll is this sh", "it? Hel", "lo, assas", "sin."]
     streamed = "".join(rating_filter.feed(piece) for piece in pieces) + rating_filter.flush()
     assert streamed == expected
+
+
+@pytest.fixture(scope="module")
+async def embedder(tmp_path_factory):
+    engine = load_embedder(str(tiny_embedder.make(tmp_path_factory.mktemp("tiny-embedder"))))
+    engine.warmup()
+    await engine.start()
+    yield engine
+    await engine.stop()
+
+
+async def test_embedding_retrieval_ranks_by_similarity_within_the_scope(store, settings, generator, embedder):
+    service = DialogueService(settings, store, lambda: generator, lambda: embedder)
+    await service.UpsertLore(d.UpsertLoreRequest(entries=LORE), realtime())
+    session = await new_session(service, blacksmith())
+    question = "Where is the guild password kept?"
+
+    found = await service.director.retrieve_lore(question, blacksmith(), {}, realtime())
+    # Nearest first, by cosine similarity of the embedder's unit vectors; only what the scope allows.
+    allowed = [e for e in LORE if may_know(e, blacksmith(), {})]
+    vectors = embedder.encode([f"{e.title}. {e.text}" if e.title else e.text for e in allowed])
+    query = embedder.encode([question])[0]
+    expected = [allowed[i].id for i in sorted(range(len(allowed)), key=lambda i: -float(vectors[i] @ query))]
+    assert [e.id for e in found] == expected[: settings.lore_entries_per_turn]
+    assert "moonlit eel" not in await system_prompt(service, session.id, "blacksmith", question)

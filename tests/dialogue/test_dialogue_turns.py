@@ -8,6 +8,7 @@ import pytest
 
 from dialogue_helpers import ConverseClient, blacksmith, collect, events_of, new_session, realtime
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
+from worldsmith.dialogue.prompt import PLAYER, TurnInput
 from worldsmith.errors import InvalidArgument, NotFound
 from worldsmith.runtime import metrics
 
@@ -188,3 +189,39 @@ async def test_converse_refuses_bad_messages_by_field(service, settings):
     assert (await first_error(unknown)).violations[0][0] == "action_result.call_id"
     assert (await first_error({"cancel": d.CancelTurn(turn_id="no-such-turn")})).violations[0][0] == "cancel.turn_id"
     assert len((await get_session(service, session.id)).turns) == 0
+
+
+async def test_group_sessions_name_who_answers_and_who_spoke(service):
+    innkeeper = blacksmith(id="innkeeper", name="Mol", role="the innkeeper")
+    session = await new_session(service, blacksmith(), innkeeper)
+    with pytest.raises(InvalidArgument) as raised:
+        await collect(service.Say(d.SayRequest(session_id=session.id, utterance="Hello, both of you."), realtime()))
+    assert raised.value.violations[0][0] == "character_id"
+
+    options = d.GenerationOptions(seed=1, max_new_tokens=8)
+    await collect(service.Say(d.SayRequest(session_id=session.id, character_id="innkeeper", utterance="A room, please.",
+                                           options=options), realtime()))
+    sampling = service.director.sampling(options, "options")
+    fields = {"session_id": "session_id", "character_id": "character_id", "input": "utterance"}
+    turn = await service.director.prepare(session.id, "blacksmith", [TurnInput(PLAYER, "And a sword?")], sampling,
+                                          fields, realtime())
+    system, history = turn.plan.messages[0]["content"], turn.plan.messages[1]["content"]
+    assert "Also in this conversation: Mol." in system
+    assert history.startswith("Player: A room, please.\nMol: ")
+    assert history.endswith("Player: And a sword?")
+
+
+async def test_converse_game_events_update_the_world_and_start_turns(service):
+    session = await new_session(service, blacksmith(), weather="rain")
+    client = ConverseClient(service, session.id, options=d.GenerationOptions(seed=3, max_new_tokens=8))
+    client.send(event=d.GameEvent(world_state={"weather": "", "alarm": "on"}))
+    client.send(event=d.GameEvent(description="The player drew a sword."))
+    responses = await client.until("turn_completed")
+    client.close()
+    await client.rest()
+
+    assert kinds(responses)[0] == "turn_started"
+    stored = await get_session(service, session.id)
+    assert dict(stored.world_state) == {"alarm": "on"}
+    assert (stored.turns[0].speaker, stored.turns[0].text) == ("event", "The player drew a sword.")
+    assert stored.turns[1].speaker == "blacksmith" or len(stored.turns) == 1

@@ -82,3 +82,14 @@ def test_replace_and_delete(store):
     assert store.sessions.delete("s")
     assert store.sessions.get("s") is None
     assert store.db.query("SELECT COUNT(*) FROM turns")[0][0] == 0
+
+
+def test_lore_version_sees_writes_from_another_process(tmp_path, store):
+    before = store.lore.version
+    other = Store.open(tmp_path)  # another connection, as the import command opens
+    other.lore.upsert_many([d.LoreEntry(id="x", text="t")])
+    other.close()
+    assert store.lore.version != before
+    seen = store.lore.version
+    store.lore.upsert_many([d.LoreEntry(id="y", text="u")])
+    assert store.lore.version != seen

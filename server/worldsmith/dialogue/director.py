@@ -17,14 +17,13 @@ from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
 from worldsmith.dialogue.knowledge import LoreIndex, may_know
 from worldsmith.dialogue.prompt import EVENT, PLAYER, Prompt, TurnInput, build_prompt
-from worldsmith.dialogue.reply import is_structured
-from worldsmith.dialogue.turns import ACTION_TOKENS, FRAME_TOKENS, Sampling, TurnOutcome, TurnPlan, action_report
+from worldsmith.dialogue.reply import is_structured, segment_tokens
+from worldsmith.dialogue.turns import Sampling, TurnOutcome, TurnPlan, action_report
 from worldsmith.errors import InvalidArgument, NotFound, Unavailable
 from worldsmith.runtime.context import CallContext
 from worldsmith.store import Store
 from worldsmith.store.sessions import now_ms
 
-Reason = dialogue_pb2.TurnEndReason
 MAX_STOP_SEQUENCES = 8
 MAX_STOP_CHARS = 64
 MAX_TEMPERATURE = 2.0
@@ -214,9 +213,9 @@ class TurnDirector:
         count_tokens = generator.count_tokens
         structured = is_structured(character)
 
-        segment_tokens = sampling.max_new_tokens + (FRAME_TOKENS + (ACTION_TOKENS if character.actions else 0) if structured else 0)
+        segment = segment_tokens(character, sampling.max_new_tokens)
         # A turn with actions continues after each result, so it keeps room for one more segment.
-        reserved = segment_tokens * (2 if character.actions else 1) + CONTEXT_MARGIN_TOKENS
+        reserved = segment * (2 if character.actions else 1) + CONTEXT_MARGIN_TOKENS
         budget = min(self.settings.context_tokens, generator.context_tokens) - reserved
         input_tokens = sum(count_tokens(item.text) for item in inputs)
         if input_tokens > budget // 2:

@@ -54,7 +54,7 @@ class LoreIndex:
     """Ranks lore entries against a query: embedding cosine similarity when an embedder is
     loaded, BM25 over words otherwise. Rebuilt when the lore changes (`version`)."""
 
-    def __init__(self, entries: list[dialogue_pb2.LoreEntry], version: int):
+    def __init__(self, entries: list[dialogue_pb2.LoreEntry], version: object):
         self.entries = entries
         self.version = version
         tokenized = [words(lore_text(e)) or ["_"] for e in entries]

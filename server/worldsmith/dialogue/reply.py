@@ -36,6 +36,25 @@ def is_structured(character: dialogue_pb2.Character) -> bool:
     return bool(character.actions) or bool(character.emotions)
 
 
+# Tokens for the JSON around the words (keys, quotes, the emotion), and for an action call,
+# counted at one token per character where a name is involved (the worst case).
+FRAME_TOKENS = 32
+ACTION_TOKENS = 160
+
+
+def segment_tokens(character: dialogue_pb2.Character, words_tokens: int) -> int:
+    """The token budget of one segment whose words may take `words_tokens`.
+
+    "say" is capped at `words_tokens` characters, and no token is shorter than one character,
+    so the segment always reaches its action within this budget (given bounded arguments).
+    """
+    if not is_structured(character):
+        return words_tokens
+    frame = FRAME_TOKENS + max(len(emotion) for emotion in emotions_of(character))
+    action = ACTION_TOKENS + max(len(a.name) for a in character.actions) if character.actions else 0
+    return words_tokens + frame + action
+
+
 def reply_schema(character: dialogue_pb2.Character, max_say_chars: int) -> dict:
     properties: dict = {
         "emotion": {"enum": emotions_of(character)},

@@ -13,7 +13,7 @@ from typing import AsyncIterator, Awaitable, Callable
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, dialogue_pb2
 from worldsmith.dialogue.rating import RatingFilter
-from worldsmith.dialogue.reply import InvalidAction, ReplyStream, reply_schema, validate_action
+from worldsmith.dialogue.reply import InvalidAction, ReplyStream, reply_schema, segment_tokens, validate_action
 from worldsmith.errors import Cancelled
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
@@ -24,9 +24,6 @@ Reason = dialogue_pb2.TurnEndReason
 
 # A turn may act and continue a few times; a model that keeps acting is stopped here.
 MAX_SEGMENTS = 4
-# Tokens for the JSON around "say" and for the action call, on top of the words' budget.
-FRAME_TOKENS = 24
-ACTION_TOKENS = 160
 # How long a paused turn waits for the game to report an action's result.
 ACTION_RESULT_TIMEOUT_S = 30.0
 
@@ -141,15 +138,11 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
     emotion_shown: str | None = None
 
     for segment in range(MAX_SEGMENTS):
-        words_budget = sampling.max_new_tokens
-        schema = None
-        if plan.structured:
-            # "say" may use every word token; the frame and the action get their own allowance.
-            schema = reply_schema(plan.character, max_say_chars=words_budget)
-            words_budget += FRAME_TOKENS + (ACTION_TOKENS if plan.character.actions else 0)
+        budget = segment_tokens(plan.character, sampling.max_new_tokens)
+        schema = reply_schema(plan.character, max_say_chars=sampling.max_new_tokens) if plan.structured else None
         request = GenerationRequest(
             messages=messages,
-            max_new_tokens=words_budget,
+            max_new_tokens=budget,
             temperature=sampling.temperature,
             top_p=sampling.top_p,
             seed=(sampling.seed + segment) % 2**63,
@@ -244,7 +237,7 @@ async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result:
             {"role": "assistant", "content": reply.raw},
             {"role": "user", "content": "[event] " + action_report(call, action_result, "You")},
         ]
-        if generator.prompt_tokens(messages) + words_budget > generator.context_tokens:
+        if generator.prompt_tokens(messages) + budget > generator.context_tokens:
             break  # no room left to continue after this action
 
     if first_token_at is not None:

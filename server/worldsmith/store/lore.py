@@ -1,4 +1,4 @@
-"""World lore entries in SQLite, with a tag index and a version number that changes on every write."""
+"""World lore entries in SQLite, with a tag index and a version that changes whenever they may have."""
 
 from __future__ import annotations
 
@@ -21,8 +21,13 @@ def _from_json(text: str) -> dialogue_pb2.LoreEntry:
 class LoreStore:
     def __init__(self, db: Database):
         self.db = db
-        # Bumped on every write so retrieval indexes know when to rebuild.
-        self.version = 0
+        self._writes = 0
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the lore may have changed, so retrieval indexes know to rebuild:
+        our own writes, and SQLite's data_version for commits by other processes (the CLI)."""
+        return self._writes, self.db.query("PRAGMA data_version")[0][0]
 
     def upsert_many(self, entries: list[dialogue_pb2.LoreEntry]) -> int:
         now = int(time.time() * 1000)
@@ -37,7 +42,7 @@ class LoreStore:
                 connection.executemany(
                     "INSERT OR IGNORE INTO lore_tags (lore_id, tag) VALUES (?, ?)", [(entry.id, tag) for tag in entry.tags]
                 )
-        self.version += 1
+        self._writes += 1
         return len(entries)
 
     def list(self, tag: str = "") -> list[dialogue_pb2.LoreEntry]:
@@ -56,5 +61,5 @@ class LoreStore:
         with self.db.transaction() as connection:
             deleted = connection.execute("DELETE FROM lore WHERE id = ?", (lore_id,)).rowcount > 0
         if deleted:
-            self.version += 1
+            self._writes += 1
         return deleted
