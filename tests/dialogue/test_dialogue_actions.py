@@ -8,7 +8,7 @@ import json
 
 import jsonschema
 
-from dialogue_helpers import GIVE_ITEM_SCHEMA, ConverseClient, collect, events_of, new_session, quartermaster, realtime
+from .dialogue_helpers import GIVE_ITEM_SCHEMA, ConverseClient, collect, events_of, new_session, quartermaster, realtime
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 
 SCHEMAS = {"give_item": GIVE_ITEM_SCHEMA, "wave": {"type": "object", "properties": {}, "additionalProperties": False}}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dialogue_helpers import blacksmith, collect, quartermaster, realtime
+from .dialogue_helpers import blacksmith, collect, quartermaster, realtime
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
 

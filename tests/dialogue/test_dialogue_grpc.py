@@ -8,7 +8,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
-from dialogue_helpers import blacksmith, quartermaster
+from .dialogue_helpers import blacksmith, quartermaster
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc
 from worldsmith.api.adapter import ServiceAdapter

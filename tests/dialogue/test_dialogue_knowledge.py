@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue_helpers import blacksmith, collect, new_session, realtime
+from .dialogue_helpers import blacksmith, collect, new_session, realtime
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith.config import DialogueConfig
 from worldsmith.dialogue.knowledge import may_know

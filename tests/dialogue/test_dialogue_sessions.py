@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogue_helpers import blacksmith, collect, new_session, realtime
+from .dialogue_helpers import blacksmith, collect, new_session, realtime
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith.dialogue.prompt import PLAYER, TurnInput
 from worldsmith.dialogue.saves import MAGIC

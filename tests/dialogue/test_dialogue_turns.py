@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from dialogue_helpers import ConverseClient, blacksmith, collect, events_of, new_session, realtime
+from .dialogue_helpers import ConverseClient, blacksmith, collect, events_of, new_session, realtime
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith.dialogue.prompt import PLAYER, TurnInput
 from worldsmith.errors import InvalidArgument, NotFound
