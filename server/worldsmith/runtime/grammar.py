@@ -24,7 +24,7 @@ class Grammar:
     Examples:
         Grammar.json({"type": "object", "properties": {"mood": {"enum": ["calm", "angry"]}}, "required": ["mood"]})
         Grammar.choice(["calm", "angry", "afraid"])
-        Grammar.ebnf('root ::= "yes" | "no"')
+        Grammar.ebnf_text('root ::= "yes" | "no"')
     """
 
     json_schema: str | None = None  # JSON text; properties are generated in the schema's order
@@ -43,7 +43,7 @@ class Grammar:
         """Exactly one of `options`, verbatim."""
         if not options:
             raise InvalidArgument("grammar.choice", "needs at least one option, e.g. ['calm', 'angry']")
-        return cls(ebnf="root ::= " + " | ".join(json.dumps(option) for option in options))
+        return cls(ebnf="root ::= " + " | ".join(json.dumps(option, ensure_ascii=False) for option in options))
 
 
 @dataclass(frozen=True)
