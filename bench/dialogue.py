@@ -41,6 +41,7 @@ from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc  # noqa: E402
 from worldsmith.config import DialogueConfig  # noqa: E402
 from worldsmith.dialogue.prompt import PLAYER, TurnInput  # noqa: E402
 from worldsmith.dialogue.service import DialogueService  # noqa: E402
+from worldsmith.runtime import metrics  # noqa: E402
 from worldsmith.runtime.context import CallContext, Lane  # noqa: E402
 from worldsmith.runtime.text_generator import load  # noqa: E402
 from worldsmith.runtime.tiny import text as tiny_text  # noqa: E402
@@ -74,6 +75,9 @@ async def serve(model_dir: str, data_dir: str, threads: int) -> None:
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
     await server.stop(0)
     await generator.stop()
+    samples = {sample.name: sample.value for sample in metrics.TOKENS_AFTER_CANCEL.collect()[0].samples}
+    print(f"TOKENS_AFTER_CANCEL {samples['worldsmith_dialogue_tokens_after_cancel_sum']} "
+          f"{samples['worldsmith_dialogue_tokens_after_cancel_count']}", flush=True)
 
 
 # -- client side ----------------------------------------------------------------------------------------
@@ -238,7 +242,10 @@ def main() -> None:
             runs = asyncio.run(measure(int(line[1]), baseline, args.turns, concurrency, args.new_tokens))
         finally:
             server.stdin.close()
+            tail = server.stdout.read().split()
             server.wait(timeout=60)
+    # The server's own count of tokens generated after each cancel reached the engine.
+    tokens_after_cancel = float(tail[1]) / max(1.0, float(tail[2])) if tail[:1] == ["TOKENS_AFTER_CANCEL"] else None
     in_process = runs["in_process"]
     sequential = {n: runs["batches"][n]["sequential_seconds"] for n in concurrency}
 
@@ -265,6 +272,7 @@ def main() -> None:
     cancel = {"cancel_to_end_ms_median": median(c["cancel_to_end_ms"] for c in runs["cancels"]),
               "cancel_to_end_ms_max": max(c["cancel_to_end_ms"] for c in runs["cancels"]),
               "deltas_after_cancel_max": max(c["deltas_after_cancel"] for c in runs["cancels"]),
+              "server_tokens_after_cancel_mean": tokens_after_cancel,
               "runs": runs["cancels"]}
     results = {"model": "tiny random Llama (runtime/tiny/text.py)", "device": "cpu", "threads": args.threads,
                "load_average": os.getloadavg(), "cpus": os.cpu_count(),
@@ -283,7 +291,8 @@ def main() -> None:
               f"{row['sequential_generate_tokens_per_s']:>18.1f}{row['ratio']:>8.2f}{row['server_ttft_ms_median']:>10.1f}")
     print("(target at 16 sessions: ratio >= 6)")
     print(f"\nCancel -> turn end: median {cancel['cancel_to_end_ms_median']:.1f} ms, max {cancel['cancel_to_end_ms_max']:.1f} ms; "
-          f"text deltas after the cancel: {cancel['deltas_after_cancel_max']}")
+          f"text deltas after the cancel: {cancel['deltas_after_cancel_max']}; "
+          f"tokens generated after it (server count, mean): {tokens_after_cancel}")
     out = ROOT / "bench" / "results" / "dialogue.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
