@@ -103,7 +103,7 @@ class Conversation:
                             self._start_turn()
                         continue
                     name, message = item
-                    if turn.stop_reason is not None:
+                    if turn.stop_reason is not None and name != "turn_started":
                         continue  # made after the client stopped the turn: never delivered
                     turn.prepared.started = True
                     yield dialogue_pb2.ConverseResponse(**{name: message})
