@@ -47,7 +47,6 @@ class Prompt:
     # The oldest stored turns that no longer fit, and the summary that stands for them.
     folded_turns: int
     summary: str
-    estimated_tokens: int
 
 
 def _sections(
@@ -189,6 +188,8 @@ def build_prompt(
         folded += newly_folded
 
     kept = rendered[folded:]
+    sections = _sections(character, lore, summary, others, structured)
+    system_cost = count_tokens("\n\n".join(sections)) + MESSAGE_OVERHEAD_TOKENS
     # Still too long (a huge card or lore on a small context): drop optional sections, then cut.
     while len(sections) > 1 and system_cost + input_cost + sum(history_costs[folded:]) > budget_tokens:
         sections.pop()
@@ -197,11 +198,9 @@ def build_prompt(
     overflow = system_cost + input_cost + sum(history_costs[folded:]) - budget_tokens
     if overflow > 0:
         system = _cut_to_tokens(system, count_tokens(system) - overflow, count_tokens)
-        system_cost = count_tokens(system) + MESSAGE_OVERHEAD_TOKENS
 
     messages = merge_consecutive([{"role": "system", "content": system}, *kept, *inputs_rendered])
-    estimated = system_cost + input_cost + sum(history_costs[folded:])
-    return Prompt(messages=messages, folded_turns=folded, summary=summary, estimated_tokens=estimated)
+    return Prompt(messages=messages, folded_turns=folded, summary=summary)
 
 
 def _cut_to_tokens(text: str, tokens: int, count_tokens: Callable[[str], int]) -> str:
