@@ -9,23 +9,28 @@ import pytest
 from google.rpc import error_details_pb2, status_pb2
 
 from .dialogue_helpers import blacksmith, quartermaster
+from conftest import channel_to, running, settings_for
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc
-from worldsmith.api.adapter import ServiceAdapter
-from worldsmith.api.auth import Authenticator
-from worldsmith.config import AuthConfig
+
+
+@pytest.fixture(scope="module")
+async def dialogue_server(tmp_path_factory, tiny_model_dir):
+    """The real server with the tiny chat model as its dialogue model (auth off: these tests are about turns)."""
+    settings = settings_for(
+        tmp_path_factory.mktemp("dialogue-server"),
+        auth={"enabled": False},
+        models={"dialogue": {"kind": "text-generator", "source": str(tiny_model_dir)}},
+        dialogue={"model": "dialogue", "max_new_tokens": 24, "max_utterance_chars": 400},
+    )
+    async with running(settings) as server:
+        yield server
 
 
 @pytest.fixture
-async def stub(service):
-    server = grpc.aio.server()
-    adapter = ServiceAdapter(d.DESCRIPTOR.services_by_name["DialogueService"], service, Authenticator(AuthConfig(enabled=False)))
-    server.add_generic_rpc_handlers([adapter.generic_handler()])
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+async def stub(dialogue_server):
+    async with channel_to(dialogue_server) as channel:
         yield dialogue_pb2_grpc.DialogueServiceStub(channel)
-    await server.stop(0)
 
 
 async def create(stub, *cards) -> str:
@@ -121,3 +126,11 @@ async def test_a_client_cancel_keeps_only_the_delivered_text_over_grpc(stub):
         await asyncio.sleep(0.05)
     npc = stored.turns[1]
     assert npc.interrupted and received.strip().startswith(npc.text) and npc.text
+
+
+async def test_dialogue_reports_serving_once_its_model_is_resident(dialogue_server):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    async with channel_to(dialogue_server) as channel:
+        reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service="worldsmith.v1.DialogueService"))
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
