@@ -1,0 +1,40 @@
+"""Assembles the runtime and the domain services from the settings, without any listener.
+
+The gRPC server, the HTTP/1.1 listener and in-process builds all call the same objects.
+"""
+
+from __future__ import annotations
+
+from worldsmith.api import health as service_health
+from worldsmith.api.admin import AdminService
+from worldsmith.config import Settings
+from worldsmith.runtime.engine import FunctionEngine, LaneLimits
+from worldsmith.runtime.registry import ModelRegistry
+
+
+class Services:
+    """The model registry, the shared CPU engine and one implementation object per service."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.limits = LaneLimits(**settings.lanes.model_dump())
+        options = {settings.dialogue.model: {"max_batch_size": settings.dialogue.max_batch_size}} if settings.dialogue.model else {}
+        self.registry = ModelRegistry(settings.models, self.limits, options)
+        self.cpu_engine = FunctionEngine("cpu", concurrency=2, limits=self.limits)
+        self.by_name: dict[str, object] = {}
+
+    def statuses(self) -> dict[str, service_health.ServiceStatus]:
+        return service_health.service_statuses(self.settings, self.registry)
+
+    async def start(self, load_models: bool = True) -> None:
+        self.settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+        await self.cpu_engine.start()
+        self.by_name = {
+            service_health.ADMIN: AdminService(self.registry, self.statuses, self.settings.auth.enabled),
+        }
+        if load_models:
+            await self.registry.load_all()
+
+    async def stop(self) -> None:
+        await self.cpu_engine.stop()
+        await self.registry.close()
