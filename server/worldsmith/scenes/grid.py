@@ -86,6 +86,13 @@ class RectangleSums:
                 - s[r0 + h:r0 + h + n_rows, c0:c0 + n_cols] + s[r0:r0 + n_rows, c0:c0 + n_cols])
 
 
+    def at(self, rows: np.ndarray, cols: np.ndarray, row_offset: int, col_offset: int, h: int, w: int) -> np.ndarray:
+        """The same counts at chosen anchors only (cheaper once other rules have ruled most out)."""
+        r0, c0 = rows + self.pad + row_offset, cols + self.pad + col_offset
+        s = self.integral
+        return s[r0 + h, c0 + w] - s[r0, c0 + w] - s[r0 + h, c0] + s[r0, c0]
+
+
 @lru_cache(maxsize=8)
 def disk(radius: int) -> np.ndarray:
     offsets = np.arange(-radius, radius + 1)

@@ -70,7 +70,7 @@ THEMES = {
 RELATION_WORDS = {"near": "near", "beside": "near", "by": "near", "next": "near", "around": "near", "close": "near",
                   "facing": "facing", "faces": "facing", "toward": "facing", "towards": "facing"}
 
-FILL_SHARE = {"interior": 0.5, "dungeon": 0.1}
+FILL_SHARE = {"interior": 0.35, "dungeon": 0.1}
 # Without numbers: one object per this many square metres of floor.
 AREA_PER_OBJECT = {"interior": 4.0, "dungeon": 12.0}
 
@@ -122,7 +122,7 @@ def _free_floor(spec: SceneSpec) -> float:
 
 
 def _floor_budget(spec: SceneSpec) -> float:
-    """Floor the planner may fill on its own: half a room's floor (the solver needs room to move and
+    """Floor the planner may fill on its own: a third of a room's floor (the solver needs room to move and
     the rest stays walkable), a tenth of a dungeon's extent (most of it is rock and corridors)."""
     if spec.kind == "interior":
         return FILL_SHARE["interior"] * _free_floor(spec)

@@ -37,7 +37,7 @@ BEST_TRIED, RANDOM_TRIED = 8, 8
 # CENTER assets keep this much floor to what already stands in the middle, when they can.
 WALKWAY = 1.0
 # At most this many free positions are scored per asset.
-MAX_SCORED = 2048
+MAX_SCORED = 1024
 # Floors larger than this many cells are searched in windows of SEARCH_WINDOW cells a side.
 MAX_SEARCH_CELLS, SEARCH_WINDOW, RANDOM_WINDOWS = 256 * 256, 128, 3
 # Positions on top of a support are tried on this step.
@@ -115,9 +115,11 @@ class LayoutSolver:
         self.check_stop = check_stop
         grid = floor.grid
         self.bodies = np.zeros(grid.shape, bool)     # cells under any floor-standing object
+        self.taken = ~floor.placeable                # no object may stand here: off the floor, or a body
         self.blocking = np.zeros(grid.shape, bool)   # cells agents cannot walk through
         self.reserved = floor.reserved.copy()        # door and asset clearances
         self.placed: list[Placed] = []
+        self._static_sums: dict[tuple[int, Window], tuple[RectangleSums, RectangleSums]] = {}
         self.radius = grid.agent_radius_cells()
         self.standable = standable(floor.passable, self.radius)
         if not all_reachable(self.standable, floor.entrances):
@@ -205,45 +207,49 @@ class LayoutSolver:
             return None
         clearance = _cells(asset.clearance_front, grid.cell) if asset.clearance_front > 0 else 0
         pad = clearance + 2
-        body_blocked = RectangleSums(~floor.placeable | self.bodies | self.reserved, pad, True, window)
-        clear_blocked = RectangleSums(~floor.placeable | self.bodies, pad, True, window) if clearance else None
-        walls = RectangleSums(floor.wall, pad, True, window)
-        windows = RectangleSums(floor.window, pad, False, window)
+        body_blocked = RectangleSums(self.taken | self.reserved, pad, True, window)
+        clear_blocked = RectangleSums(self.taken, pad, True, window) if clearance else None
+        walls, windows = self._walls_and_windows(pad, window)
         tall = asset.size.y > SILL_HEIGHT
         window_rows, window_cols = window[1] - window[0], window[3] - window[2]
 
         # 1. Every anchor (top-left cell) where the footprint and its clearance fit, per quarter turn.
+        #    The most selective rule runs over the whole window; the others only where it passed.
         turns = (0, 1, 2, 3) if (clearance or asset.placement == AGAINST_WALL or _faces(instance)) else (0, 1)
+        free_at: dict[tuple[int, int], np.ndarray] = {}  # a footprint turned half way round covers the same cells
         candidates = []  # (quarter turns, rows, cols, height in cells, width in cells)
         for q in turns:
             h, w = (_cells(asset.size.x, grid.cell), _cells(asset.size.z, grid.cell)) if q % 2 else (_cells(asset.size.z, grid.cell), _cells(asset.size.x, grid.cell))
             anchors = (window_rows - h + 1, window_cols - w + 1)
             if anchors[0] <= 0 or anchors[1] <= 0:
                 continue
-            ok = body_blocked.sums(anchors, 0, 0, h, w) == 0
-            if clearance:
-                ok &= clear_blocked.sums(anchors, *_front_rect(q, h, w, clearance)) == 0
             if asset.placement == AGAINST_WALL:
                 back = _front_rect(q, h, w, -1)
-                ok &= walls.sums(anchors, *back) == back[2] * back[3]
+                rows, cols = np.nonzero(walls.sums(anchors, *back) == back[2] * back[3])
+                keep = body_blocked.at(rows, cols, 0, 0, h, w) == 0
                 if tall:
-                    ok &= windows.sums(anchors, *back) == 0
-            elif asset.placement == CENTER:
-                ok &= walls.sums(anchors, -1, -1, h + 2, w + 2) == 0
-            rows, cols = np.nonzero(ok)
-            if len(rows):
-                candidates.append((q, rows + window[0], cols + window[2], h, w))
+                    keep &= windows.at(rows, cols, *back) == 0
+            else:
+                if (h, w) not in free_at:
+                    free_at[(h, w)] = body_blocked.sums(anchors, 0, 0, h, w) == 0
+                    if asset.placement == CENTER:
+                        free_at[(h, w)] &= walls.sums(anchors, -1, -1, h + 2, w + 2) == 0
+                rows, cols = np.nonzero(free_at[(h, w)])
+                keep = np.ones(len(rows), bool)
+            if clearance:
+                keep &= clear_blocked.at(rows, cols, *_front_rect(q, h, w, clearance)) == 0
+            if keep.any():
+                candidates.append((q, rows[keep] + window[0], cols[keep] + window[2], h, w))
         if not candidates:
             return None
 
         # 2. Score a manageable pool of them.
-        q_all = np.concatenate([np.full(len(r), q) for q, r, _, _, _ in candidates])
-        rows = np.concatenate([r for _, r, _, _, _ in candidates])
-        cols = np.concatenate([c for _, _, c, _, _ in candidates])
-        h_all = np.concatenate([np.full(len(r), h) for _, r, _, h, _ in candidates])
-        w_all = np.concatenate([np.full(len(r), w) for _, r, _, _, w in candidates])
-        pool = self._pool(instance, rows + h_all // 2, cols + w_all // 2)
-        q_all, rows, cols, h_all, w_all = q_all[pool], rows[pool], cols[pool], h_all[pool], w_all[pool]
+        pool = self._pool(instance, candidates)
+        q_all = np.concatenate([np.full(len(r), q) for q, r, _, _, _ in pool])
+        rows = np.concatenate([r for _, r, _, _, _ in pool])
+        cols = np.concatenate([c for _, _, c, _, _ in pool])
+        h_all = np.concatenate([np.full(len(r), h) for _, r, _, h, _ in pool])
+        w_all = np.concatenate([np.full(len(r), w) for _, r, _, _, w in pool])
         if len(turns) == 2:  # the footprint is the same turned half way round: pick either side at random
             q_all = q_all + 2 * self.rng.integers(0, 2, len(q_all))
         centres = self._centres(instance, q_all, rows, cols, h_all, w_all)
@@ -262,6 +268,7 @@ class LayoutSolver:
             if asset.size.y > FLAT_HEIGHT and not self._block(slice(r, r + h), slice(c, c + w)):
                 continue
             self.bodies[r:r + h, c:c + w] = True
+            self.taken[r:r + h, c:c + w] = True
             if clearance:
                 ro, co, ch, cw = _front_rect(q, h, w, clearance)
                 self.reserved[max(0, r + ro):max(0, r + ro + ch), max(0, c + co):max(0, c + co + cw)] = True
@@ -269,6 +276,14 @@ class LayoutSolver:
             self.placed.append(placed)
             return placed
         return None
+
+    def _walls_and_windows(self, pad: int, window: Window) -> tuple[RectangleSums, RectangleSums]:
+        """Walls never change: their rectangle sums are built once per padding and window."""
+        key = (pad, window)
+        if key not in self._static_sums:
+            self._static_sums[key] = (RectangleSums(self.floor.wall, pad, True, window),
+                                      RectangleSums(self.floor.window, pad, False, window))
+        return self._static_sums[key]
 
     def _gaps_to_bodies(self, rows, cols, h, w, window: Window) -> np.ndarray:
         """Metres from each candidate footprint's edge to the nearest object, up to WALKWAY."""
@@ -297,26 +312,42 @@ class LayoutSolver:
             x = np.select([q == 1, q == 3], [x_lo + ex / 2, x_hi - ex / 2], x)
         return np.stack([x, z], axis=1)
 
-    def _pool(self, instance: Instance, mid_rows: np.ndarray, mid_cols: np.ndarray) -> np.ndarray:
-        """Which free anchors to score: those near every NEAR target when there are any, thinned at
-        random to at most MAX_SCORED so a large empty hall costs no more than a small room."""
+    def _pool(self, instance: Instance, candidates: list) -> list:
+        """Which free anchors to score: those near every NEAR target when there are any, thinned
+        (every k-th from a random start) to at most MAX_SCORED, so a large empty hall costs no more
+        than a small room."""
+        zone = self._near_zone(instance)
+        if zone is not None:
+            near = [zone[r + h // 2, c + w // 2] for _, r, c, h, w in candidates]
+            if any(n.any() for n in near):
+                candidates = [(q, r[n], c[n], h, w) for (q, r, c, h, w), n in zip(candidates, near) if n.any()]
+        total = sum(len(r) for _, r, _, _, _ in candidates)
+        if total <= MAX_SCORED:
+            return candidates
+        step = math.ceil(total / MAX_SCORED)
+        thinned = []
+        for q, r, c, h, w in candidates:
+            pick = slice(int(self.rng.integers(step)), None, step)
+            if len(r[pick]):
+                thinned.append((q, r[pick], c[pick], h, w))
+        return thinned
+
+    def _near_zone(self, instance: Instance) -> np.ndarray | None:
+        """Cells where a footprint centre would be close to a target of every NEAR relation, or None."""
         grid = self.floor.grid
-        near = np.ones(len(mid_rows), bool)
+        zone = None
         reach = max(instance.asset.size.x, instance.asset.size.z) / 2
         for relation in instance.relations:
             targets = [p for p in self.placed if p.tag == relation.target and p.support is None]
             if relation.kind != "near" or not targets:
                 continue
-            zone = np.zeros(grid.shape, bool)
+            around = np.zeros(grid.shape, bool)
             for target in targets:
                 x0, x1, z0, z1 = target.footprint()
                 d = relation.near_distance + reach
-                zone[grid.cells_under(x0 - d, x1 + d, z0 - d, z1 + d)] = True
-            near &= zone[mid_rows, mid_cols]
-        pool = np.flatnonzero(near) if near.any() else np.arange(len(mid_rows))
-        if len(pool) > MAX_SCORED:
-            pool = np.sort(self.rng.choice(pool, MAX_SCORED, replace=False))
-        return pool
+                around[grid.cells_under(x0 - d, x1 + d, z0 - d, z1 + d)] = True
+            zone = around if zone is None else zone & around
+        return zone
 
     def _tried(self, score: np.ndarray):
         order = np.argsort(-score, kind="stable")

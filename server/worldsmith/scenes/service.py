@@ -1,0 +1,49 @@
+"""SceneService: GenerateScene checks and plans in the call, then generates on the shared CPU engine."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
+from worldsmith.config import ScenesConfig
+from worldsmith.runtime.context import CallContext
+from worldsmith.runtime.engine import FunctionEngine, Job
+from worldsmith.scenes.pipeline import build, prepare
+from worldsmith.scenes.plan import Plan
+from worldsmith.scenes.planner_keywords import KeywordPlanner
+from worldsmith.scenes.spec import SceneSpec
+
+# Progress events per stage, at most: enough for a smooth bar, few enough for a slow link.
+PROGRESS_EVENTS_PER_STAGE = 20
+
+
+class SceneService:
+    """Rooms, dungeons and terrain as scene graphs. Bad requests are refused before anything is
+    queued; the generation itself runs in the caller's lane on the CPU engine."""
+
+    def __init__(self, settings: ScenesConfig, engine: FunctionEngine, planner_generator=None):
+        self.settings = settings
+        self.engine = engine
+        self.planner = KeywordPlanner()
+        self.planner_generator = planner_generator
+
+    async def GenerateScene(self, request: scene_pb2.GenerateSceneRequest, ctx: CallContext) -> AsyncIterator[scene_pb2.GenerateSceneResponse]:
+        spec, plan = prepare(request, self.settings.max_objects, self.planner)
+        job = self.engine.submit(lambda job: self._generate(job, request, spec, plan), ctx)
+        async for event in job.events():
+            if isinstance(event, common_pb2.Queued):
+                yield scene_pb2.GenerateSceneResponse(queued=event)
+            elif isinstance(event, common_pb2.Progress):
+                yield scene_pb2.GenerateSceneResponse(progress=event)
+            else:
+                yield scene_pb2.GenerateSceneResponse(result=event)
+
+    @staticmethod
+    def _generate(job: Job, request: scene_pb2.GenerateSceneRequest, spec: SceneSpec, plan: Plan) -> scene_pb2.SceneResult:
+        def progress(stage: str, step: int, total: int) -> None:
+            every = max(1, total // PROGRESS_EVENTS_PER_STAGE)
+            if step == 0 or step == total or step % every == 0:
+                job.emit(common_pb2.Progress(stage=stage, step=step, total=total))
+
+        # ctx.check raises the caller's own reason: cancelled, or past its deadline.
+        return build(request, spec, plan, progress, job.ctx.check)
