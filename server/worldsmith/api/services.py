@@ -18,7 +18,10 @@ class Services:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.limits = LaneLimits(**settings.lanes.model_dump())
-        options = {settings.dialogue.model: {"max_batch_size": settings.dialogue.max_batch_size}} if settings.dialogue.model else {}
+        dialogue = settings.dialogue
+        # The KV cache is sized for max_batch_size turns of a full prompt plus a reply.
+        options = {dialogue.model: {"max_batch_size": dialogue.max_batch_size,
+                                    "context_tokens": dialogue.context_tokens + dialogue.max_new_tokens}} if dialogue.model else {}
         self.registry = ModelRegistry(settings.models, self.limits, options)
         self.cpu_engine = FunctionEngine("cpu", concurrency=2, limits=self.limits)
         self.by_name: dict[str, object] = {}
