@@ -53,21 +53,23 @@ def generate(request: scene_pb2.GenerateSceneRequest, progress: ProgressCallback
 def prepare(request: scene_pb2.GenerateSceneRequest, max_objects: int, planner: Planner) -> tuple[SceneSpec, Plan]:
     """The cheap part that runs before any work is queued: check the request, plan, check the plan."""
     spec = read_request(request, max_objects)
-    return spec, plan_for(spec, planner.plan(spec) if _needs_plan(spec) else Plan((), planner.name))
+    return spec, plan_for(spec, planner.plan(spec) if needs_plan(spec) else Plan((), planner.name))
 
 
-def _needs_plan(spec: SceneSpec) -> bool:
+def needs_plan(spec: SceneSpec) -> bool:
+    """Bare dungeons, and catalogs with nothing for this kind, place no objects."""
     if spec.kind == "dungeon" and not spec.dungeon.furnish:
         return False
     return bool(plannable_assets(spec))
 
 
-def plan_for(spec: SceneSpec, plan: Plan) -> Plan:
-    return resolve_plan(spec, plan) if _needs_plan(spec) else plan
+def plan_for(spec: SceneSpec, plan: Plan, trim: bool = False) -> Plan:
+    """A planner's plan with the catalog's rules applied (see `resolve_plan`)."""
+    return resolve_plan(spec, plan, trim) if needs_plan(spec) else plan
 
 
 def build(request: scene_pb2.GenerateSceneRequest, spec: SceneSpec, plan: Plan, progress: ProgressCallback,
-          check_stop: Callable[[], None], model_id: str = "") -> scene_pb2.SceneResult:
+          check_stop: Callable[[], None], model: tuple[str, str] = ("", "")) -> scene_pb2.SceneResult:
     """The work: generate, measure, preview. Call `prepare` first."""
     parts: SceneParts = GENERATORS[spec.kind](spec, plan, progress, check_stop)
     check_stop()
@@ -84,7 +86,7 @@ def build(request: scene_pb2.GenerateSceneRequest, spec: SceneSpec, plan: Plan, 
 
     result = scene_pb2.SceneResult(
         graph=scene_pb2.SceneGraph(nodes=parts.nodes), walkability=parts.walk, spawn_points=parts.spawn_points,
-        quality=quality, recipe=recipe(request, spec, plan, parts, model_id), plan_json=plan.to_json(),
+        quality=quality, recipe=recipe(request, spec, plan, parts, model), plan_json=plan.to_json(),
     )
     if parts.heightmap is not None:
         result.heightmap.CopyFrom(parts.heightmap)
@@ -97,18 +99,19 @@ def build(request: scene_pb2.GenerateSceneRequest, spec: SceneSpec, plan: Plan, 
 
 
 def recipe(request: scene_pb2.GenerateSceneRequest, spec: SceneSpec, plan: Plan, parts: SceneParts,
-           model_id: str) -> common_pb2.Recipe:
-    """Seed, every resolved parameter, the plan, and a hash over all of them (the cache key)."""
+           model: tuple[str, str]) -> common_pb2.Recipe:
+    """Seed, the planner's model, every resolved parameter, the plan, and a hash over all of them (the cache key)."""
+    model_id, model_revision = model
     keyed = scene_pb2.GenerateSceneRequest()
     keyed.CopyFrom(request)
     keyed.ClearField("lane")
     digest = hashlib.sha256()
-    for part in (BACKEND, BACKEND_VERSION, model_id, plan.to_json()):
+    for part in (BACKEND, BACKEND_VERSION, model_id, model_revision, plan.to_json()):
         digest.update(part.encode() + b"\0")
     digest.update(keyed.SerializeToString(deterministic=True))
     settings = getattr(spec, spec.kind)
-    out = common_pb2.Recipe(seed=spec.seed, model_id=model_id, backend=BACKEND, backend_version=BACKEND_VERSION,
-                            content_hash=digest.hexdigest())
+    out = common_pb2.Recipe(seed=spec.seed, model_id=model_id, model_revision=model_revision, backend=BACKEND,
+                            backend_version=BACKEND_VERSION, content_hash=digest.hexdigest())
     out.parameters.update({
         "kind": spec.kind, "prompt": spec.prompt, "bounds": [spec.width, spec.height, spec.depth],
         "planner": plan.planner, spec.kind: {**dataclasses.asdict(settings), **parts.parameters},

@@ -110,10 +110,11 @@ def plan_schema(spec: SceneSpec) -> dict:
     }
 
 
-def resolve_plan(spec: SceneSpec, plan: Plan) -> Plan:
+def resolve_plan(spec: SceneSpec, plan: Plan, trim: bool = False) -> Plan:
     """Apply the catalog's rules to a planner's plan: known tags only, counts within min..max, the
     catalog's own relations added, relations to assets the plan does not place dropped, one item per
-    tag; then refuse a plan no room of these bounds can hold."""
+    tag; then refuse a plan no room of these bounds can hold. With `trim` (a model's plan, not the
+    caller's numbers) extras beyond what the floor can hold are dropped instead of refused."""
     assets = {asset.tag: asset for asset in plannable_assets(spec)}
     counts: dict[str, int] = {tag: 0 for tag in assets}
     asked: dict[str, list[PlannedRelation]] = {tag: [] for tag in assets}
@@ -124,6 +125,8 @@ def resolve_plan(spec: SceneSpec, plan: Plan) -> Plan:
     for tag, asset in assets.items():
         limit = asset.max_count or spec.max_objects
         counts[tag] = max(asset.min_count, min(counts[tag], limit))
+    if trim and spec.kind == "interior":
+        _trim_to_floor(spec, assets, counts)
     # Something to stand on: an asset on top of another needs at least one of those.
     for tag, asset in assets.items():
         if asset.placement == ON_TOP_OF and counts[tag] and asset.on_top_of in counts and not counts[asset.on_top_of]:
@@ -152,8 +155,10 @@ def _check_fits(spec: SceneSpec, plan: Plan) -> None:
     if spec.kind == "interior":
         floor_w, floor_d = spec.width - 2 * WALL_THICKNESS, spec.depth - 2 * WALL_THICKNESS
     else:
-        cell = spec.dungeon.cell_size
-        side = cell * (spec.dungeon.width_cells - 2 if spec.dungeon.algorithm == "caves" else 2 * spec.dungeon.min_room_cells)
+        # BSP leaves stop splitting below twice the smallest leaf, so no room is wider than this.
+        d = spec.dungeon
+        largest = min(d.width_cells, d.depth_cells) - 2
+        side = d.cell_size * (largest if d.algorithm == "caves" else min(largest, 2 * d.min_room_cells + 1))
         floor_w = floor_d = side
     violations = []
     needed_area = 0.0
@@ -175,16 +180,37 @@ def _check_fits(spec: SceneSpec, plan: Plan) -> None:
         if not _fits(size.x, size.z + reach, floor_w, floor_d):
             violations.append((f"{field}.size", f"{item.tag!r} needs {size.x:g} x {size.z + reach:g} m of floor "
                                                 f"(with its clearance), larger than the {floor_w:g} x {floor_d:g} m room"))
-        needed_area += item.count * size.x * (size.z + reach)
+        needed_area += item.count * floor_area(asset)
     if violations:
         raise InvalidArgument.many(violations)
     if spec.kind == "interior":
-        free = floor_w * floor_d - spec.interior.doors * 0.9 * 1.0
+        free = usable_floor(spec)
         if needed_area > MAX_FLOOR_COVER * free:
             listing = ", ".join(f"{item.count} {item.tag}" for item in plan.items if assets[item.tag].placement != ON_TOP_OF)
             raise InvalidArgument("bounds", f"the room is too small for {listing}: they need {needed_area:.1f} m2 of floor "
                                             f"and a {spec.width:g} x {spec.depth:g} m room can give at most {MAX_FLOOR_COVER * free:.1f} m2 "
                                             f"(objects may cover {MAX_FLOOR_COVER:.0%} of the free floor); enlarge bounds or ask for fewer")
+
+
+def floor_area(asset: scene_pb2.CatalogAsset) -> float:
+    """Floor an asset takes, its clearance included (none for assets standing on others)."""
+    return 0.0 if asset.placement == ON_TOP_OF else asset.size.x * (asset.size.z + asset.clearance_front)
+
+
+def usable_floor(spec: SceneSpec) -> float:
+    """An interior's floor inside its walls, less the clear zones in front of its doors."""
+    return (spec.width - 2 * WALL_THICKNESS) * (spec.depth - 2 * WALL_THICKNESS) - spec.interior.doors * 0.9 * 1.0
+
+
+def _trim_to_floor(spec: SceneSpec, assets: dict[str, scene_pb2.CatalogAsset], counts: dict[str, int]) -> None:
+    """Drop extras, from the asset taking the most floor, until the plan covers at most
+    MAX_FLOOR_COVER of the room; the catalog's min_count stays."""
+    budget = MAX_FLOOR_COVER * usable_floor(spec)
+    while sum(floor_area(assets[t]) * n for t, n in counts.items()) > budget:
+        extras = [t for t, n in counts.items() if n > assets[t].min_count and floor_area(assets[t]) > 0]
+        if not extras:
+            return
+        counts[max(extras, key=lambda t: (floor_area(assets[t]) * counts[t], t))] -= 1
 
 
 def _fits(w: float, d: float, room_w: float, room_d: float) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 from worldsmith._proto.worldsmith.v1 import scene_pb2
 from worldsmith.scenes.catalog import ON_TOP_OF
 from worldsmith.errors import InvalidArgument
-from worldsmith.scenes.plan import MAX_FLOOR_COVER, WALL_THICKNESS, Plan, PlanItem, PlannedRelation, plannable_assets
+from worldsmith.scenes.plan import MAX_FLOOR_COVER, Plan, PlanItem, PlannedRelation, floor_area, plannable_assets, usable_floor
 from worldsmith.scenes.spec import SceneSpec
 
 NUMBER_WORDS = {
@@ -92,8 +92,8 @@ class KeywordPlanner:
         for tag in named:
             weights.setdefault(tag, 1)
         asked = spec.interior.object_count if spec.kind == "interior" else 0
-        budget = MAX_FLOOR_COVER * _free_floor(spec) if asked else _floor_budget(spec)
-        counts = _fill(named, weights, assets, target, budget, np.random.default_rng([spec.seed, 0x91A7]))
+        budget = MAX_FLOOR_COVER * usable_floor(spec) if asked else _floor_budget(spec)
+        counts = _fill(named, weights, assets, target, budget, np.random.default_rng([spec.seed, 0x91A7]), exact=bool(asked))
         if asked and sum(counts.values()) < asked:
             raise InvalidArgument("interior.object_count", f"only {sum(counts.values())} of {asked} objects fit: a "
                                   f"{spec.width:g} x {spec.depth:g} m room takes about {budget:.0f} m2 of objects and the "
@@ -117,15 +117,11 @@ class KeywordPlanner:
         return sum(named.values())
 
 
-def _free_floor(spec: SceneSpec) -> float:
-    return (spec.width - 2 * WALL_THICKNESS) * (spec.depth - 2 * WALL_THICKNESS)
-
-
 def _floor_budget(spec: SceneSpec) -> float:
     """Floor the planner may fill on its own: a third of a room's floor (the solver needs room to move and
     the rest stays walkable), a tenth of a dungeon's extent (most of it is rock and corridors)."""
     if spec.kind == "interior":
-        return FILL_SHARE["interior"] * _free_floor(spec)
+        return FILL_SHARE["interior"] * usable_floor(spec)
     if spec.kind == "dungeon":
         return FILL_SHARE["dungeon"] * spec.width * spec.depth
     return float("inf")
@@ -187,32 +183,31 @@ def _prompt_relations(words: list[str], vocabulary: dict[str, tuple[str, bool]])
 
 
 def _fill(named: dict[str, int], weights: dict[str, float], assets, target: int, floor_budget: float,
-          rng: np.random.Generator) -> dict[str, int]:
+          rng: np.random.Generator, exact: bool = False) -> dict[str, int]:
     """Top the named counts up to `target` objects with tags drawn by weight.
 
     Named tags keep the number the prompt gave. Each extra of a tag makes the next one less likely,
-    so rooms get variety; a tag stops at its max_count, and floor assets stop when they would take
-    more than `floor_budget` square metres. With no theme and nothing named, every floor asset is
-    equally likely; assets that stand on others come along only when named or themed."""
+    so rooms get variety; a tag stops at its max_count, floor assets stop when they would take more
+    than `floor_budget` square metres, and assets that stand on others need those drawn first.
+    With no theme and nothing named, every floor asset is equally likely. When `exact` (the caller
+    asked for a number) and the theme runs out, the rest of the catalog makes up the number."""
     counts = dict(named)
     by_tag = {a.tag: a for a in assets}
-    if not weights:
-        weights = {a.tag: 1.0 for a in assets if a.placement != ON_TOP_OF}
-    used = sum(_floor_area(by_tag[t]) * n for t, n in counts.items())
-    open_tags = sorted(t for t in weights if t not in named)
-    while sum(counts.values()) < target and open_tags:
-        p = np.array([weights[t] / (1 + counts.get(t, 0)) for t in open_tags])
-        tag = open_tags[int(rng.choice(len(open_tags), p=p / p.sum()))]
-        area = _floor_area(by_tag[tag])
-        if counts.get(tag, 0) >= (by_tag[tag].max_count or target) or used + area > floor_budget:
-            open_tags.remove(tag)
-            continue
-        counts[tag] = counts.get(tag, 0) + 1
-        used += area
+    everything = {a.tag: 1.0 for a in assets}
+    passes = [weights or {t: w for t, w in everything.items() if by_tag[t].placement != ON_TOP_OF}]
+    if exact:
+        passes.append(everything)
+    used = sum(floor_area(by_tag[t]) * n for t, n in counts.items())
+    for weighting in passes:
+        open_tags = sorted(t for t in weighting if t not in named)
+        while sum(counts.values()) < target and open_tags:
+            p = np.array([weighting[t] / (1 + counts.get(t, 0)) for t in open_tags])
+            tag = open_tags[int(rng.choice(len(open_tags), p=p / p.sum()))]
+            area = floor_area(by_tag[tag])
+            unsupported = by_tag[tag].placement == ON_TOP_OF and not counts.get(by_tag[tag].on_top_of)
+            if unsupported or counts.get(tag, 0) >= (by_tag[tag].max_count or target) or used + area > floor_budget:
+                open_tags.remove(tag)
+                continue
+            counts[tag] = counts.get(tag, 0) + 1
+            used += area
     return counts
-
-
-def _floor_area(asset: scene_pb2.CatalogAsset) -> float:
-    if asset.placement == ON_TOP_OF:
-        return 0.0
-    return asset.size.x * (asset.size.z + asset.clearance_front)

@@ -8,10 +8,11 @@ from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
 from worldsmith.config import ScenesConfig
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import FunctionEngine, Job
-from worldsmith.scenes.pipeline import build, prepare
+from worldsmith.scenes.pipeline import build, needs_plan, plan_for, prepare
 from worldsmith.scenes.plan import Plan
 from worldsmith.scenes.planner_keywords import KeywordPlanner
-from worldsmith.scenes.spec import SceneSpec
+from worldsmith.scenes.planner_llm import LlmPlanner
+from worldsmith.scenes.spec import SceneSpec, read_request
 
 # Progress events per stage, at most: enough for a smooth bar, few enough for a slow link.
 PROGRESS_EVENTS_PER_STAGE = 20
@@ -19,17 +20,31 @@ PROGRESS_EVENTS_PER_STAGE = 20
 
 class SceneService:
     """Rooms, dungeons and terrain as scene graphs. Bad requests are refused before anything is
-    queued; the generation itself runs in the caller's lane on the CPU engine."""
+    queued; the generation itself runs in the caller's lane on the CPU engine.
+
+    With `planner_generator` (the TextGenerator named by scenes.planner_model) the model writes the
+    plan under the plan schema's grammar; without it the keyword planner does. The solver places
+    the objects either way."""
 
     def __init__(self, settings: ScenesConfig, engine: FunctionEngine, planner_generator=None):
         self.settings = settings
         self.engine = engine
-        self.planner = KeywordPlanner()
-        self.planner_generator = planner_generator
+        self.keywords = KeywordPlanner()
+        self.llm = LlmPlanner(planner_generator) if planner_generator is not None else None
 
     async def GenerateScene(self, request: scene_pb2.GenerateSceneRequest, ctx: CallContext) -> AsyncIterator[scene_pb2.GenerateSceneResponse]:
-        spec, plan = prepare(request, self.settings.max_objects, self.planner)
-        job = self.engine.submit(lambda job: self._generate(job, request, spec, plan), ctx)
+        model = ("", "")
+        if self.llm is None:
+            spec, plan = prepare(request, self.settings.max_objects, self.keywords)
+        else:
+            spec = read_request(request, self.settings.max_objects)
+            plan = Plan((), self.llm.name)
+            if needs_plan(spec):
+                yield scene_pb2.GenerateSceneResponse(progress=common_pb2.Progress(stage="plan", step=0, total=1))
+                # The model's numbers are suggestions: what the floor cannot hold is trimmed, not refused.
+                plan, model = plan_for(spec, await self.llm.plan(spec, ctx), trim=True), self.llm.model
+                yield scene_pb2.GenerateSceneResponse(progress=common_pb2.Progress(stage="plan", step=1, total=1))
+        job = self.engine.submit(lambda job: self._generate(job, request, spec, plan, model), ctx)
         async for event in job.events():
             if isinstance(event, common_pb2.Queued):
                 yield scene_pb2.GenerateSceneResponse(queued=event)
@@ -39,11 +54,12 @@ class SceneService:
                 yield scene_pb2.GenerateSceneResponse(result=event)
 
     @staticmethod
-    def _generate(job: Job, request: scene_pb2.GenerateSceneRequest, spec: SceneSpec, plan: Plan) -> scene_pb2.SceneResult:
+    def _generate(job: Job, request: scene_pb2.GenerateSceneRequest, spec: SceneSpec, plan: Plan,
+                  model: tuple[str, str]) -> scene_pb2.SceneResult:
         def progress(stage: str, step: int, total: int) -> None:
             every = max(1, total // PROGRESS_EVENTS_PER_STAGE)
             if step == 0 or step == total or step % every == 0:
                 job.emit(common_pb2.Progress(stage=stage, step=step, total=total))
 
         # ctx.check raises the caller's own reason: cancelled, or past its deadline.
-        return build(request, spec, plan, progress, job.ctx.check)
+        return build(request, spec, plan, progress, job.ctx.check, model)
