@@ -4,9 +4,10 @@
   a 128 x 128 dungeon (BSP rooms and cellular caves, furnished)
   a 512 x 512 terrain tile with scatter
 
-Times are the whole in-process pipeline (plan, generate, quality report, GLB preview). Ratios
-inside the run: the service path (SceneService on a FunctionEngine, with its queue and progress
-events) against the direct call, and the GLB preview's share of an interior.
+Times are the whole in-process pipeline (plan, generate, quality report, GLB preview); interiors
+take the best of two runs per seed. Ratios inside the run, per seed back to back: the service path
+(SceneService on a FunctionEngine, with its queue and progress events) against the direct call,
+and the GLB preview's share of an interior.
 
     python bench/scenes.py [--seeds N]
 """
@@ -51,12 +52,17 @@ def terrain(seed: int) -> scene_pb2.GenerateSceneRequest:
         terrain=scene_pb2.TerrainParameters(resolution=512))
 
 
-def measure(name: str, requests: list[scene_pb2.GenerateSceneRequest]) -> dict:
+def measure(name: str, requests: list[scene_pb2.GenerateSceneRequest], repeats: int = 1) -> dict:
+    """Time each request (best of `repeats`, so a busy neighbour on a shared machine does not count)
+    and add up its quality report."""
     times, reports = [], []
     for request in requests:
-        started = time.perf_counter()
-        result = generate(request)
-        times.append(time.perf_counter() - started)
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            result = generate(request)
+            best = min(best, time.perf_counter() - started)
+        times.append(best)
         reports.append(result.quality)
     relations_asked = sum(q.relations_requested for q in reports)
     return {
@@ -70,16 +76,25 @@ def measure(name: str, requests: list[scene_pb2.GenerateSceneRequest]) -> dict:
     }
 
 
-async def service_time(requests: list[scene_pb2.GenerateSceneRequest]) -> float:
+async def interleaved_ratios(seeds: int) -> dict:
+    """Per seed, back to back: the direct call, the same request through SceneService (queue,
+    progress events, engine thread), and the direct call without the GLB preview."""
     engine = FunctionEngine()
     await engine.start()
     service = SceneService(ScenesConfig(), engine)
-    started = time.perf_counter()
-    for request in requests:
-        async for _ in service.GenerateScene(request, CallContext()):
+    direct, served, bare = [], [], []
+    for seed in range(seeds):
+        direct.append(_timed(interior(seed)))
+        started = time.perf_counter()
+        async for _ in service.GenerateScene(interior(seed), CallContext()):
             pass
+        served.append(time.perf_counter() - started)
+        bare.append(_timed(interior(seed, preview=False)))
     await engine.stop()
-    return (time.perf_counter() - started) / len(requests)
+    return {
+        "service_over_direct": statistics.median(s / d for s, d in zip(served, direct)),
+        "preview_share_of_interior": statistics.median(1 - b / d for b, d in zip(bare, direct)),
+    }
 
 
 def main() -> None:
@@ -89,20 +104,12 @@ def main() -> None:
     generate(interior(0))  # warm imports and caches
 
     rows = [
-        measure("interior 100 objects", [interior(s) for s in range(seeds)]),
+        measure("interior 100 objects", [interior(s) for s in range(seeds)], repeats=2),
         measure("dungeon 128x128 bsp", [dungeon(s, scene_pb2.DUNGEON_ALGORITHM_BSP) for s in range(max(2, seeds // 2))]),
         measure("dungeon 128x128 caves", [dungeon(s, scene_pb2.DUNGEON_ALGORITHM_CAVES) for s in range(max(2, seeds // 2))]),
         measure("terrain 512x512", [terrain(s) for s in range(max(2, seeds // 3))]),
     ]
-
-    direct = [interior(s) for s in range(seeds)]
-    direct_s = statistics.mean(t for t in (_timed(r) for r in direct))
-    no_preview_s = statistics.mean(_timed(interior(s, preview=False)) for s in range(seeds))
-    through_service_s = asyncio.run(service_time(direct))
-    ratios = {
-        "service_over_direct": through_service_s / direct_s,
-        "preview_share_of_interior": 1 - no_preview_s / direct_s,
-    }
+    ratios = asyncio.run(interleaved_ratios(seeds))
 
     header = f"{'suite':24} {'runs':>4} {'median s':>9} {'max s':>7} {'coll':>5} {'oob':>4} {'doors':>5} {'reach':>6} {'rel':>6} {'objects':>10}"
     print(header)
@@ -114,7 +121,7 @@ def main() -> None:
     print(f"interior through SceneService / direct generate(): {ratios['service_over_direct']:.3f}")
     print(f"GLB preview share of an interior:                  {ratios['preview_share_of_interior']:.1%}")
     target = rows[0]
-    verdict = target["max_s"] < 1.0 and target["collisions"] == 0 and target["out_of_bounds"] == 0
+    verdict = target["max_s"] < 1.0 and target["collisions"] == 0 and target["out_of_bounds"] == 0 and target["blocked_doors"] == 0
     print(f"target (interior < 1 s, zero collisions and out-of-bounds over the suite): {'met' if verdict else 'MISSED'}")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

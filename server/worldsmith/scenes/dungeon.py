@@ -114,8 +114,10 @@ def generate_dungeon(spec: SceneSpec, plan: Plan, progress: Callable[[str, int, 
     if plan.items:
         check_stop()
         instances = instances_for(plan.items, spec.assets)
-        floors = ([_room_floor(i, room, list(zip(doorways, doors)), fine, fine_floor, sub, height, spawn_fine)
-                   for i, room in enumerate(rooms)]
+        doors_of: list[list[tuple[Doorway, scene_pb2.SceneNode]]] = [[] for _ in rooms]
+        for doorway, door in zip(doorways, doors):
+            doors_of[doorway.room].append((doorway, door))
+        floors = ([_room_floor(room, doors_of[i], fine, fine_floor, sub, height, spawn_fine) for i, room in enumerate(rooms)]
                   if rooms else [_cave_floor(fine, fine_floor, height, spawn_fine)])
         solvers = [LayoutSolver(f, rng, check_stop) for f, _ in floors]
         left_out = _furnish(solvers, [f for f, _ in floors], instances, rng, progress)
@@ -182,20 +184,23 @@ def carve_rooms_and_corridors(tree, width: int, depth: int, rng: np.random.Gener
     for room in rooms_of(tree):
         floor[room.r0:room.r1, room.c0:room.c1] = True
 
-    def join(node) -> None:
+    def join(node) -> list[Rect]:
+        """Join the two halves of `node`; return its rooms."""
         if isinstance(node, Rect):
-            return
-        join(node[0])
-        join(node[1])
-        a, b = min(((a, b) for a in rooms_of(node[0]) for b in rooms_of(node[1])),
-                   key=lambda pair: abs(pair[0].centre[0] - pair[1].centre[0]) + abs(pair[0].centre[1] - pair[1].centre[1]))
-        (ra, ca), (rb, cb) = a.centre, b.centre
+            return [node]
+        left, right = join(node[0]), join(node[1])
+        a_centres = np.array([room.centre for room in left])
+        b_centres = np.array([room.centre for room in right])
+        steps = np.abs(a_centres[:, None, :] - b_centres[None, :, :]).sum(axis=-1)
+        i, j = np.unravel_index(int(np.argmin(steps)), steps.shape)
+        (ra, ca), (rb, cb) = left[i].centre, right[j].centre
         if rng.integers(0, 2):
             floor[ra, min(ca, cb):max(ca, cb) + 1] = True
             floor[min(ra, rb):max(ra, rb) + 1, cb] = True
         else:
             floor[min(ra, rb):max(ra, rb) + 1, ca] = True
             floor[rb, min(ca, cb):max(ca, cb) + 1] = True
+        return left + right
 
     join(tree)
     return floor
@@ -326,8 +331,8 @@ def _fine_centre(cell: tuple[int, int], sub: int) -> tuple[int, int]:
 
 # -- furnishing ------------------------------------------------------------------------
 
-def _room_floor(index: int, room: Rect, doors: list[tuple[Doorway, scene_pb2.SceneNode]], fine: FloorGrid,
-                fine_floor: np.ndarray, sub: int, ceiling: float, spawns: list[tuple[int, int]]) -> tuple[Floor, tuple[int, int]]:
+def _room_floor(room: Rect, doors: list[tuple[Doorway, scene_pb2.SceneNode]], fine: FloorGrid, fine_floor: np.ndarray,
+                sub: int, ceiling: float, spawns: list[tuple[int, int]]) -> tuple[Floor, tuple[int, int]]:
     """The solver's view of one room: its cells plus a ring of one dungeon cell, where the room's
     doorways are open and everything else is wall."""
     r0, c0 = (room.r0 - 1) * sub, (room.c0 - 1) * sub
@@ -340,8 +345,6 @@ def _room_floor(index: int, room: Rect, doors: list[tuple[Doorway, scene_pb2.Sce
     entrances = []
     step = (grid.agent_radius_cells() + 1.5) * fine.cell
     for doorway, door in doors:
-        if doorway.room != index:
-            continue
         dc0, dr0, dc1, dr1 = doorway.cells
         passable[dr0 * sub - r0:dr1 * sub - r0, dc0 * sub - c0:dc1 * sub - c0] = True
         lo, hi = _clear_zone(door, doorway.quarter_turns)

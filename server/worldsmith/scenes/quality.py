@@ -66,11 +66,10 @@ def measure(nodes: list[scene_pb2.SceneNode], object_tags: set[str], walk: scene
             p_lo, p_hi = _boxes([parent])
             outside[i] |= bool(np.any(lo[i] < p_lo[0] - TOUCH_TOLERANCE) or np.any(hi[i] > p_hi[0] + TOUCH_TOLERANCE))
 
-    doors = [n for n in nodes if n.tag == "door" and "clearance_depth" in n.properties]
-    blocked = 0
-    for door in doors:
-        z_lo, z_hi = door_clear_zone(door)
-        blocked += bool(_overlaps(lo, hi, z_lo[None], z_hi[None]).any())
+    zones = [door_clear_zone(n) for n in nodes if n.tag == "door" and "clearance_depth" in n.properties]
+    z_lo = np.array([z[0] for z in zones]).reshape(-1, 3)
+    z_hi = np.array([z[1] for z in zones]).reshape(-1, 3)
+    blocked = int(_overlaps(lo, hi, z_lo, z_hi).any(axis=0).sum())
 
     requested, satisfied = _relations(objects, by_tag={t: [n for n in objects if n.tag == t] for t in object_tags})
 
