@@ -7,6 +7,7 @@ import hashlib
 from typing import Callable, Protocol
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
+from worldsmith.config import ScenesConfig
 from worldsmith.errors import Cancelled
 from worldsmith.scenes.dungeon import generate_dungeon
 from worldsmith.scenes.interior import generate_interior
@@ -19,7 +20,7 @@ from worldsmith.scenes.spec import SceneSpec, read_request
 from worldsmith.scenes.terrain import generate_terrain
 
 BACKEND, BACKEND_VERSION = "worldsmith-scenes", "1"
-DEFAULT_MAX_OBJECTS = 500
+DEFAULT_MAX_OBJECTS = ScenesConfig().max_objects
 
 GENERATORS = {"interior": generate_interior, "dungeon": generate_dungeon, "terrain": generate_terrain}
 

@@ -135,7 +135,7 @@ def resolve_plan(spec: SceneSpec, plan: Plan, trim: bool = False) -> Plan:
     for tag, asset in assets.items():
         if not counts[tag]:
             continue
-        relations = [PlannedRelation(RELATION_NAMES[r.kind], r.target_tag, r.distance) for r in asset.relations]
+        relations = [PlannedRelation(RELATION_NAMES[r.kind], r.target_tag, round(r.distance, 4)) for r in asset.relations]
         relations += asked[tag]
         unique = tuple(dict.fromkeys(r for r in relations if counts.get(r.target)))
         items.append(PlanItem(tag, counts[tag], unique))

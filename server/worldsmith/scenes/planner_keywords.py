@@ -70,6 +70,7 @@ THEMES = {
 RELATION_WORDS = {"near": "near", "beside": "near", "by": "near", "next": "near", "around": "near", "close": "near",
                   "facing": "facing", "faces": "facing", "toward": "facing", "towards": "facing"}
 
+# Share of the floor the planner fills on its own, when the caller gave no numbers.
 FILL_SHARE = {"interior": 0.35, "dungeon": 0.1}
 # Without numbers: one object per this many square metres of floor.
 AREA_PER_OBJECT = {"interior": 4.0, "dungeon": 12.0}
@@ -118,8 +119,8 @@ class KeywordPlanner:
 
 
 def _floor_budget(spec: SceneSpec) -> float:
-    """Floor the planner may fill on its own: a third of a room's floor (the solver needs room to move and
-    the rest stays walkable), a tenth of a dungeon's extent (most of it is rock and corridors)."""
+    """Floor the planner may fill on its own: about a third of a room's floor (the solver needs room
+    to move and the rest stays walkable), a tenth of a dungeon's extent (most of it is rock)."""
     if spec.kind == "interior":
         return FILL_SHARE["interior"] * usable_floor(spec)
     if spec.kind == "dungeon":
@@ -131,7 +132,10 @@ def _vocabulary(assets: list[scene_pb2.CatalogAsset]) -> dict[str, tuple[str, bo
     """Word -> (tag, plural) for every tag, its plurals and its synonyms."""
     words: dict[str, tuple[str, bool]] = {}
     for asset in assets:
-        base = asset.tag.lower().replace("_", " ").replace("-", " ").split()[-1]
+        parts = re.findall(r"[a-z0-9]+", asset.tag.lower())
+        if not parts:
+            continue
+        base = parts[-1]  # "wooden_chair" is found as "chair"
         words.setdefault(base, (asset.tag, False))
         for plural in (base + "s", base + "es"):
             words.setdefault(plural, (asset.tag, True))

@@ -48,6 +48,9 @@ def door_clear_zone(door: scene_pb2.SceneNode) -> tuple[np.ndarray, np.ndarray]:
 
 def measure(nodes: list[scene_pb2.SceneNode], object_tags: set[str], walk: scene_pb2.WalkGrid,
             entrances: list[tuple[int, int]], extent_min, extent_max, objects_requested: int) -> scene_pb2.QualityReport:
+    """Collisions, out-of-bounds objects, blocked doors, reachable floor and relations kept, from
+    the nodes' boxes and the walk grid. Catalog assets are the objects; walls, doors and windows
+    are what they may not cut into."""
     by_id = {n.id: n for n in nodes}
     objects = [n for n in nodes if n.tag in object_tags]
     solids = [n for n in nodes if n.tag in SOLID_STRUCTURE]
