@@ -10,6 +10,7 @@ import pytest
 from tests.scenes.hard_rules import assert_hard_rules
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
 from worldsmith.config import ScenesConfig
+from worldsmith.errors import Unavailable
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import FunctionEngine
 from worldsmith.runtime.text_generator import load
@@ -33,13 +34,26 @@ async def generator(tmp_path_factory):
 async def service(generator):
     cpu = FunctionEngine()
     await cpu.start()
-    yield SceneService(ScenesConfig(planner_model="planner"), cpu, planner_generator=generator)
+    # As the server wires it: asked for the generator on each call.
+    yield SceneService(ScenesConfig(planner_model="planner"), cpu, planner_generator=lambda: generator)
     await cpu.stop()
 
 
 def room(seed: int) -> scene_pb2.GenerateSceneRequest:
     return scene_pb2.GenerateSceneRequest(kind=scene_pb2.SCENE_KIND_INTERIOR, prompt="a cosy tavern", seed=seed,
                                           bounds=common_pb2.Vec3(x=10, y=3, z=8), skip_preview=True)
+
+
+async def test_an_unloaded_planner_model_answers_unavailable():
+    def not_loaded():
+        raise Unavailable("model 'planner' is still loading")
+
+    cpu = FunctionEngine()
+    await cpu.start()
+    service = SceneService(ScenesConfig(planner_model="planner"), cpu, planner_generator=not_loaded)
+    with pytest.raises(Unavailable):
+        await service.GenerateScene(room(1), CallContext()).__anext__()
+    await cpu.stop()
 
 
 async def test_model_plans_are_valid_against_the_schema_for_every_seed(generator):
