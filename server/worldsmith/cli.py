@@ -115,6 +115,16 @@ def characters_import(
     console.print(str(summary))
 
 
+def _register_generators() -> None:
+    """In-process generator commands; each domain owns its command function."""
+    from worldsmith.scenes.commands import scene
+
+    app.command("scene")(scene)
+
+
+_register_generators()
+
+
 @app.command()
 def build(
     manifest: Path = typer.Argument(Path("assets.toml"), help="Build manifest."),

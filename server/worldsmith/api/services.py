@@ -11,6 +11,7 @@ from worldsmith.config import Settings
 from worldsmith.dialogue.service import DialogueService, model_provider
 from worldsmith.runtime.engine import FunctionEngine, LaneLimits
 from worldsmith.runtime.registry import ModelRegistry
+from worldsmith.scenes.service import SceneService
 from worldsmith.store import Store
 
 
@@ -29,6 +30,11 @@ class Services:
         self.by_name: dict[str, object] = {}
         self.store: Store | None = None
 
+    def _model(self, name: str):
+        """A lookup of the resident model `name` on each call (None when not configured), so a
+        model loaded later is picked up and an unloaded one answers UNAVAILABLE."""
+        return (lambda: self.registry.get(name)) if name else None
+
     def statuses(self) -> dict[str, service_health.ServiceStatus]:
         return service_health.service_statuses(self.settings, self.registry)
 
@@ -43,6 +49,7 @@ class Services:
                 model_provider(self.registry, dialogue.model, "dialogue.model"),
                 model_provider(self.registry, dialogue.embedder, "dialogue.embedder"),
             ),
+            service_health.SCENE: SceneService(self.settings.scenes, self.cpu_engine, planner_generator=self._model(self.settings.scenes.planner_model)),
             service_health.ADMIN: AdminService(self.registry, self.statuses, self.settings.auth.enabled),
         }
         if load_models:
