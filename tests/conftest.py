@@ -15,7 +15,7 @@ import grpc
 import pytest
 
 from worldsmith.api.server import WorldsmithServer
-from worldsmith.config import Settings, load_settings
+from worldsmith.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 TOOLS_BIN = REPO / ".tools" / "node_modules" / ".bin"
@@ -53,9 +53,13 @@ async def running(settings: Settings):
         await server.stop(grace=0.5)
 
 
+# Results (terrain heightmaps, texture sets, avatar LODs) exceed grpc's default 4 MB receive limit.
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+
+
 @contextlib.asynccontextmanager
 async def channel_to(server: WorldsmithServer):
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}", options=CHANNEL_OPTIONS) as channel:
         yield channel
 
 

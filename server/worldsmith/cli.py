@@ -19,7 +19,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="worldsmith: 
 config_app = typer.Typer(no_args_is_help=True, help="Inspect the configuration.")
 models_app = typer.Typer(no_args_is_help=True, help="Make and list models.")
 app.add_typer(config_app, name="config")
+characters_app = typer.Typer(no_args_is_help=True, help="Manage NPC characters and lore.")
 app.add_typer(models_app, name="models")
+app.add_typer(characters_app, name="characters")
 
 console = Console(stderr=True)
 
@@ -92,6 +94,35 @@ def models_list(config: Optional[Path] = ConfigOption) -> None:
     Console().print(table)
     if not settings.models:
         console.print("no models configured: the server runs procedural backends only")
+
+
+@characters_app.command("import")
+def characters_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON or TOML: one card, a list, or characters plus lore."),
+    config: Optional[Path] = ConfigOption,
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Server data folder (default: the config's)."),
+) -> None:
+    """Validate every card in FILE, then store them all (a bad file changes nothing)."""
+    from worldsmith.dialogue.commands import import_characters
+    from worldsmith.errors import WorldsmithError
+
+    settings = _settings(config, server__data_dir=data_dir)
+    try:
+        summary = import_characters(file, settings.server.data_dir)
+    except WorldsmithError as error:
+        console.print(f"[red]error:[/red] {error.message}")
+        raise typer.Exit(2) from None
+    console.print(str(summary))
+
+
+def _register_generators() -> None:
+    """In-process generator commands; each domain owns its command function."""
+    from worldsmith.scenes.commands import scene
+
+    app.command("scene")(scene)
+
+
+_register_generators()
 
 
 @app.command()

@@ -8,8 +8,11 @@ from __future__ import annotations
 from worldsmith.api import health as service_health
 from worldsmith.api.admin import AdminService
 from worldsmith.config import Settings
+from worldsmith.dialogue.service import DialogueService, model_provider
 from worldsmith.runtime.engine import FunctionEngine, LaneLimits
 from worldsmith.runtime.registry import ModelRegistry
+from worldsmith.scenes.service import SceneService
+from worldsmith.store import Store
 
 
 class Services:
@@ -25,6 +28,12 @@ class Services:
         self.registry = ModelRegistry(settings.models, self.limits, options)
         self.cpu_engine = FunctionEngine("cpu", concurrency=2, limits=self.limits)
         self.by_name: dict[str, object] = {}
+        self.store: Store | None = None
+
+    def _model(self, name: str):
+        """A lookup of the resident model `name` on each call (None when not configured), so a
+        model loaded later is picked up and an unloaded one answers UNAVAILABLE."""
+        return (lambda: self.registry.get(name)) if name else None
 
     def statuses(self) -> dict[str, service_health.ServiceStatus]:
         return service_health.service_statuses(self.settings, self.registry)
@@ -32,7 +41,15 @@ class Services:
     async def start(self, load_models: bool = True) -> None:
         self.settings.server.data_dir.mkdir(parents=True, exist_ok=True)
         await self.cpu_engine.start()
+        self.store = Store.open(self.settings.server.data_dir)
+        dialogue = self.settings.dialogue
         self.by_name = {
+            service_health.DIALOGUE: DialogueService(
+                dialogue, self.store,
+                model_provider(self.registry, dialogue.model, "dialogue.model"),
+                model_provider(self.registry, dialogue.embedder, "dialogue.embedder"),
+            ),
+            service_health.SCENE: SceneService(self.settings.scenes, self.cpu_engine, planner_generator=self._model(self.settings.scenes.planner_model)),
             service_health.ADMIN: AdminService(self.registry, self.statuses, self.settings.auth.enabled),
         }
         if load_models:
@@ -41,3 +58,5 @@ class Services:
     async def stop(self) -> None:
         await self.cpu_engine.stop()
         await self.registry.close()
+        if self.store is not None:
+            self.store.close()
