@@ -126,6 +126,34 @@ _register_generators()
 
 
 @app.command()
+def texture(
+    prompt: str = typer.Argument(..., help='What to make, e.g. "mossy cobblestone".'),
+    tile: str = typer.Option("both", "--tile", help="none, x, y or both."),
+    maps: str = typer.Option("albedo", "--maps", help="all, or names: albedo,height,normal,roughness,ao,metallic,orm."),
+    size: int = typer.Option(512, "--size", help="Width and height in pixels (a multiple of 8)."),
+    seed: int = typer.Option(1, "--seed", min=0),
+    model: str = typer.Option("", "--model", help="A diffusion model from the config, or 'procedural' (default: the first configured, else procedural)."),
+    steps: int = typer.Option(0, "--steps", min=0, help="Diffusion steps (0: the model's default)."),
+    variations: int = typer.Option(1, "--variations", min=1),
+    bits: int = typer.Option(8, "--bits", help="PNG bit depth: 8 or 16."),
+    normal: str = typer.Option("opengl", "--normal", help="Normal map convention: opengl or directx."),
+    preset: str = typer.Option("", "--preset", help="Procedural preset (default: chosen from the prompt)."),
+    config: Optional[Path] = ConfigOption,
+    output: Path = typer.Option(Path("out"), "--output", "-o", help="Folder for the PNGs and recipes."),
+) -> None:
+    """Generate a tileable PBR material set in this process, with a progress bar."""
+    from worldsmith.errors import WorldsmithError
+    from worldsmith.textures.commands import texture as make_texture
+
+    try:
+        make_texture(prompt, tile, maps, size, seed, model, config, output, steps=steps, variations=variations,
+                     bits=bits, normal=normal, preset=preset, console=console)
+    except (WorldsmithError, ConfigError) as error:
+        console.print(f"[red]error:[/red] {getattr(error, 'message', error)}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
 def build(
     manifest: Path = typer.Argument(Path("assets.toml"), help="Build manifest."),
     config: Optional[Path] = ConfigOption,

@@ -13,6 +13,20 @@ from worldsmith.runtime.engine import FunctionEngine, LaneLimits
 from worldsmith.runtime.registry import ModelRegistry
 from worldsmith.scenes.service import SceneService
 from worldsmith.store import Store
+from worldsmith.textures.cache import TextureCache
+from worldsmith.textures.local import diffusion_options
+from worldsmith.textures.service import TextureService
+
+
+def loader_options(settings: Settings) -> dict[str, dict]:
+    """What each model's loader takes beyond its [models] table, from the sections that use it."""
+    options: dict[str, dict] = {name: diffusion_options(settings) for name in settings.textures.models}
+    dialogue = settings.dialogue
+    if dialogue.model:
+        # The KV cache is sized for max_batch_size turns of a full prompt plus a reply.
+        options[dialogue.model] = {"max_batch_size": dialogue.max_batch_size,
+                                   "context_tokens": dialogue.context_tokens + dialogue.max_new_tokens}
+    return options
 
 
 class Services:
@@ -21,11 +35,7 @@ class Services:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.limits = LaneLimits(**settings.lanes.model_dump())
-        dialogue = settings.dialogue
-        # The KV cache is sized for max_batch_size turns of a full prompt plus a reply.
-        options = {dialogue.model: {"max_batch_size": dialogue.max_batch_size,
-                                    "context_tokens": dialogue.context_tokens + dialogue.max_new_tokens}} if dialogue.model else {}
-        self.registry = ModelRegistry(settings.models, self.limits, options)
+        self.registry = ModelRegistry(settings.models, self.limits, loader_options(settings))
         self.cpu_engine = FunctionEngine("cpu", concurrency=2, limits=self.limits)
         self.by_name: dict[str, object] = {}
         self.store: Store | None = None
@@ -49,6 +59,8 @@ class Services:
                 model_provider(self.registry, dialogue.model, "dialogue.model"),
                 model_provider(self.registry, dialogue.embedder, "dialogue.embedder"),
             ),
+            service_health.TEXTURE: TextureService(self.settings.textures, self.registry.get, self.cpu_engine,
+                                                   TextureCache(self.settings.server.data_dir)),
             service_health.SCENE: SceneService(self.settings.scenes, self.cpu_engine, planner_generator=self._model(self.settings.scenes.planner_model)),
             service_health.ADMIN: AdminService(self.registry, self.statuses, self.settings.auth.enabled),
         }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from worldsmith.assets.files import write_atomic
 
 KEY = re.compile(r"[0-9a-f]{16,128}")
 
@@ -39,15 +39,5 @@ class ContentCache:
 
     def put(self, key: str, data: bytes) -> Path:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{key[:8]}-", suffix=".part", dir=target.parent)
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(target, data)
         return target
