@@ -223,6 +223,9 @@ class Builder:
 
     def _write(self, entry: Entry, files: dict[str, bytes]) -> dict[str, str]:
         """Write each file atomically; remove files an earlier build of this entry made and this one did not."""
+        # A build killed mid-write leaves only temporary files (never a half-written output); sweep them.
+        for leftover in entry.output.glob(".*.tmp") if entry.output.is_dir() else ():
+            leftover.unlink(missing_ok=True)
         written = {}
         for filename, data in sorted(files.items()):
             path = entry.output / filename

@@ -37,7 +37,7 @@ class Display:
     def update(self, name: str, stage: str, step: int, total: int) -> None:
         if not self.live:
             if stage in ("starting", "done", "failed"):
-                self.console.print(f"{name}: {stage}", highlight=False)
+                self.console.print(f"{name}: {stage}", highlight=False, soft_wrap=True)
             return
         task = self._tasks.get(name)
         if task is None:
@@ -53,9 +53,9 @@ def _summary(console: Console, outcomes: list[EntryOutcome]) -> int:
     built = [o for o in outcomes if o.status == "built"]
     fresh = [o for o in outcomes if o.status == "up to date"]
     failed = [o for o in outcomes if o.status == "failed"]
-    console.print(f"{len(built)} built, {len(fresh)} up to date, {len(failed)} failed", highlight=False)
+    console.print(f"{len(built)} built, {len(fresh)} up to date, {len(failed)} failed", highlight=False, soft_wrap=True)
     for outcome in failed:
-        console.print(f"  [red]failed[/red] {outcome.name}: {outcome.reason}", highlight=False)
+        console.print(f"  [red]failed[/red] {outcome.name}: {outcome.reason}", highlight=False, soft_wrap=True)
     return 1 if failed else 0
 
 
@@ -64,7 +64,7 @@ async def run_build(manifest_path: Path, settings: Settings | None, server: str 
     try:
         manifest = load_manifest(manifest_path)
     except ManifestError as error:
-        console.print(f"[red]invalid manifest[/red]\n{error}", highlight=False)
+        console.print(f"[red]invalid manifest[/red]\n{error}", highlight=False, soft_wrap=True)
         return 2
 
     async with contextlib.AsyncExitStack() as stack:
@@ -82,12 +82,12 @@ async def run_build(manifest_path: Path, settings: Settings | None, server: str 
         builder = Builder(manifest, caller, jobs)
         problems = await builder.prepare()
         if problems:
-            console.print("[red]invalid manifest[/red]\n" + "\n".join(f"{manifest.path.name}:{line}: {message}" for line, message in problems), highlight=False)
+            console.print("[red]invalid manifest[/red]\n" + "\n".join(f"{manifest.path.name}:{line}: {message}" for line, message in problems), highlight=False, soft_wrap=True)
             return 2
         if check:
             stale = builder.stale()
             for name, reasons in stale.items():
-                console.print(f"[red]out of date[/red] {name}: {'; '.join(reasons)}", highlight=False)
+                console.print(f"[red]out of date[/red] {name}: {'; '.join(reasons)}", highlight=False, soft_wrap=True)
             if not stale:
                 console.print(f"all {len(manifest.entries)} entries match {manifest.lock_path.name}")
             return 1 if stale else 0
