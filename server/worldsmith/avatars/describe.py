@@ -24,6 +24,7 @@ HEIGHT_PATTERNS = (
     (re.compile(_NUMBER + r"\s*(?:\"|″|in\.?|inches|inch)(?![a-z])"), "in"),
 )
 
+AVERAGE_HEIGHT = 1.72
 HEIGHT_WORDS = {"tiny": 1.2, "short": 1.58, "petite": 1.55, "tall": 1.88, "towering": 2.1, "lanky": 1.9}
 VERY = {"very", "really", "extremely"}
 BUILD_WORDS = {
@@ -164,6 +165,7 @@ class RuleBasedParser:
             archetype = ARCHETYPES.get(token)
             if archetype:
                 self._apply_archetype(params, archetype, outfit, accessories)
+        archetype_height = params.height_m if params.HasField("height_m") else None
 
         for i, token in enumerate(tokens):
             if token in HAIR_NOUNS:
@@ -215,8 +217,9 @@ class RuleBasedParser:
             elif token == "small" and i + 1 < len(tokens) and tokens[i + 1] == "head":
                 params.head_scale = 0.9
             elif token in HEIGHT_WORDS and (token != "short" or not self._describes_thing(tokens, i)):
-                base = HEIGHT_WORDS[token]
-                params.height_m = base + (0.1 if very and base > 1.7 else -0.1 if very else 0.0)
+                base = HEIGHT_WORDS[token] + (0.1 if very and HEIGHT_WORDS[token] > 1.7 else -0.1 if very else 0.0)
+                # "short dwarf", "tall elf": relative to the folk's own height when one is named.
+                params.height_m = archetype_height * base / AVERAGE_HEIGHT if archetype_height else base
                 if token in BUILD_WORDS:
                     params.build = BUILD_WORDS[token]
             elif token in BUILD_WORDS and not self._describes_thing(tokens, i):
