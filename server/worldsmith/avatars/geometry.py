@@ -190,14 +190,15 @@ def mirror(part: Part) -> Part:
 
 def smooth_normals(positions: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted vertex normals, shared across vertices at the same place (UV seams)."""
-    keys = np.round(positions * 1e5).astype(np.int64)
-    _, group = np.unique(keys, axis=0, return_inverse=True)
-    group = group.ravel()
+    # One integer key per 10 um cell (20 bits an axis covers +-5 m), so np.unique sorts 1-D.
+    cells = np.round(positions * 1e5).astype(np.int64) + (1 << 19)
+    keys = (cells[:, 0] << 40) | (cells[:, 1] << 20) | cells[:, 2]
+    _, group = np.unique(keys, return_inverse=True)
     triangles = positions[faces]
     face_normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
-    sums = np.zeros((group.max() + 1, 3))
-    for corner in range(3):
-        np.add.at(sums, group[faces[:, corner]], face_normals)
+    corners = group[faces].ravel()
+    groups = group.max() + 1
+    sums = np.stack([np.bincount(corners, np.repeat(face_normals[:, axis], 3), groups) for axis in range(3)], axis=1)
     normals = sums[group]
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     fallback = np.array([0.0, 1.0, 0.0])
@@ -207,7 +208,10 @@ def smooth_normals(positions: np.ndarray, faces: np.ndarray) -> np.ndarray:
 def pack_weights(dense: np.ndarray, influences: int = 4, floor: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
     """The strongest `influences` bones per vertex as (joints uint8, weights float32): weights
     sum to one in float32 (the validator's check), unused slots are joint 0 with weight 0."""
-    order = np.argsort(-dense, axis=1, kind="stable")[:, :influences]
+    strongest = np.argpartition(-dense, influences, axis=1)[:, :influences]
+    # Strongest first; ties by bone index, so the order never depends on the partition.
+    ranking = np.lexsort((strongest, -np.take_along_axis(dense, strongest, axis=1)), axis=1)
+    order = np.take_along_axis(strongest, ranking, axis=1)
     weights = np.take_along_axis(dense, order, axis=1).astype(np.float64)
     weights[weights < floor] = 0.0
     weights /= weights.sum(axis=1, keepdims=True)

@@ -29,7 +29,7 @@ class Primitive:
     joints: np.ndarray  # (n, 4) uint8
     weights: np.ndarray  # (n, 4) float32
     indices: np.ndarray  # (m, 3)
-    morphs: list[np.ndarray]  # per blend shape, (n, 3) float32
+    morphs: list[tuple[np.ndarray, np.ndarray]]  # per blend shape: moving vertex indices, their offsets
 
 
 @dataclass
@@ -67,19 +67,20 @@ class _Buffer:
         self.gltf.accessors.append(accessor)
         return len(self.gltf.accessors) - 1
 
-    def morph(self, delta: np.ndarray) -> int:
-        """A blend shape's POSITION offsets: zeros with only the moving vertices stored."""
-        dense = delta.astype(np.float32)
-        moving = np.flatnonzero(np.any(dense != 0.0, axis=1))
-        accessor = gl.Accessor(componentType=gl.FLOAT, count=len(dense), type=gl.VEC3, byteOffset=None,
-                               min=[float(v) for v in dense.min(axis=0)], max=[float(v) for v in dense.max(axis=0)])
+    def morph(self, count: int, moving: np.ndarray, offsets: np.ndarray) -> int:
+        """A blend shape's POSITION accessor: zeros, with `offsets` for the `moving` vertices
+        stored sparsely (ascending indices)."""
+        values = offsets.astype(np.float32).reshape(-1, 3)
+        bounds = np.concatenate([values, np.zeros((1 if len(moving) < count else 0, 3), np.float32)])
+        accessor = gl.Accessor(componentType=gl.FLOAT, count=count, type=gl.VEC3, byteOffset=None,
+                               min=[float(v) for v in bounds.min(axis=0)], max=[float(v) for v in bounds.max(axis=0)])
         if len(moving):
-            small = len(delta) < 65536
+            small = count < 65536
             indices = moving.astype(np.uint16 if small else np.uint32)
             accessor.sparse = gl.Sparse(
                 count=len(moving),
                 indices=gl.AccessorSparseIndices(bufferView=self.view(indices.tobytes()), componentType=gl.UNSIGNED_SHORT if small else gl.UNSIGNED_INT),
-                values=gl.AccessorSparseValues(bufferView=self.view(dense[moving].tobytes())),
+                values=gl.AccessorSparseValues(bufferView=self.view(values.tobytes())),
             )
         self.gltf.accessors.append(accessor)
         return len(self.gltf.accessors) - 1
@@ -132,7 +133,7 @@ def write(skeleton: Skeleton, primitives: list[Primitive], target_names: list[st
             WEIGHTS_0=buffer.accessor(primitive.weights, gl.VEC4, gl.FLOAT, gl.ARRAY_BUFFER),
         )
         indices = buffer.accessor(primitive.indices.reshape(-1).astype(index_type[0]), gl.SCALAR, index_type[1], gl.ELEMENT_ARRAY_BUFFER)
-        targets = [gl.Attributes(POSITION=buffer.morph(delta)) for delta in primitive.morphs]
+        targets = [gl.Attributes(POSITION=buffer.morph(count, moving, offsets)) for moving, offsets in primitive.morphs]
         mesh.primitives.append(gl.Primitive(attributes=attributes, indices=indices, material=len(gltf.materials) - 1, targets=targets))
     gltf.meshes.append(mesh)
 

@@ -135,15 +135,19 @@ def _primitives(parts: list[Part]) -> list[glb.Primitive]:
         group = [part for part in parts if part.material == material]
         if not group:
             continue
-        offsets = np.cumsum([0] + [len(part.positions) for part in group])
         positions = np.concatenate([part.positions for part in group])
-        faces = np.concatenate([part.faces + offset for part, offset in zip(group, offsets)])
+        faces = np.concatenate([part.faces + offset for part, offset in zip(group, offsets_of(group))])
         uvs = np.concatenate([atlas.atlas_uv(part.tile, part.uvs) for part in group])
         joints, weights = pack_weights(np.concatenate([part.weights for part in group]))
-        morphs = [
-            np.concatenate([part.morphs.get(name, np.zeros((len(part.positions), 3))) for part in group]).astype(np.float32)
-            for name in BLEND_SHAPES
-        ]
+        morphs = []
+        for name in BLEND_SHAPES:
+            moving, offsets = [np.zeros(0, np.int64)], [np.zeros((0, 3))]
+            for part, offset in zip(group, offsets_of(group)):
+                if name in part.morphs:
+                    rows = np.flatnonzero(np.any(part.morphs[name] != 0.0, axis=1))
+                    moving.append(rows + offset)
+                    offsets.append(part.morphs[name][rows])
+            morphs.append((np.concatenate(moving), np.concatenate(offsets)))
         primitives.append(glb.Primitive(
             material=material,
             positions=positions.astype(np.float32),
@@ -155,6 +159,11 @@ def _primitives(parts: list[Part]) -> list[glb.Primitive]:
             morphs=morphs,
         ))
     return primitives
+
+
+def offsets_of(parts: list[Part]) -> np.ndarray:
+    """Where each part's vertices start once the parts are concatenated."""
+    return np.cumsum([0] + [len(part.positions) for part in parts[:-1]])
 
 
 def _recipe(dna: avatar_pb2.AvatarDna, ratios: list[float], size: int) -> common_pb2.Recipe:
