@@ -110,8 +110,8 @@ def _skin(base: np.ndarray, rng: np.random.Generator, tile: int) -> np.ndarray:
 
 def _face(base: np.ndarray, masks: dict[str, np.ndarray], rng: np.random.Generator, tile: int) -> np.ndarray:
     color = _skin(base, rng, tile)
-    lips = base * np.array([0.78, 0.42, 0.42])
-    color += (lips - color) * (0.8 * masks["lips"])[..., None]
+    lips = base * np.array([0.8, 0.5, 0.5])
+    color += (lips - color) * (0.6 * masks["lips"])[..., None]
     color += (base * np.array([1.0, 0.8, 0.8]) - color) * (0.25 * masks["blush"])[..., None]
     color *= (1.0 - 0.55 * masks["nostrils"] - 0.25 * masks["lids"])[..., None]
     inside = np.array([0.06, 0.012, 0.014])

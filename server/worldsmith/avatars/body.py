@@ -111,12 +111,13 @@ def limbs(p: Proportions) -> dict[str, Limb]:
     armpit = p.shoulder - 0.02 * H
     top = p.chin + 0.25 * p.head
     torso_y = np.array([crotch, p.hip_joint, p.hips, p.hips + 0.38 * p.torso, p.hips + 0.72 * p.torso, armpit,
-                        p.shoulder + 0.018 * H, p.neck_base, top])
+                        p.shoulder + 0.016 * H, p.shoulder + 0.028 * H, p.neck_base + 0.012 * H, top])
     g, b = p.girth, p.belly
+    # Shoulder tops slope into the neck (the trapezius) over the last stations.
     width = np.array([0.07 * b, 0.099 * b, 0.097 * b, 0.083 * b, 0.094 * g, max(0.097 * g, p.shoulder_half / H * 0.9),
-                      p.shoulder_half / H * 0.8, 0.034 * g, 0.031 * g]) * H
-    depth = np.array([0.05 * b, 0.062 * b, 0.06 * b, 0.057 * b, 0.066 * g, 0.062 * g, 0.05 * g, 0.035 * g, 0.033 * g]) * H
-    shift = np.array([-0.004, -0.006, -0.004, 0.002, 0.008, 0.006, 0.0, 0.0, 0.006]) * H
+                      p.shoulder_half / H * 0.8, 0.062 * g, 0.037 * g, 0.034 * g]) * H
+    depth = np.array([0.05 * b, 0.062 * b, 0.06 * b, 0.057 * b, 0.066 * g, 0.062 * g, 0.05 * g, 0.043 * g, 0.038 * g, 0.036 * g]) * H
+    shift = np.array([-0.004, -0.006, -0.004, 0.002, 0.008, 0.006, 0.0, -0.002, 0.0, 0.006]) * H
 
     def weigh_torso(s: np.ndarray, positions: np.ndarray) -> np.ndarray:
         y = s + crotch

@@ -65,7 +65,7 @@ SHADES = {"dark": 0.45, "deep": 0.55, "light": 1.45, "pale": 1.6, "bright": 1.2}
 ARCHETYPES: dict[str, dict] = {
     "elf": {"accessories": ["elf_ears"], "build": 0.22, "height_m": 1.86},
     "elven": {"accessories": ["elf_ears"], "build": 0.22, "height_m": 1.86},
-    "dwarf": {"height_m": 1.35, "build": 0.85, "shoulder_width": 0.85, "leg_ratio": 0.44},
+    "dwarf": {"height_m": 1.35, "build": 0.85, "shoulder_width": 0.85, "leg_ratio": 0.44, "head_scale": 1.1},
     "orc": {"skin_tone": "green", "build": 0.9, "height_m": 1.92, "shoulder_width": 0.9},
     "halfling": {"height_m": 1.1, "head_scale": 1.1, "leg_ratio": 0.46},
     "hobbit": {"height_m": 1.1, "head_scale": 1.1, "leg_ratio": 0.46},

@@ -59,7 +59,8 @@ def _cap(style: str, head: Head, detail: Detail, rng: np.random.Generator) -> Pa
     points, normals = head.surface(phi, theta)
     depth = thickness * h * (1.0 - 0.85 * smoothstep(0.7, 1.0, tt))
     if style == "mohawk":
-        depth = depth + 0.12 * h * np.exp(-((points[:, 0] / (0.05 * h)) ** 2)) * (1.0 - smoothstep(0.6, 1.0, tt))
+        # A crest along the midline, forehead to nape; the sides stay shaved.
+        depth = depth + 0.1 * h * np.exp(-((points[:, 0] / (0.06 * h)) ** 2)) * (1.0 - smoothstep(0.85, 1.0, tt))
     if style == "curly":
         # Seeded curls: a lumpy surface, the same for the same seed.
         lumps = rng.normal(size=(6, 5))
@@ -69,7 +70,8 @@ def _cap(style: str, head: Head, detail: Detail, rng: np.random.Generator) -> Pa
         depth = depth * (1.0 + 0.25 * np.tanh(waves.sum(axis=(1, 2)) / 3.0))
     depth = depth + 0.004 * h
     points = points + normals * depth[:, None]
-    top = np.array([[0.0, head.ry + (thickness + 0.004) * h + (0.12 * h if style == "mohawk" else 0.0), 0.0]])
+    first_ring = points[: columns + 1]
+    top = first_ring.mean(axis=0, keepdims=True) + np.array([0.0, 0.3, 0.0]) * (first_ring[:, 1].max() - first_ring[:, 1].min())
     positions = np.concatenate([points, top]) + head.center
     uvs = np.concatenate([np.stack([np.tile(u, rows), tt], 1), [[0.5, 0.0]]])
     k, j = np.meshgrid(np.arange(rows - 1), np.arange(columns), indexing="ij")

@@ -90,12 +90,15 @@ class Head:
         self.v_mouth = float(_ELEVATION_INV(self.theta_mouth))
         self.eye = np.array(p.eye_offset)
         self.eye_radius = p.eye_radius
-        self.eye_half = (0.95 * self.eye_radius, 0.5 * self.eye_radius)
+        self.eye_half = (1.05 * self.eye_radius, 0.58 * self.eye_radius)
 
     # -- the surface -------------------------------------------------------------------
     def ellipsoid(self, phi: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Skull and jaw before features: points relative to the centre, and outward normals."""
-        eta, sin = np.cos(theta), np.sin(theta)
+        eta = np.cos(theta)
+        # Below the middle the cross-sections shrink like a superellipse, not a circle: a full
+        # jaw and a rounded chin instead of an egg.
+        sin = np.where(eta < 0.0, (1.0 - np.abs(eta) ** 2.6) ** (1.0 / 2.6), np.sin(theta))
         front = (1.0 + np.cos(phi)) / 2.0
         back = 1.0 - front
         # The jaw keeps its width down to the mouth, then rounds into the chin.

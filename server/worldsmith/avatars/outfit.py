@@ -86,8 +86,10 @@ def _skirt(torso: Limb, p: Proportions, detail: Detail) -> Part:
     y = np.linspace(top, bottom, rings)
     waist_side, waist_up, waist_shift = (float(v[0]) for v in torso.profile(np.array([top - crotch])))
     flare = smoothstep(top, bottom, y)
-    width = (waist_side + 0.006 * H) + flare * (p.hip_half + 0.06 * H - waist_side)
-    depth = (waist_up + 0.006 * H) + flare * 0.03 * H
+    # Wide enough for the hips under it, flaring out towards the knees.
+    body_side, body_up, _ = torso.profile(np.clip(y - crotch, 0.0, torso.length))
+    width = np.maximum((waist_side + 0.006 * H) + flare * (p.hip_half + 0.06 * H - waist_side), body_side + 0.008 * H)
+    depth = np.maximum((waist_up + 0.006 * H) + flare * 0.03 * H, body_up + 0.008 * H)
     centers = np.stack([np.zeros(rings), y, np.full(rings, waist_shift)], 1)
     swept = tube(centers, np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), width, depth, y, detail.count(36, 10))
     x = swept.positions[:, 0]
@@ -185,18 +187,21 @@ def accessory_parts(name: str, head: Head, p: Proportions, body: dict[str, Limb]
         torso = body["torso"]
         waist = p.hips + 0.1 * p.torso - torso.start[1]
         band = torso.sweep(detail, tile="accessories", material="Outfit", start=waist - 0.014 * H, end=waist + 0.014 * H,
-                           inflate=0.008 * H, caps=(False, False), segments=30)
+                           inflate=0.013 * H, caps=(False, False), segments=30)
         row, col = divmod(cell, 3)
         band.uvs[:] = ((col + 0.5) / 3.0, (row + 0.5) / 3.0)
         _, depth, shift = (float(v[0]) for v in torso.profile(np.array([waist])))
         buckle = trimesh.creation.box(extents=(0.04 * H, 0.032 * H, 0.006 * H))
-        buckle.apply_translation((0.0, waist + torso.start[1], shift + depth + 0.01 * H))
+        buckle.apply_translation((0.0, waist + torso.start[1], shift + depth + 0.015 * H))
         return [band, _solid(buckle, "Hips", ACCESSORY_CELLS["buckle"])]
     if name == "headband":
-        eta = 0.45
-        radius_x = head.rx * np.sqrt(1 - eta * eta) + (hair_thickness + 0.01) * h
-        radius_z = head.rz * 1.05 * np.sqrt(1 - eta * eta) + (hair_thickness + 0.01) * h
-        band = _ring(head.center + (0.0, eta * head.ry, -0.05 * head.rz), radius_x, radius_z, 0.012 * h, -0.1, sections(32))
+        # Round the head above the brow, over the hair where there is hair.
+        eta = 0.55
+        across = np.sqrt(1.0 - eta * eta)
+        front, back = head.rz * across, 1.1 * head.rz * across
+        lift = (hair_thickness + 0.008) * h
+        center = head.center + np.array([0.0, eta * head.ry, (front - back) / 2.0])
+        band = _ring(center, head.rx * across + lift, (front + back) / 2.0 + lift, 0.012 * h, 0.0, sections(32))
         return [_solid(band, "Head", cell)]
     if name == "scarf":
         torso = body["torso"]
