@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TOOLS := .tools
 PROTO_OUT ?= server/worldsmith/_proto
+CSHARP_PLUGIN := $(TOOLS)/bin/grpc_csharp_plugin
 DATA_DIR ?= var
 
 .PHONY: run test install tools proto lint-proto clients bench clean
@@ -20,16 +21,18 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Node and Debian tools the tests drive: buf, the Khronos glTF validator, protoc's C# plugin.
-tools: $(TOOLS)/.installed
+tools: $(TOOLS)/.installed $(CSHARP_PLUGIN)
 
 $(TOOLS)/.installed:
 	mkdir -p $(TOOLS)
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) @bufbuild/buf@1 gltf-validator@2.0.0-dev.3.10
-	command -v grpc_csharp_plugin >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler-grpc >/dev/null; }
 	touch $@
 
+# Development keys for `make run`; set WORLDSMITH_API_KEYS yourself for anything shared.
+DEV_KEYS ?= runtime:dev-runtime-key,editor:dev-editor-key,admin:dev-admin-key
+
 run: $(STAMP)
-	$(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR)
+	WORLDSMITH_API_KEYS="$${WORLDSMITH_API_KEYS:-$(DEV_KEYS)}" $(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR) --http-port 8080 --metrics-port 9464
 
 test: $(STAMP) tools
 	$(PY) -m pytest -q
@@ -48,3 +51,20 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(DATA_DIR)
+
+# Engine clients: the Unity package's C# messages and gRPC stubs, generated from proto/ and
+# checked in (tests/clients fails when they are stale), plus the .meta files Unity needs.
+UNITY_GENERATED := clients/unity/Runtime/Generated
+
+clients: $(CSHARP_PLUGIN)
+	rm -rf $(UNITY_GENERATED) && mkdir -p $(UNITY_GENERATED)
+	protoc -Iproto --csharp_out=$(UNITY_GENERATED) --grpc_out=no_server:$(UNITY_GENERATED) \
+		--plugin=protoc-gen-grpc=$(CSHARP_PLUGIN) proto/worldsmith/v1/*.proto
+	python3 'clients/unity/Tools~/unity_meta.py' clients/unity
+
+# Debian ships gRPC's C# generator inside libgrpc_plugin_support but no grpc_csharp_plugin
+# executable; this builds the few lines of main() around it.
+$(CSHARP_PLUGIN): clients/unity/Tools~/grpc_csharp_plugin.cc
+	dpkg -s g++ libprotoc-dev protobuf-compiler-grpc >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ libprotoc-dev protobuf-compiler-grpc >/dev/null; }
+	mkdir -p $(dir $@)
+	g++ -std=c++17 -O1 -o $@ '$<' $$(ls /usr/lib/*/libgrpc_plugin_support.so.* | head -n1) -lprotoc -lprotobuf

@@ -8,7 +8,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Hashable
+from typing import Any, AsyncIterator, Callable, Hashable
 
 from worldsmith._proto.worldsmith.v1 import common_pb2
 from worldsmith.errors import Cancelled, DeadlineExceeded, ResourceExhausted, WorldsmithError
@@ -35,12 +35,14 @@ class LaneLimits:
 class Job:
     """One request's work inside an engine. Worker threads emit events; the caller iterates them."""
 
-    def __init__(self, payload: Any, ctx: CallContext, loop: asyncio.AbstractEventLoop):
+    def __init__(self, payload: Any, ctx: CallContext, loop: asyncio.AbstractEventLoop, on_close: Callable[["Job"], None]):
         self.payload = payload
         self.ctx = ctx
         self.enqueued_at = time.monotonic()
         self.started_at: float | None = None
+        self.batch_size = 1
         self.done = False
+        self._on_close = on_close
         self._loop = loop
         self._events: asyncio.Queue = asyncio.Queue()
 
@@ -59,6 +61,7 @@ class Job:
     def _close(self, marker: Any) -> None:
         if not self.done:
             self.done = True
+            self._on_close(self)
             self._loop.call_soon_threadsafe(self._events.put_nowait, marker)
 
     async def events(self) -> AsyncIterator[Any]:
@@ -157,7 +160,7 @@ class Engine:
                 f"the deadline ({remaining:.2f} s left) cannot be met: about {eta + self._mean_job_s:.2f} s "
                 f"of work is ahead in {self.name!r}"
             )
-        job = Job(payload, ctx, asyncio.get_running_loop())
+        job = Job(payload, ctx, asyncio.get_running_loop(), self._learn_duration)
         lane.append(job)
         self._set_depth_metrics()
         job.emit(common_pb2.Queued(position=position, eta_seconds=eta))
@@ -166,6 +169,13 @@ class Engine:
 
     def _position_if_added(self, lane: Lane) -> int:
         return sum(len(self._lanes[l]) for l in Lane if l <= lane)
+
+    def _learn_duration(self, job: Job) -> None:
+        """Keep a moving average of seconds per job, for ETAs and deadline refusals."""
+        if job.started_at is None:
+            return
+        elapsed = (time.monotonic() - job.started_at) / job.batch_size
+        self._mean_job_s = elapsed if self._mean_job_s is None else 0.8 * self._mean_job_s + 0.2 * elapsed
 
     def _set_depth_metrics(self) -> None:
         for lane, queue in self._lanes.items():
@@ -230,7 +240,7 @@ class Engine:
             batch = await self._next_batch()
             started = time.monotonic()
             for job in batch:
-                job.started_at = started
+                job.started_at, job.batch_size = started, len(batch)
                 metrics.QUEUE_WAIT.labels(self.name, job.ctx.lane.name.lower()).observe(started - job.enqueued_at)
             metrics.BATCH_SIZE.labels(self.name).observe(len(batch))
             self._running += len(batch)
@@ -238,8 +248,6 @@ class Engine:
                 await loop.run_in_executor(self._executor, self._run_guarded, batch)
             finally:
                 self._running -= len(batch)
-            elapsed = (time.monotonic() - started) / len(batch)
-            self._mean_job_s = elapsed if self._mean_job_s is None else 0.8 * self._mean_job_s + 0.2 * elapsed
 
     def _run_guarded(self, batch: list[Job]) -> None:
         try:

@@ -22,6 +22,7 @@ TIME_TO_FIRST_TOKEN = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5),
 )
 TOKENS = Counter("worldsmith_dialogue_tokens_total", "Generated dialogue tokens")
+TOKENS_AFTER_CANCEL = Histogram("worldsmith_dialogue_tokens_after_cancel", "Tokens generated after a turn was stopped", buckets=(0, 1, 2, 4, 8, 16, 32))
 TOKENS_PER_SECOND = Histogram("worldsmith_dialogue_tokens_per_second", "Per-turn decode rate", buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000))
 DIFFUSION_STEPS = Counter("worldsmith_diffusion_steps_total", "Diffusion denoising steps run", ["model"])
 DIFFUSION_STEPS_PER_SECOND = Histogram("worldsmith_diffusion_steps_per_second", "Per-batch denoising rate", ["model"], buckets=(0.5, 1, 2, 5, 10, 25, 50, 100))

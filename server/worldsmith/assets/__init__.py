@@ -1,0 +1,1 @@
+"""Generated assets on disk: the content-addressed cache and offline build manifests."""

@@ -1,0 +1,241 @@
+"""`worldsmith build`: generates every manifest entry through the services, incrementally and atomically.
+
+The build calls the same RPC implementations the server runs, either in-process
+(`LocalCaller`) or over gRPC (`RemoteCaller`, batch lane), so both give the same bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Protocol
+
+import grpc
+from google.protobuf import json_format, message_factory
+
+from worldsmith._proto.worldsmith.v1 import admin_pb2, common_pb2, dialogue_pb2
+from worldsmith.assets import outputs
+from worldsmith.assets.files import write_atomic
+from worldsmith.assets.lockfile import LockedEntry, LockFile, recipe_hash
+from worldsmith.assets.manifest import Entry, Manifest
+from worldsmith.errors import WorldsmithError
+from worldsmith.runtime.context import CallContext, Lane
+
+ADMIN = "worldsmith.v1.AdminService"
+DIALOGUE = "worldsmith.v1.DialogueService"
+
+# Which model kinds shape each entry kind's output.
+MODEL_KINDS = {
+    "texture": {admin_pb2.MODEL_KIND_DIFFUSION},
+    "scene": {admin_pb2.MODEL_KIND_TEXT_GENERATOR},
+    "avatar": {admin_pb2.MODEL_KIND_TEXT_GENERATOR},
+    "barks": {admin_pb2.MODEL_KIND_TEXT_GENERATOR, admin_pb2.MODEL_KIND_EMBEDDER},
+}
+
+
+class Caller(Protocol):
+    async def unary(self, service: str, method: str, request: Any) -> Any: ...
+    def stream(self, service: str, method: str, request: Any) -> AsyncIterator[Any]: ...
+
+
+class LocalCaller:
+    """Calls the service objects in this process, in the batch lane."""
+
+    def __init__(self, services: dict[str, object]):
+        self._services = services
+
+    async def unary(self, service: str, method: str, request: Any) -> Any:
+        return await getattr(self._services[service], method)(request, CallContext(lane=Lane.BATCH, method=f"/{service}/{method}"))
+
+    async def stream(self, service: str, method: str, request: Any) -> AsyncIterator[Any]:
+        async for response in getattr(self._services[service], method)(request, CallContext(lane=Lane.BATCH, method=f"/{service}/{method}")):
+            yield response
+
+
+class RemoteCaller:
+    """Calls a running server over gRPC with an editor key."""
+
+    def __init__(self, target: str, key: str | None, max_message_bytes: int = 256 * 1024 * 1024):
+        options = [("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes)]
+        self._channel = grpc.aio.insecure_channel(target, options=options)
+        self._metadata = (("authorization", f"Bearer {key}"),) if key else ()
+
+    def _method(self, service: str, method: str):
+        from google.protobuf import descriptor_pool
+
+        descriptor = descriptor_pool.Default().FindServiceByName(service).methods_by_name[method]
+        return f"/{service}/{method}", message_factory.GetMessageClass(descriptor.output_type)
+
+    async def unary(self, service: str, method: str, request: Any) -> Any:
+        path, response_class = self._method(service, method)
+        call = self._channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString(), response_deserializer=response_class.FromString)
+        return await call(request, metadata=self._metadata)
+
+    async def stream(self, service: str, method: str, request: Any) -> AsyncIterator[Any]:
+        path, response_class = self._method(service, method)
+        call = self._channel.unary_stream(path, request_serializer=lambda m: m.SerializeToString(), response_deserializer=response_class.FromString)
+        async for response in call(request, metadata=self._metadata):
+            yield response
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+
+def describe_error(error: BaseException) -> str:
+    if isinstance(error, grpc.aio.AioRpcError):
+        return f"{error.code().name}: {error.details()}"
+    if isinstance(error, WorldsmithError):
+        return f"{error.code}: {error.message}"
+    return f"{type(error).__name__}: {error}"
+
+
+@dataclass
+class EntryOutcome:
+    name: str
+    status: str  # "built", "up to date", "failed"
+    reason: str = ""
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+Progress = Callable[[str, str, int, int], None]  # entry name, stage, step, total
+
+
+class Builder:
+    def __init__(self, manifest: Manifest, caller: Caller, parallel: int | None = None):
+        self.manifest = manifest
+        self.caller = caller
+        self.parallel = max(1, parallel or manifest.parallel)
+        self.lock = LockFile.read(manifest.lock_path)
+        self._lock_guard = asyncio.Lock()
+        self._backends: dict[str, dict] = {}
+
+    async def _describe_backends(self) -> None:
+        info = await self.caller.unary(ADMIN, "GetServerInfo", admin_pb2.GetServerInfoRequest())
+        for kind, model_kinds in MODEL_KINDS.items():
+            models = sorted((m.name, m.source, m.revision) for m in info.models if m.kind in model_kinds)
+            self._backends[kind] = {"worldsmith": info.version, "models": models}
+        self._model_names = {m.name for m in info.models if m.kind == admin_pb2.MODEL_KIND_DIFFUSION}
+
+    def _request_dict(self, entry: Entry) -> dict:
+        if entry.request is not None:
+            return json_format.MessageToDict(entry.request, preserving_proto_field_name=True)
+        return dict(entry.fields)
+
+    def expected_hash(self, entry: Entry) -> str:
+        return recipe_hash(entry.kind.name, self._request_dict(entry), self._backends[entry.kind.name])
+
+    def preflight(self) -> list[tuple[int, str]]:
+        """Problems only a running service can see (an unknown model), with manifest lines."""
+        problems = []
+        for entry in self.manifest.entries:
+            model = entry.fields.get("model")
+            if entry.kind.name == "texture" and model and model != "procedural" and model not in self._model_names:
+                problems.append((entry.where("model"), f"texture {entry.name!r}: unknown model {model!r} "
+                                                       f"(configured diffusion models: {', '.join(sorted(self._model_names)) or 'none'}; or 'procedural')"))
+        return problems
+
+    async def prepare(self) -> list[tuple[int, str]]:
+        await self._describe_backends()
+        return self.preflight()
+
+    def stale(self) -> dict[str, list[str]]:
+        """Entries whose outputs are missing, changed, or whose recipe changed, with the reasons."""
+        result = {}
+        for entry in self.manifest.entries:
+            problems = self.lock.problems(entry.name, self.expected_hash(entry), self.manifest.root)
+            if problems:
+                result[entry.name] = problems
+        return result
+
+    async def build(self, progress: Progress | None = None, force: bool = False) -> list[EntryOutcome]:
+        progress = progress or (lambda *args: None)
+        stale = self.stale()
+        semaphore = asyncio.Semaphore(self.parallel)
+
+        async def one(entry: Entry) -> EntryOutcome:
+            if not force and entry.name not in stale:
+                return EntryOutcome(entry.name, "up to date")
+            async with semaphore:
+                started = time.monotonic()
+                progress(entry.name, "starting", 0, 0)
+                try:
+                    files = await self._generate(entry, progress)
+                    written = await asyncio.to_thread(self._write, entry, files)
+                    await self._record(entry, written)
+                except Exception as error:  # one entry's failure never stops the others
+                    progress(entry.name, "failed", 0, 0)
+                    return EntryOutcome(entry.name, "failed", describe_error(error), seconds=time.monotonic() - started)
+                progress(entry.name, "done", 1, 1)
+                return EntryOutcome(entry.name, "built", files=list(written), seconds=time.monotonic() - started)
+
+        return list(await asyncio.gather(*(one(entry) for entry in self.manifest.entries)))
+
+    async def _generate(self, entry: Entry, progress: Progress) -> dict[str, bytes]:
+        if entry.kind.name == "barks":
+            return outputs.barks_files(entry.name, await self._barks(entry, progress))
+        request = type(entry.request)()
+        request.CopyFrom(entry.request)
+        request.lane = common_pb2.LANE_BATCH
+        result = None
+        async for response in self.caller.stream(entry.kind.service, entry.kind.method, request):
+            event = response.WhichOneof("event")
+            if event == "progress":
+                progress(entry.name, response.progress.stage, response.progress.step, response.progress.total)
+            elif event == "queued":
+                progress(entry.name, f"queued #{response.queued.position}", 0, 0)
+            elif event == "result":
+                result = response.result
+        if result is None:
+            raise RuntimeError("the stream ended without a result")
+        return outputs.WRITERS[entry.kind.name](entry.name, result)
+
+    async def _barks(self, entry: Entry, progress: Progress) -> dict[str, list[str]]:
+        fields = entry.fields
+        if fields.get("character_file"):
+            card = json_format.Parse((self.manifest.root / fields["character_file"]).read_text(), dialogue_pb2.Character())
+            await self.caller.unary(DIALOGUE, "UpsertCharacter", dialogue_pb2.UpsertCharacterRequest(character=card))
+        situations, per = fields["situations"], fields.get("lines_per_situation", 1)
+        lines: dict[str, list[str]] = {}
+        total, done = len(situations) * per, 0
+        for i, situation in enumerate(situations):
+            for k in range(per):
+                # A fresh session per line: each bark is independent of the others.
+                session_id = f"build-{entry.name}-{i}-{k}"
+                await self.caller.unary(DIALOGUE, "CreateSession", dialogue_pb2.CreateSessionRequest(session_id=session_id, character_ids=[fields["character"]]))
+                try:
+                    options = dialogue_pb2.GenerationOptions(seed=fields.get("seed", 0) + 1000 * i + k, max_new_tokens=fields.get("max_new_tokens", 0))
+                    say = dialogue_pb2.SayRequest(session_id=session_id, character_id=fields["character"], event=dialogue_pb2.GameEvent(description=situation),
+                                                  options=options, lane=common_pb2.LANE_BATCH)
+                    text = ""
+                    async for response in self.caller.stream(DIALOGUE, "Say", say):
+                        if response.WhichOneof("event") == "turn_completed":
+                            text = response.turn_completed.text
+                    lines.setdefault(situation, []).append(text)
+                finally:
+                    await self.caller.unary(DIALOGUE, "DeleteSession", dialogue_pb2.DeleteSessionRequest(session_id=session_id))
+                done += 1
+                progress(entry.name, "lines", done, total)
+        return lines
+
+    def _write(self, entry: Entry, files: dict[str, bytes]) -> dict[str, str]:
+        """Write each file atomically; remove files an earlier build of this entry made and this one did not."""
+        written = {}
+        for filename, data in sorted(files.items()):
+            path = entry.output / filename
+            write_atomic(path, data)
+            written[str(path.relative_to(self.manifest.root))] = hashlib.sha256(data).hexdigest()
+        previous = self.lock.entries.get(entry.name)
+        for relative in (previous.outputs if previous else {}):
+            if relative not in written:
+                (self.manifest.root / relative).unlink(missing_ok=True)
+        return written
+
+    async def _record(self, entry: Entry, written: dict[str, str]) -> None:
+        """The lock is rewritten after every entry, so an interrupted build resumes where it stopped."""
+        async with self._lock_guard:
+            self.lock.entries[entry.name] = LockedEntry(entry.kind.name, self.expected_hash(entry), written)
+            await asyncio.to_thread(self.lock.write)

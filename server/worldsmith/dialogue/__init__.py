@@ -1,0 +1,1 @@
+"""NPC dialogue: character cards, lore, sessions with memory, and streamed turns."""

@@ -1,0 +1,178 @@
+"""Model registry: loads configured models at start-up, keeps them resident, loads and unloads at run time."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from worldsmith._proto.worldsmith.v1 import admin_pb2
+from worldsmith.config import ModelConfig
+from worldsmith.errors import NotFound, Unavailable
+from worldsmith.runtime import devices, metrics
+from worldsmith.runtime.engine import LaneLimits
+
+log = logging.getLogger(__name__)
+
+# Each kind's module exposes `load(source, revision, device, dtype, limits, **options) -> engine`;
+# the engine has warmup(), memory_bytes(), async start() and async stop().
+LOADER_MODULES = {
+    "text-generator": "worldsmith.runtime.text_generator",
+    "diffusion": "worldsmith.runtime.diffusion",
+    "embedder": "worldsmith.runtime.embedder",
+}
+
+KIND_TO_PROTO = {
+    "text-generator": admin_pb2.MODEL_KIND_TEXT_GENERATOR,
+    "diffusion": admin_pb2.MODEL_KIND_DIFFUSION,
+    "embedder": admin_pb2.MODEL_KIND_EMBEDDER,
+}
+
+
+@dataclass
+class ModelEntry:
+    name: str
+    config: ModelConfig
+    state: int = admin_pb2.MODEL_STATE_UNLOADED
+    engine: Any = None
+    device: str = ""
+    dtype: str = ""
+    error: str = ""
+    load_seconds: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def info(self) -> admin_pb2.ModelInfo:
+        memory = self.engine.memory_bytes() if self.engine is not None else 0
+        return admin_pb2.ModelInfo(
+            name=self.name, kind=KIND_TO_PROTO[self.config.kind], source=self.config.source,
+            revision=self.config.revision, device=self.device, dtype=self.dtype, state=self.state,
+            memory_bytes=memory, error=self.error, load_seconds=self.load_seconds,
+        )
+
+
+class ModelRegistry:
+    """Owns every configured model. `get(name)` returns the resident engine or raises
+    Unavailable with the reason, so services can answer while others fail."""
+
+    def __init__(self, models: dict[str, ModelConfig], limits: LaneLimits, options: dict[str, dict] | None = None):
+        self._entries = {name: ModelEntry(name, config) for name, config in models.items()}
+        self._limits = limits
+        self._options = options or {}
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    def names(self) -> list[str]:
+        return list(self._entries)
+
+    def entry(self, name: str) -> ModelEntry:
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise NotFound(f"model {name!r} is not in the config (configured: {', '.join(self._entries) or 'none'})") from None
+
+    def get(self, name: str) -> Any:
+        entry = self.entry(name)
+        if entry.state != admin_pb2.MODEL_STATE_READY:
+            raise Unavailable(self.reason(name))
+        return entry.engine
+
+    def reason(self, name: str) -> str:
+        """Why a model is not ready, in words an operator can act on ('' when ready)."""
+        entry = self.entry(name)
+        return {
+            admin_pb2.MODEL_STATE_READY: "",
+            admin_pb2.MODEL_STATE_LOADING: f"model {name!r} is still loading",
+            admin_pb2.MODEL_STATE_UNLOADED: f"model {name!r} is unloaded (AdminService.LoadModel loads it)",
+            admin_pb2.MODEL_STATE_FAILED: f"model {name!r} failed to load: {entry.error}",
+        }[entry.state]
+
+    def info(self) -> list[admin_pb2.ModelInfo]:
+        return [entry.info() for entry in self._entries.values()]
+
+    async def load_all(self) -> None:
+        for name in self._entries:
+            await self.load(name)
+
+    async def load(self, name: str) -> admin_pb2.ModelInfo:
+        entry = self.entry(name)
+        async with entry.lock:
+            if entry.state == admin_pb2.MODEL_STATE_READY:
+                return entry.info()
+            entry.state, entry.error = admin_pb2.MODEL_STATE_LOADING, ""
+            self._changed()
+            started = time.monotonic()
+            try:
+                engine = await asyncio.to_thread(self._load_and_warm, entry)
+                await engine.start()
+            except Exception as error:  # any load failure is reported, never fatal to the server
+                entry.state, entry.error = admin_pb2.MODEL_STATE_FAILED, _explain(entry.config, error)
+                log.error("model %s failed to load: %s", name, entry.error)
+            else:
+                entry.engine, entry.state = engine, admin_pb2.MODEL_STATE_READY
+                entry.load_seconds = time.monotonic() - started
+                metrics.MODEL_MEMORY.labels(name, entry.device).set(engine.memory_bytes())
+                log.info("model %s ready on %s (%s) in %.1f s", name, entry.device, entry.dtype, entry.load_seconds)
+            metrics.MODEL_READY.labels(name).set(1 if entry.state == admin_pb2.MODEL_STATE_READY else 0)
+            self._changed()
+            return entry.info()
+
+    def _load_and_warm(self, entry: ModelEntry):
+        config = entry.config
+        if config.source.startswith(("/", "./", "../", "~")) and not Path(config.source).expanduser().is_dir():
+            raise FileNotFoundError(f"model folder {config.source} does not exist (make one with `worldsmith models make-tiny DIR`)")
+        entry.device = devices.pick_device(config.device)
+        dtype = devices.pick_dtype(entry.device, config.dtype)
+        entry.dtype = str(dtype).removeprefix("torch.")
+        module = importlib.import_module(LOADER_MODULES[config.kind])
+        engine = module.load(config.source, config.revision, entry.device, dtype, self._limits, **self._options.get(entry.name, {}))
+        engine.name = entry.name
+        if config.warmup:
+            engine.warmup()
+        return engine
+
+    async def unload(self, name: str) -> admin_pb2.ModelInfo:
+        entry = self.entry(name)
+        async with entry.lock:
+            engine, entry.engine = entry.engine, None
+            entry.state, entry.error = admin_pb2.MODEL_STATE_UNLOADED, ""
+            if engine is not None:
+                await engine.stop()
+                del engine
+                _free_accelerator_memory()
+            metrics.MODEL_READY.labels(name).set(0)
+            metrics.MODEL_MEMORY.labels(name, entry.device).set(0)
+            self._changed()
+            return entry.info()
+
+    async def close(self) -> None:
+        for name in self._entries:
+            await self.unload(name)
+
+
+def _explain(config: ModelConfig, error: Exception) -> str:
+    text = f"{type(error).__name__}: {error}".strip()
+    if isinstance(error, OSError) and ("does not appear to have" in text or "not a valid model identifier" in text or "Can't load" in text or "No such file" in text):
+        return (f"{config.source!r} is neither a local model folder nor a downloadable Hugging Face id "
+                f"({text.splitlines()[0]}). Point `source` at a folder written by save_pretrained, "
+                f"e.g. one made by `worldsmith models make-tiny DIR`.")
+    return text.splitlines()[0][:500]
+
+
+def _free_accelerator_memory() -> None:
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

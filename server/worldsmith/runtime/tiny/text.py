@@ -1,0 +1,97 @@
+"""A tiny randomly initialised chat model (Llama architecture, byte-level BPE tokenizer, ChatML template)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+SEED = 0
+VOCAB_SIZE = 1024
+END_OF_TEXT, TURN_START, TURN_END = "<|endoftext|>", "<|im_start|>", "<|im_end|>"
+
+# ChatML, as used by many open chat models: each message is framed by turn markers, and the
+# generation prompt opens an assistant turn that the model closes with <|im_end|>.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+# Enough English, game talk and JSON for common words and punctuation to become single tokens.
+CORPUS = """
+Welcome to the village, traveller. The blacksmith forges swords and shields by the river.
+The innkeeper pours ale and tells stories of dragons, goblins and the old king's treasure.
+Guards watch the gate at night; the merchant sells potions, arrows, bread and maps.
+What brings you here? I have a quest for you: find the lost amulet in the dark forest.
+Be careful, the bridge is broken and the wolves are hungry in winter.
+The wizard lives in the tower beyond the mountains, where the snow never melts.
+Thank you, friend. Come back when you have gathered ten herbs from the meadow.
+You are a helpful assistant. Answer the question in one short sentence.
+The room has a table, two chairs, a bed, a chest and a window facing the sea.
+Place a torch on the wall, a barrel near the door and a rug in the centre of the hall.
+A tall woman with short red hair, green eyes, a leather jacket and heavy boots.
+{"emotion": "happy", "action": null}
+{"emotion": "angry", "action": {"name": "attack", "arguments": {"target": "player"}}}
+{"name": "give_item", "arguments": {"item": "sword", "count": 1}}
+{"objects": [{"kind": "table", "position": [1.0, 0.0, 2.5], "rotation": 90}]}
+{"height": 1.8, "hair": "red", "eyes": "green", "outfit": ["jacket", "boots"]}
+true false null 0 1 2 3 4 5 6 7 8 9 10 42 100 3.14 -1
+happy sad angry afraid surprised neutral calm curious
+"""
+
+
+def _train_tokenizer() -> PreTrainedTokenizerFast:
+    """A byte-level BPE over the corpus: every byte string is encodable, like GPT-2's tokenizer."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE,
+        special_tokens=[END_OF_TEXT, TURN_START, TURN_END],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    # Repeating the corpus is enough for the merges to cover its words; training is deterministic.
+    tokenizer.train_from_iterator([CORPUS] * 4, trainer=trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        eos_token=TURN_END,
+        pad_token=END_OF_TEXT,
+        chat_template=CHAT_TEMPLATE,
+        model_max_length=2048,
+    )
+
+
+def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2) -> Path:
+    """Write the tiny model and its tokenizer to `directory` (loadable with from_pretrained).
+
+    Benchmarks pass a larger `hidden_size` / `num_layers` so that compute, not overhead, dominates.
+    """
+    directory = Path(directory)
+    tokenizer = _train_tokenizer()
+    turn_end, end_of_text = tokenizer.convert_tokens_to_ids([TURN_END, END_OF_TEXT])
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        bos_token_id=None,
+        eos_token_id=turn_end,
+        pad_token_id=end_of_text,
+        tie_word_embeddings=True,
+    )
+    # Seed inside a forked RNG so making the model never disturbs the caller's random state.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        model = LlamaForCausalLM(config)
+    model.generation_config = GenerationConfig(eos_token_id=[turn_end, end_of_text], pad_token_id=end_of_text)
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

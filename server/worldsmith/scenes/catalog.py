@@ -1,0 +1,144 @@
+"""The asset catalog: the default one, loading one from JSON, and checking its rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from google.protobuf import json_format
+
+from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
+from worldsmith.errors import InvalidArgument
+
+AGAINST_WALL = scene_pb2.PLACEMENT_AGAINST_WALL
+CENTER = scene_pb2.PLACEMENT_CENTER
+ON_TOP_OF = scene_pb2.PLACEMENT_ON_TOP_OF
+NEAR = scene_pb2.RELATION_KIND_NEAR
+FACING = scene_pb2.RELATION_KIND_FACING
+
+# Tags the generators give their own nodes; a catalog may not reuse them.
+STRUCTURAL_TAGS = frozenset({"room", "floor", "wall", "door", "window", "corridor", "cave", "terrain"})
+MAX_TAG_CHARS = 64
+
+
+def _asset(tag, size, placement=0, on_top_of="", relations=(), clearance_front=0.0, max_count=0,
+           min_height=0.0, max_height=0.0, max_slope_degrees=0.0) -> scene_pb2.CatalogAsset:
+    return scene_pb2.CatalogAsset(
+        tag=tag, size=common_pb2.Vec3(x=size[0], y=size[1], z=size[2]), placement=placement,
+        on_top_of=on_top_of, relations=[scene_pb2.Relation(kind=k, target_tag=t, distance=d) for k, t, d in relations],
+        clearance_front=clearance_front, max_count=max_count, min_height=min_height, max_height=max_height,
+        max_slope_degrees=max_slope_degrees,
+    )
+
+
+def default_catalog() -> scene_pb2.AssetCatalog:
+    """Furniture and props for rooms and dungeons, plants and rocks for terrain.
+
+    Sizes are metres (x width, y height, z depth); the front of every asset is its +Z side.
+    """
+    return scene_pb2.AssetCatalog(assets=[
+        _asset("table", (1.6, 0.75, 0.9), CENTER, max_count=8),
+        _asset("chair", (0.5, 0.9, 0.5), relations=[(NEAR, "table", 0.5), (FACING, "table", 0)], max_count=32),
+        _asset("bed", (1.4, 0.6, 2.0), AGAINST_WALL, clearance_front=0.5, max_count=4),
+        _asset("wardrobe", (1.2, 2.0, 0.6), AGAINST_WALL, clearance_front=0.7, max_count=4),
+        _asset("shelf", (1.0, 1.8, 0.4), AGAINST_WALL, clearance_front=0.5, max_count=12),
+        _asset("chest", (0.9, 0.6, 0.5), AGAINST_WALL, clearance_front=0.5, max_count=8),
+        _asset("lamp", (0.3, 0.5, 0.3), ON_TOP_OF, on_top_of="table", max_count=8),
+        _asset("rug", (2.0, 0.02, 1.4), CENTER, max_count=4),
+        _asset("crate", (0.8, 0.8, 0.8), max_count=40),
+        _asset("barrel", (0.6, 0.9, 0.6), relations=[(NEAR, "crate", 1.0)], max_count=40),
+        _asset("tree", (2.0, 6.0, 2.0), min_height=0.2, max_height=0.8, max_slope_degrees=30),
+        _asset("bush", (1.2, 1.0, 1.2), min_height=0.15, max_height=0.75, max_slope_degrees=25),
+        _asset("rock", (1.5, 1.0, 1.5), min_height=0.0, max_height=1.0, max_slope_degrees=60),
+    ])
+
+
+def is_scatter_asset(asset: scene_pb2.CatalogAsset) -> bool:
+    """Terrain assets are the ones with a slope rule; the rest furnish rooms and dungeons."""
+    return asset.max_slope_degrees > 0
+
+
+def load_catalog_json(path: str | Path) -> scene_pb2.AssetCatalog:
+    """Read a catalog written as the proto's JSON form: {"assets": [{"tag": ..., "size": {...}}]}."""
+    try:
+        return json_format.Parse(Path(path).read_text(), scene_pb2.AssetCatalog())
+    except OSError as error:
+        raise InvalidArgument("catalog", f"cannot read {path}: {error.strerror}") from None
+    except json_format.ParseError as error:
+        raise InvalidArgument("catalog", f"{path} is not an AssetCatalog in JSON form: {error}") from None
+
+
+def check_catalog(catalog: scene_pb2.AssetCatalog) -> list[tuple[str, str]]:
+    """Every rule a catalog breaks, as (field, reason) pairs; empty when it is sound."""
+    violations: list[tuple[str, str]] = []
+    if not catalog.assets:
+        return [("catalog.assets", "is empty; list at least one asset or leave the catalog out for the default one")]
+    seen: dict[str, int] = {}
+    for i, asset in enumerate(catalog.assets):
+        field = f"catalog.assets[{i}]"
+        if not asset.tag or len(asset.tag) > MAX_TAG_CHARS or not asset.tag.isprintable():
+            violations.append((f"{field}.tag", f"must be 1 to {MAX_TAG_CHARS} printable characters"))
+        elif asset.tag in STRUCTURAL_TAGS:
+            violations.append((f"{field}.tag", f"{asset.tag!r} is a structural tag; pick another name"))
+        elif asset.tag in seen:
+            violations.append((f"{field}.tag", f"{asset.tag!r} repeats catalog.assets[{seen[asset.tag]}]"))
+        else:
+            seen[asset.tag] = i
+        size = asset.size
+        if not (size.x > 0 and size.y > 0 and size.z > 0):
+            violations.append((f"{field}.size", f"must be positive in x, y and z (metres), got {size.x:g} x {size.y:g} x {size.z:g}"))
+        if asset.clearance_front < 0:
+            violations.append((f"{field}.clearance_front", f"must be 0 or more metres, got {asset.clearance_front:g}"))
+        if asset.max_count and asset.min_count > asset.max_count:
+            violations.append((f"{field}.min_count", f"{asset.min_count} is above max_count {asset.max_count}"))
+        if is_scatter_asset(asset):
+            if asset.max_slope_degrees > 90:
+                violations.append((f"{field}.max_slope_degrees", f"must be in (0, 90], got {asset.max_slope_degrees:g}"))
+            if not 0 <= asset.min_height <= 1 or not 0 <= asset.max_height <= 1 or asset.min_height > asset.max_height:
+                violations.append((f"{field}.min_height", "min_height and max_height are normalised heights with 0 <= min_height <= max_height <= 1"))
+        for j, relation in enumerate(asset.relations):
+            if relation.kind not in (NEAR, FACING):
+                violations.append((f"{field}.relations[{j}].kind", "must be RELATION_KIND_NEAR or RELATION_KIND_FACING"))
+            if relation.distance < 0:
+                violations.append((f"{field}.relations[{j}].distance", f"must be 0 (1 m) or more, got {relation.distance:g}"))
+    tags = {asset.tag for asset in catalog.assets}
+    for i, asset in enumerate(catalog.assets):
+        field = f"catalog.assets[{i}]"
+        if asset.placement == ON_TOP_OF:
+            if not asset.on_top_of:
+                violations.append((f"{field}.on_top_of", "PLACEMENT_ON_TOP_OF needs the tag of the supporting asset"))
+            elif asset.on_top_of == asset.tag:
+                violations.append((f"{field}.on_top_of", f"{asset.tag!r} cannot stand on top of itself"))
+            elif asset.on_top_of not in tags:
+                violations.append((f"{field}.on_top_of", f"names {asset.on_top_of!r}, which is not in the catalog"))
+        elif asset.on_top_of:
+            violations.append((f"{field}.on_top_of", "is only read with placement PLACEMENT_ON_TOP_OF; set both or neither"))
+        for j, relation in enumerate(asset.relations):
+            if relation.target_tag not in tags:
+                violations.append((f"{field}.relations[{j}].target_tag", f"names {relation.target_tag!r}, which is not in the catalog"))
+    cycle = _support_cycle(catalog)
+    if cycle:
+        i = next(i for i, a in enumerate(catalog.assets) if a.tag == cycle[0])
+        violations.append((f"catalog.assets[{i}].on_top_of", "on_top_of rules form a cycle: " + " on ".join(cycle + [cycle[0]])))
+    return violations
+
+
+def _support_cycle(catalog: scene_pb2.AssetCatalog) -> list[str]:
+    """The first cycle in the on_top_of chains (A on B on A), or []."""
+    support = {a.tag: a.on_top_of for a in catalog.assets if a.placement == ON_TOP_OF and a.on_top_of and a.on_top_of != a.tag}
+    for start in support:
+        chain, tag = [], start
+        while tag in support and tag not in chain:
+            chain.append(tag)
+            tag = support[tag]
+        if tag in chain and tag == start:
+            return chain
+    return []
+
+
+def support_depth(assets: dict[str, scene_pb2.CatalogAsset], tag: str) -> int:
+    """How many assets stand below this one (0 for floor assets). The catalog is acyclic."""
+    depth = 0
+    while assets[tag].placement == ON_TOP_OF:
+        tag = assets[tag].on_top_of
+        depth += 1
+    return depth

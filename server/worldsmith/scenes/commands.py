@@ -1,0 +1,116 @@
+"""`worldsmith scene PROMPT ...`: generate a scene in-process and write its JSON, GLB and heightmaps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from google.protobuf import json_format
+from rich.console import Console
+
+from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
+from worldsmith.assets.files import write_atomic
+from worldsmith.errors import WorldsmithError
+from worldsmith.scenes.catalog import load_catalog_json
+from worldsmith.scenes.pipeline import DEFAULT_MAX_OBJECTS, generate
+
+KINDS = {"interior": scene_pb2.SCENE_KIND_INTERIOR, "dungeon": scene_pb2.SCENE_KIND_DUNGEON, "terrain": scene_pb2.SCENE_KIND_TERRAIN}
+ALGORITHMS = {"bsp": scene_pb2.DUNGEON_ALGORITHM_BSP, "caves": scene_pb2.DUNGEON_ALGORITHM_CAVES}
+
+console = Console(stderr=True)
+
+
+def scene(
+    prompt: str = typer.Argument("", help='What to generate, e.g. "a tavern with four tables".'),
+    kind: str = typer.Option("interior", "--kind", "-k", help="interior, dungeon or terrain."),
+    seed: int = typer.Option(1, "--seed", "-s", min=0, help="The same seed gives the same bytes."),
+    bounds: str = typer.Option("8,3,6", "--bounds", "-b", help="Extent in metres as X,Y,Z (width, height, depth)."),
+    catalog: Optional[Path] = typer.Option(None, "--catalog", help="Asset catalog JSON (default: the built-in one)."),
+    output: Path = typer.Option(Path("out"), "--output", "-o", help="Folder for scene.json, scene.glb and heightmaps."),
+    objects: int = typer.Option(0, "--objects", min=0, help="Interior: how many objects (0: from the prompt)."),
+    doors: int = typer.Option(1, "--doors", min=1, help="Interior: doors."),
+    windows: int = typer.Option(2, "--windows", min=0, help="Interior: windows."),
+    algorithm: str = typer.Option("bsp", "--algorithm", help="Dungeon: bsp or caves."),
+    furnish: bool = typer.Option(True, "--furnish/--bare", help="Dungeon: furnish the rooms."),
+    resolution: int = typer.Option(0, "--resolution", min=0, help="Terrain: samples per side (0: 257)."),
+    tile: str = typer.Option("0,0", "--tile", help="Terrain: tile coordinates X,Z; neighbours stitch."),
+    preview: bool = typer.Option(True, "--preview/--no-preview", help="Write the GLB preview."),
+) -> None:
+    """Generate a room, a dungeon or a terrain tile in this process, without a server."""
+    try:
+        request = _request(prompt, kind, seed, bounds, catalog, objects, doors, windows, algorithm, furnish, resolution, tile, preview)
+        result = generate(request, progress=_show_progress(), max_objects=DEFAULT_MAX_OBJECTS)
+    except WorldsmithError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    for name in write_scene(result, output):
+        console.print(f"wrote {output / name}")
+    q = result.quality
+    console.print(f"{q.objects_placed}/{q.objects_requested} objects, {q.relations_satisfied}/{q.relations_requested} relations, "
+                  f"{q.collisions} collisions, {q.out_of_bounds} out of bounds, {q.reachable_fraction:.0%} of the floor reachable")
+
+
+def write_scene(result: scene_pb2.SceneResult, folder: Path) -> list[str]:
+    """scene.json (the result without its binary blobs), scene.glb, and for terrain heightmap.png
+    (16-bit), heightmap.r32 (little-endian float32) and splat.png. Returns the names written."""
+    files = {}
+    if result.glb_preview:
+        files["scene.glb"] = result.glb_preview
+    if result.heightmap.resolution:
+        files["heightmap.png"] = result.heightmap.png16
+        files["heightmap.r32"] = result.heightmap.raw_float32
+        files["splat.png"] = result.heightmap.splat_png
+    described = scene_pb2.SceneResult()
+    described.CopyFrom(result)
+    described.ClearField("glb_preview")
+    for blob in ("png16", "raw_float32", "splat_png"):
+        described.heightmap.ClearField(blob)
+    data = json_format.MessageToDict(described)
+    data["planJson"] = json.loads(result.plan_json) if result.plan_json else None
+    files["scene.json"] = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+    for name, payload in files.items():
+        write_atomic(folder / name, payload)
+    return sorted(files)
+
+
+def _request(prompt, kind, seed, bounds, catalog, objects, doors, windows, algorithm, furnish, resolution, tile, preview):
+    if kind not in KINDS:
+        raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if algorithm not in ALGORITHMS:
+        raise typer.BadParameter(f"--algorithm must be bsp or caves, got {algorithm!r}")
+    x, y, z = _numbers(bounds, 3, "--bounds", float)
+    request = scene_pb2.GenerateSceneRequest(kind=KINDS[kind], prompt=prompt, seed=seed, bounds=common_pb2.Vec3(x=x, y=y, z=z),
+                                             skip_preview=not preview)
+    if catalog is not None:
+        request.catalog.CopyFrom(load_catalog_json(catalog))
+    if kind == "interior":
+        request.interior.CopyFrom(scene_pb2.InteriorParameters(doors=doors, windows=windows, object_count=objects))
+    elif kind == "dungeon":
+        request.dungeon.CopyFrom(scene_pb2.DungeonParameters(algorithm=ALGORITHMS[algorithm], furnish=furnish))
+    else:
+        tile_x, tile_z = _numbers(tile, 2, "--tile", int)
+        request.terrain.CopyFrom(scene_pb2.TerrainParameters(resolution=resolution, tile_x=tile_x, tile_z=tile_z))
+    return request
+
+
+def _numbers(text: str, count: int, option: str, kind):
+    try:
+        values = [kind(part) for part in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != count:
+        raise typer.BadParameter(f"{option} takes {count} comma-separated numbers, e.g. {'8,3,6' if count == 3 else '0,1'}; got {text!r}")
+    return values
+
+
+def _show_progress():
+    last = {"stage": None}
+
+    def show(stage: str, step: int, total: int) -> None:
+        if stage != last["stage"]:
+            last["stage"] = stage
+            console.print(f"[dim]{stage}...[/dim]")
+
+    return show

@@ -1,0 +1,31 @@
+"""SQLite persistence for characters, lore and dialogue sessions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from worldsmith.store.characters import CharacterStore
+from worldsmith.store.db import Database
+from worldsmith.store.lore import LoreStore
+from worldsmith.store.sessions import SessionStore
+
+
+class Store:
+    """The server's database and the repositories over it."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.characters = CharacterStore(db)
+        self.lore = LoreStore(db)
+        self.sessions = SessionStore(db)
+
+    @classmethod
+    def open(cls, data_dir: str | Path) -> "Store":
+        """Open (creating and migrating) `<data_dir>/worldsmith.db`."""
+        return cls(Database.open(data_dir))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+__all__ = ["Store", "Database", "CharacterStore", "LoreStore", "SessionStore"]

@@ -1,0 +1,1 @@
+"""Textures: tileable PBR material sets from text, by diffusion or procedural presets."""

@@ -1,0 +1,75 @@
+"""The keyword planner and the plan schema: words and numbers to assets, counts and relations."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+
+from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
+from worldsmith.scenes.plan import Plan, PlanItem, PlannedRelation, plan_schema, resolve_plan
+from worldsmith.scenes.planner_keywords import KeywordPlanner
+from worldsmith.scenes.spec import read_request
+
+
+def spec_for(prompt: str, kind=scene_pb2.SCENE_KIND_INTERIOR, bounds=(10, 3, 8), seed=1, **fields):
+    request = scene_pb2.GenerateSceneRequest(kind=kind, prompt=prompt, seed=seed,
+                                             bounds=common_pb2.Vec3(x=bounds[0], y=bounds[1], z=bounds[2]), **fields)
+    return read_request(request, max_objects=500)
+
+
+def counts(plan: Plan) -> dict[str, int]:
+    return {item.tag: item.count for item in plan.items}
+
+
+def test_numbers_and_names_from_the_prompt():
+    plan = KeywordPlanner().plan(spec_for("a table with four chairs and 2 barrels"))
+    assert counts(plan) == {"table": 1, "chair": 4, "barrel": 2}
+
+
+def test_a_theme_fills_the_room_with_its_assets():
+    plan = resolve_plan(spec := spec_for("a library"), KeywordPlanner().plan(spec))
+    got = counts(plan)
+    assert got["shelf"] == max(got.values()) and "bed" not in got
+
+
+def test_relation_words_become_relations():
+    plan = KeywordPlanner().plan(spec_for("a chest beside the bed"))
+    chest = next(item for item in plan.items if item.tag == "chest")
+    assert PlannedRelation("near", "bed") in chest.relations
+
+
+def test_same_prompt_and_seed_same_plan_and_object_count_is_met():
+    spec = spec_for("", interior=scene_pb2.InteriorParameters(object_count=25))
+    first, again = KeywordPlanner().plan(spec), KeywordPlanner().plan(spec)
+    assert first == again and first.total == 25
+
+
+def test_terrain_plans_use_scatter_assets_only():
+    plan = KeywordPlanner().plan(spec_for("a rocky forest", kind=scene_pb2.SCENE_KIND_TERRAIN, bounds=(256, 40, 256)))
+    assert set(counts(plan)) <= {"tree", "bush", "rock"} and counts(plan)["tree"] > counts(plan).get("bush", 0)
+
+
+def test_resolve_applies_catalog_limits_and_rules():
+    spec = spec_for("a room")
+    raw = Plan((PlanItem("lamp", 2), PlanItem("chair", 99), PlanItem("dragon", 3)), "model")
+    plan = resolve_plan(spec, raw)
+    got = counts(plan)
+    assert got["chair"] == 32, "max_count caps the planner"
+    assert "dragon" not in got, "unknown tags are dropped"
+    assert got["table"] == 1, "a lamp needs a table to stand on"
+    chair = next(item for item in plan.items if item.tag == "chair")
+    assert PlannedRelation("near", "table", 0.5) in chair.relations, "the catalog's own relations always apply"
+
+
+def test_plan_schema_accepts_plans_and_rejects_unknown_tags():
+    spec = spec_for("a tavern")
+    schema = plan_schema(spec)
+    plan = KeywordPlanner().plan(spec)
+    data = plan.to_dict()
+    del data["planner"]
+    jsonschema.validate(data, schema)
+    assert Plan.from_dict(data, "keywords") == plan
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"items": [{"tag": "dragon", "count": 1}]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"items": [{"tag": "chair", "count": 1, "relations": [{"kind": "above", "target": "table"}]}]}, schema)
