@@ -3,10 +3,41 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
+
+import typer
+from rich.console import Console
 
 from worldsmith._proto.worldsmith.v1 import avatar_pb2
+from worldsmith.assets.files import write_atomic
 from worldsmith.avatars import dna, pipeline
+from worldsmith.errors import WorldsmithError
+
+console = Console(stderr=True)
+
+
+def avatar(
+    description: str = typer.Argument("", help='Who to make, e.g. "tall elf ranger, green cloak".'),
+    seed: int = typer.Option(0, "--seed", "-s", min=0, help="The same seed gives the same bytes."),
+    height: Optional[float] = typer.Option(None, "--height", help="Stature in metres (overrides the description)."),
+    lods: str = typer.Option("1,0.5,0.25", "--lods", help="Triangle ratios per LOD, e.g. 1,0.5,0.25."),
+    texture_size: int = typer.Option(1024, "--texture-size", help="Atlas size in pixels, a power of two."),
+    dna_file: Optional[Path] = typer.Option(None, "--dna", help="A dna.json to regenerate (the description and --height edit it)."),
+    output: Path = typer.Option(Path("out"), "--output", "-o", help="Folder for the GLBs, sidecars and dna.json."),
+) -> None:
+    """Generate a rigged humanoid avatar in this process, without a server."""
+    try:
+        ratios = [float(part) for part in lods.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--lods takes numbers separated by commas, e.g. 1,0.5,0.25; got {lods!r}") from None
+    try:
+        written = write_avatar(description, output, seed=seed, height_m=height, lods=ratios, texture_size=texture_size,
+                               dna_file=dna_file, progress=lambda stage, step, total: console.print(f"[{step}/{total}] {stage}"))
+    except WorldsmithError as error:
+        console.print(f"[red]error:[/red] {error.message}")
+        raise typer.Exit(2) from None
+    for path in written:
+        console.print(f"wrote {path}")
 
 
 def write_avatar(
@@ -30,17 +61,14 @@ def write_avatar(
         request.dna.CopyFrom(dna.from_json(Path(dna_file).read_text()))
     result = pipeline.create(request, progress=progress)
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     files = {"avatar.glb": result.glb}
     for level, lod in enumerate(result.lods, start=1):
         files[f"avatar_lod{level}.glb"] = lod.glb
     files["humanoid.json"] = result.humanoid_json.encode()
     files["unity_human_description.json"] = result.unity_human_description_json.encode()
-    files["dna.json"] = dna.to_json(result.dna).encode()
+    files["dna.json"] = (dna.to_json(result.dna) + "\n").encode()
     written = []
     for name, data in files.items():
-        path = out_dir / name
-        path.write_bytes(data)
-        written.append(path)
+        write_atomic(Path(out_dir) / name, data)
+        written.append(Path(out_dir) / name)
     return written

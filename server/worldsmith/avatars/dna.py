@@ -66,7 +66,8 @@ def _check_parameters(params: avatar_pb2.AvatarParameters, prefix: str, violatio
         if params.HasField(name):
             value = getattr(params, name)
             lo, hi = catalogue.RANGES[name]
-            if not (math.isfinite(value) and lo <= value <= hi):
+            # Proto floats are float32: 2.4 arrives as 2.4000000954, which is still in range.
+            if not (math.isfinite(value) and np.float32(lo) <= value <= np.float32(hi)):
                 unit = " m" if name == "height_m" else ""
                 violations.append((f"{prefix}.{name}", f"{value:g}{unit} is outside [{lo:g}, {hi:g}]{unit}"))
     for name in COLORS:
@@ -176,4 +177,7 @@ def to_json(dna: avatar_pb2.AvatarDna) -> str:
 
 
 def from_json(text: str) -> avatar_pb2.AvatarDna:
-    return json_format.Parse(text, avatar_pb2.AvatarDna())
+    try:
+        return json_format.Parse(text, avatar_pb2.AvatarDna())
+    except json_format.ParseError as error:
+        raise InvalidArgument("dna", f"is not an avatar DNA in JSON (as dna.json holds it): {error}") from None

@@ -34,13 +34,16 @@ def create(
     request: avatar_pb2.CreateAvatarRequest,
     *,
     described: avatar_pb2.AvatarParameters | None = None,
+    reader: str = "rules",
+    reader_model: tuple[str, str] = ("", ""),
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     max_texture_size: int = 4096,
 ) -> avatar_pb2.AvatarResult:
     """Generate an avatar. `described` is what a model read from the description (None: the
-    rule-based parser reads it); `progress(stage, step, total)` is told as each stage ends;
-    `should_stop()` is polled between stages and stops the work with Cancelled."""
+    rule-based parser reads it), `reader` and `reader_model` say who read it, for the recipe;
+    `progress(stage, step, total)` is told as each stage ends; `should_stop()` is polled between
+    stages and stops the work (it returns True, or raises the reason itself)."""
     dna_module.validate(request, max_texture_size)
     ratios = lod_ratios(request.lods)
     stages = ["parameters", "skeleton", "texture"] + [f"lod{i}" for i in range(len(ratios))] + ["sidecars"]
@@ -91,7 +94,7 @@ def create(
         humanoid_json=sidecars.humanoid_json(rig, mesh_node, list(BLEND_SHAPES), eye_height),
         unity_human_description_json=sidecars.unity_human_description_json(rig, "Avatar"),
         dna=dna,
-        recipe=_recipe(dna, ratios, size),
+        recipe=_recipe(dna, ratios, size, reader if request.description.strip() else "", reader_model),
         blend_shapes=list(BLEND_SHAPES),
     )
     done("sidecars")
@@ -166,16 +169,20 @@ def offsets_of(parts: list[Part]) -> np.ndarray:
     return np.cumsum([0] + [len(part.positions) for part in parts[:-1]])
 
 
-def _recipe(dna: avatar_pb2.AvatarDna, ratios: list[float], size: int) -> common_pb2.Recipe:
+def _recipe(dna: avatar_pb2.AvatarDna, ratios: list[float], size: int, reader: str, reader_model: tuple[str, str]) -> common_pb2.Recipe:
+    """The DNA, LODs and atlas size fix the bytes, so they alone make the content hash; who read
+    the description is recorded beside them."""
     parameters = {
         "dna": json_format.MessageToDict(dna),
         "lods": ratios,
         "texture_size": size,
     }
     canonical = json.dumps({"backend": BACKEND, "version": BACKEND_VERSION, **parameters}, sort_keys=True, separators=(",", ":"))
+    if reader:
+        parameters["description_reader"] = reader
     struct = struct_pb2.Struct()
     struct.update(parameters)
     return common_pb2.Recipe(
-        seed=dna.seed, backend=BACKEND, backend_version=BACKEND_VERSION, parameters=struct,
-        content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+        seed=dna.seed, model_id=reader_model[0], model_revision=reader_model[1], backend=BACKEND,
+        backend_version=BACKEND_VERSION, parameters=struct, content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
     )

@@ -53,3 +53,11 @@ def test_every_violation_is_reported_at_once():
 def test_texture_size_limit_is_the_configured_one():
     with pytest.raises(InvalidArgument):
         create(avatar_pb2.CreateAvatarRequest(description="elf", texture_size=2048), max_texture_size=1024)
+
+
+def test_range_ends_are_accepted_after_float32_rounding():
+    # 2.4 and 0.9 are not exact in float32; a clamped description or a client at the limit must still pass.
+    tallest = create(avatar_pb2.CreateAvatarRequest(description="a 40 m giant", seed=1, texture_size=64, lods=[1.0]))
+    assert tallest.dna.parameters.height_m == pytest.approx(2.4)
+    create(avatar_pb2.CreateAvatarRequest(dna=tallest.dna, texture_size=64, lods=[1.0]))
+    create(avatar_pb2.CreateAvatarRequest(parameters=P(height_m=0.9, leg_ratio=0.58, head_scale=1.25), texture_size=64, lods=[1.0]))
