@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.clients.stepping_scenes import SteppingSceneService
-from tests.conftest import free_port, settings_for
+from harness import free_port, settings_for
 from worldsmith.api import health as service_health
 from worldsmith.api.server import WorldsmithServer
 

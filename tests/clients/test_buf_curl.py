@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import KEYS, REPO, TOOLS_BIN
+from harness import KEYS, REPO, TOOLS_BIN
 
 BUF = TOOLS_BIN / "buf"
 SCENE = "worldsmith.v1.SceneService/GenerateScene"

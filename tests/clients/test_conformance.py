@@ -17,7 +17,7 @@ from grpc_status import rpc_status
 from tests.clients import wire
 from tests.clients.conftest import ORIGIN
 from tests.clients.stepping_scenes import SteppingSceneService
-from tests.conftest import KEYS
+from harness import KEYS
 from worldsmith._proto.worldsmith.v1 import scene_pb2, scene_pb2_grpc
 
 SCENE = "worldsmith.v1.SceneService/GenerateScene"

@@ -9,7 +9,7 @@ import pytest
 from google.rpc import error_details_pb2, status_pb2
 
 from .dialogue_helpers import blacksmith, quartermaster
-from conftest import channel_to, running, settings_for
+from harness import channel_to, running, settings_for
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from harness import REPO
 from worldsmith.config import ConfigError, load_settings, masked
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, TOOLS_BIN
+from harness import REPO, TOOLS_BIN
 
 
 def test_buf_lint_passes():

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 
-from conftest import REPO, ServerProcess
+from harness import REPO, ServerProcess
 
 
 def test_auth_on_without_keys_refuses_to_start_and_says_how_to_fix_it(tmp_path):

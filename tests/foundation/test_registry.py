@@ -6,7 +6,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import auth, channel_to, running, settings_for
+from harness import auth, channel_to, running, settings_for
 from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc
 
 

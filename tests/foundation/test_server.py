@@ -4,35 +4,11 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from conftest import auth
+from harness import FIVE, auth, bad_request_fields
 from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc, texture_pb2
-
-FIVE = {
-    "worldsmith.v1.DialogueService", "worldsmith.v1.TextureService", "worldsmith.v1.SceneService",
-    "worldsmith.v1.AvatarService", "worldsmith.v1.AdminService",
-}
-
-
-def rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status:
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            return status_pb2.Status.FromString(value)
-    raise AssertionError(f"no google.rpc.Status details in {error}")
-
-
-def bad_request_fields(error: grpc.aio.AioRpcError) -> list[str]:
-    fields = []
-    for detail in rich_status(error).details:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            fields += [violation.field for violation in bad.field_violations]
-    return fields
-
 
 async def test_reflection_lists_the_five_services_without_a_key(channel):
     stub = reflection_pb2_grpc.ServerReflectionStub(channel)
@@ -124,7 +100,7 @@ async def test_a_generic_reflection_client_lists_and_calls_the_server(server):
     import asyncio
     import json
 
-    from conftest import KEYS, TOOLS_BIN
+    from harness import KEYS, TOOLS_BIN
 
     async def buf_curl(*args: str) -> str:
         process = await asyncio.create_subprocess_exec(

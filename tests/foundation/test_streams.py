@@ -8,8 +8,8 @@ import signal
 import grpc
 from google.rpc import error_details_pb2
 
-from conftest import CHANNEL_OPTIONS, KEYS, ServerProcess, auth, channel_to, running, settings_for
-from foundation.test_server import rich_status
+from harness import CHANNEL_OPTIONS, KEYS, ServerProcess, auth, channel_to, running, settings_for
+from harness import rich_status
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2, scene_pb2_grpc
 
 

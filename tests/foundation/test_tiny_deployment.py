@@ -10,8 +10,8 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import CHANNEL_OPTIONS, KEYS, REPO, ServerProcess
-from foundation.test_server import FIVE
+from harness import CHANNEL_OPTIONS, KEYS, REPO, ServerProcess
+from harness import FIVE
 from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc, texture_pb2, texture_pb2_grpc
 
 

@@ -9,7 +9,7 @@ import urllib.request
 import grpc
 import pytest
 
-from conftest import auth, free_port, running, settings_for
+from harness import auth, free_port, running, settings_for
 from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc
 
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import REPO
+from harness import REPO
 from tests.scenes.test_dungeon import dungeon
 from tests.scenes.test_interior import interior
 from tests.scenes.test_terrain import tile

@@ -12,8 +12,7 @@ from worldsmith.runtime.tiny.diffusion import make
 from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.service import TextureService
 
-TINY = "tiny-sd"
-
+from texture_helpers import TINY
 
 @pytest.fixture(scope="session")
 def tiny_sd_dir(tmp_path_factory):

@@ -14,7 +14,7 @@ from worldsmith.api.auth import Authenticator
 from worldsmith.config import AuthConfig
 from worldsmith.runtime import metrics
 
-from conftest import TINY
+from texture_helpers import TINY
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from worldsmith.textures import commands
 from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.service import TextureService
 
-from conftest import TINY
+from texture_helpers import TINY
 from texture_helpers import collect, read_png, result_of
 
 ALL_MAPS = [value for value in texture_pb2.TextureMap.values() if value]

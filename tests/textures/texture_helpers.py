@@ -12,6 +12,9 @@ from PIL import Image
 from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.runtime.context import CallContext
 
+# The tiny Stable Diffusion model's name in test configs.
+TINY = "tiny-sd"
+
 
 async def collect(service, request, ctx=None) -> list[texture_pb2.GenerateTextureResponse]:
     return [event async for event in service.GenerateTexture(request, ctx or CallContext())]
