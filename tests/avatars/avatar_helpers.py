@@ -11,11 +11,12 @@ import numpy as np
 import pygltflib
 import pytest
 
+from harness import REPO
 from worldsmith._proto.worldsmith.v1 import avatar_pb2
 from worldsmith.avatars import create
 
 HERE = Path(__file__).resolve().parent
-VALIDATOR = HERE.parents[1] / ".tools" / "node_modules" / "gltf-validator"
+VALIDATOR = REPO / ".tools" / "node_modules" / "gltf-validator"
 
 _TYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
 _WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT4": 16}
