@@ -37,6 +37,13 @@ ACCESSORY_COLORS = {
 }
 
 
+def tile_box(tile: str, size: int) -> tuple[slice, slice]:
+    """The rows and columns of an atlas of `size` pixels that a tile covers."""
+    col, row = TILES[tile]
+    side = size // GRID
+    return slice(row * side, (row + 1) * side), slice(col * side, (col + 1) * side)
+
+
 def atlas_uv(tile: str, uv: np.ndarray) -> np.ndarray:
     """Tile-local UVs ([0, 1], v down) to atlas UVs (glTF: origin at the image's top left)."""
     col, row = TILES[tile]
@@ -76,7 +83,7 @@ def paint(size: int, colors: AtlasColors, face_masks: Callable, stream: Callable
             linear = _cloth(rgb(colors.outfit[name]), CLOTH_PATTERN[name], u, v, rng, tile)
         else:
             linear = np.full((tile, tile, 3), 0.2)
-        image[row * tile : (row + 1) * tile, col * tile : (col + 1) * tile] = linear_to_srgb8(linear)
+        image[tile_box(name, size)] = linear_to_srgb8(linear)
     return image
 
 

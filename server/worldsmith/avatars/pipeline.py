@@ -1,4 +1,4 @@
-"""The avatar pipeline: request -> DNA -> skeleton -> atlas -> one GLB per LOD -> sidecars.
+"""The avatar pipeline: request -> DNA -> skeleton -> atlas (design) -> one GLB per LOD -> sidecars (build).
 
 `create()` is the whole generator, usable without the server (CLI, build systems). Every LOD
 is built from the same parametric description at its own tessellation, so each keeps the
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -16,7 +17,7 @@ from google.protobuf import json_format, struct_pb2
 
 from worldsmith._proto.worldsmith.v1 import avatar_pb2, common_pb2
 from worldsmith.avatars import atlas, catalogue, describe, dna as dna_module, glb, sidecars, skeleton
-from worldsmith.avatars.body import Detail, body_parts, limbs
+from worldsmith.avatars.body import Detail, Limb, body_parts, limbs
 from worldsmith.avatars.geometry import Part, mirror, pack_weights, smooth_normals
 from worldsmith.avatars.hair import STYLES, hair_parts
 from worldsmith.avatars.head import BLEND_SHAPES, FaceShape, Head
@@ -28,6 +29,43 @@ BACKEND_VERSION = "1"
 MATERIAL_ORDER = ("Skin", "Eyes", "Hair", "Outfit")
 
 Progress = Callable[[str, int, int], None]
+
+
+class Stages:
+    """Numbers the stages for progress events and stops the work between them."""
+
+    def __init__(self, names: list[str], progress: Progress | None, should_stop: Callable[[], bool] | None):
+        self.names = names
+        self.progress = progress
+        self.should_stop = should_stop
+
+    def done(self, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(stage, self.names.index(stage) + 1, len(self.names))
+        if self.should_stop is not None and self.should_stop():
+            raise Cancelled(f"the avatar was cancelled after its {stage} stage")
+
+
+def stage_names(request: avatar_pb2.CreateAvatarRequest, texture_model: bool = False) -> list[str]:
+    lods = [f"lod{i}" for i in range(len(lod_ratios(request.lods)))]
+    return ["parameters", "skeleton", "texture"] + (["texture-model"] if texture_model else []) + lods + ["sidecars"]
+
+
+@dataclass
+class Design:
+    """Everything decided before any mesh is built: the DNA, the body, the face and the atlas."""
+
+    request: avatar_pb2.CreateAvatarRequest
+    dna: avatar_pb2.AvatarDna
+    proportions: skeleton.Proportions
+    head: Head
+    body: dict[str, Limb]
+    atlas: np.ndarray  # sRGB bytes, size x size x 3
+    reader: str
+    reader_model: tuple[str, str]
+
+    def stream(self, name: str) -> np.random.Generator:
+        return dna_module.stream(self.dna.seed, name)
 
 
 def create(
@@ -45,59 +83,64 @@ def create(
     `progress(stage, step, total)` is told as each stage ends; `should_stop()` is polled between
     stages and stops the work (it returns True, or raises the reason itself)."""
     dna_module.validate(request, max_texture_size)
-    ratios = lod_ratios(request.lods)
-    stages = ["parameters", "skeleton", "texture"] + [f"lod{i}" for i in range(len(ratios))] + ["sidecars"]
-    step = iter(range(1, len(stages) + 1))
+    stages = Stages(stage_names(request), progress, should_stop)
+    return build(design(request, stages, described=described, reader=reader, reader_model=reader_model), stages)
 
-    def done(stage: str) -> None:
-        if progress is not None:
-            progress(stage, next(step), len(stages))
-        if should_stop is not None and should_stop():
-            raise Cancelled("the avatar was cancelled after its " + stage + " stage")
 
+def design(request: avatar_pb2.CreateAvatarRequest, stages: Stages, *, described: avatar_pb2.AvatarParameters | None = None,
+           reader: str = "rules", reader_model: tuple[str, str] = ("", "")) -> Design:
+    """Stages parameters, skeleton and texture, for a request `dna.validate` accepted."""
     # 1. Every parameter, resolved: the DNA.
     if described is None:
         described = describe.parse(request.description) if request.description.strip() else avatar_pb2.AvatarParameters()
     dna = dna_module.resolve(request, described)
-    params, seed = dna.parameters, dna.seed
-    stream = lambda name: dna_module.stream(seed, name)  # noqa: E731
-    done("parameters")
+    stream = lambda name: dna_module.stream(dna.seed, name)  # noqa: E731
+    stages.done("parameters")
 
-    # 2. Body measurements, face shape and the skeleton.
-    proportions = skeleton.proportions(params, stream("shape"))
+    # 2. Body measurements and face shape (the skeleton follows from them).
+    proportions = skeleton.proportions(dna.parameters, stream("shape"))
     head = Head(proportions, FaceShape.draw(stream("face")))
     body = limbs(proportions)
-    rig = glb.Skeleton(skeleton.NAMES, skeleton.PARENTS, skeleton.joint_positions(proportions))
-    done("skeleton")
+    stages.done("skeleton")
 
     # 3. The texture atlas, shared by every LOD (smaller copies for the far ones).
     size = request.texture_size or catalogue.DEFAULT_TEXTURE_SIZE
-    image = atlas.paint(size, _atlas_colors(params), head.paint_masks, stream)
-    done("texture")
+    image = atlas.paint(size, _atlas_colors(dna.parameters), head.paint_masks, stream)
+    stages.done("texture")
+    return Design(request, dna, proportions, head, body, image, reader if request.description.strip() else "", reader_model)
+
+
+def build(design: Design, stages: Stages, texture_model: tuple[str, str] = ("", "")) -> avatar_pb2.AvatarResult:
+    """Stages lod0.. and sidecars: the GLBs and their mapping files. `texture_model` names the
+    diffusion model that painted part of the atlas, if one did."""
+    params = design.dna.parameters
+    ratios = lod_ratios(design.request.lods)
+    size = design.atlas.shape[0]
+    rig = glb.Skeleton(skeleton.NAMES, skeleton.PARENTS, skeleton.joint_positions(design.proportions))
 
     # 4. One GLB per LOD.
     files: list[tuple[float, int, bytes]] = []
     for level, ratio in enumerate(ratios):
-        parts = _parts(params, proportions, body, head, Detail(ratio), stream)
+        parts = _parts(params, design.proportions, design.body, design.head, Detail(ratio), design.stream)
         primitives = _primitives(parts)
-        texture = atlas.jpeg(image, max(catalogue.MIN_TEXTURE_SIZE, size >> level))
+        texture = atlas.jpeg(design.atlas, max(catalogue.MIN_TEXTURE_SIZE, size >> level))
         triangles = sum(len(p.indices) for p in primitives)
         files.append((ratio, triangles, glb.write(rig, primitives, list(BLEND_SHAPES), texture)))
-        done(f"lod{level}")
+        stages.done(f"lod{level}")
 
     # 5. Sidecars for Unity and VRM-aware tools.
     mesh_node = len(skeleton.NAMES)
-    eye_height = float(head.center[1] + head.eye[1])
+    eye_height = float(design.head.center[1] + design.head.eye[1])
     result = avatar_pb2.AvatarResult(
         glb=files[0][2],
         lods=[avatar_pb2.AvatarLod(ratio=ratio, triangles=triangles, glb=data) for ratio, triangles, data in files[1:]],
         humanoid_json=sidecars.humanoid_json(rig, mesh_node, list(BLEND_SHAPES), eye_height),
         unity_human_description_json=sidecars.unity_human_description_json(rig, "Avatar"),
-        dna=dna,
-        recipe=_recipe(dna, ratios, size, reader if request.description.strip() else "", reader_model),
+        dna=design.dna,
+        recipe=_recipe(design, ratios, size, texture_model),
         blend_shapes=list(BLEND_SHAPES),
     )
-    done("sidecars")
+    stages.done("sidecars")
     return result
 
 
@@ -169,20 +212,22 @@ def offsets_of(parts: list[Part]) -> np.ndarray:
     return np.cumsum([0] + [len(part.positions) for part in parts[:-1]])
 
 
-def _recipe(dna: avatar_pb2.AvatarDna, ratios: list[float], size: int, reader: str, reader_model: tuple[str, str]) -> common_pb2.Recipe:
-    """The DNA, LODs and atlas size fix the bytes, so they alone make the content hash; who read
-    the description is recorded beside them."""
+def _recipe(design: Design, ratios: list[float], size: int, texture_model: tuple[str, str]) -> common_pb2.Recipe:
+    """The DNA, LODs, atlas size and any texture model fix the bytes, so they make the content
+    hash; who read the description is recorded beside them."""
     parameters = {
-        "dna": json_format.MessageToDict(dna),
+        "dna": json_format.MessageToDict(design.dna),
         "lods": ratios,
         "texture_size": size,
     }
+    if texture_model[0]:
+        parameters["texture_model"] = {"id": texture_model[0], "revision": texture_model[1]}
     canonical = json.dumps({"backend": BACKEND, "version": BACKEND_VERSION, **parameters}, sort_keys=True, separators=(",", ":"))
-    if reader:
-        parameters["description_reader"] = reader
+    if design.reader:
+        parameters["description_reader"] = design.reader
     struct = struct_pb2.Struct()
     struct.update(parameters)
     return common_pb2.Recipe(
-        seed=dna.seed, model_id=reader_model[0], model_revision=reader_model[1], backend=BACKEND,
+        seed=design.dna.seed, model_id=design.reader_model[0], model_revision=design.reader_model[1], backend=BACKEND,
         backend_version=BACKEND_VERSION, parameters=struct, content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
     )
