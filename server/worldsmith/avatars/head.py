@@ -38,7 +38,8 @@ VISEME_MIX = {
     "O": {"jaw": 0.6, "pucker": 0.8},
     "U": {"jaw": 0.25, "pucker": 1.0},
 }
-EXPRESSIONS = {"jawOpen": {"jaw": 1.0}, "mouthSmile": {"smile": 1.0}}
+# ARKit names for the few expression shapes beyond the visemes.
+EXPRESSIONS = {"jawOpen": {"jaw": 1.0}, "mouthSmileLeft": {"smile_left": 1.0}, "mouthSmileRight": {"smile_right": 1.0}}
 BLINKS = ("eyeBlinkLeft", "eyeBlinkRight")
 BLEND_SHAPES = tuple(f"viseme_{name}" for name in VISEMES) + BLINKS + tuple(EXPRESSIONS)
 
@@ -245,15 +246,19 @@ class Head:
         def vec(dx, dy, dz):
             return np.stack([dx + zero, dy + zero, dz + zero], axis=1)
 
-        return {
+        motions = {
             "jaw": vec(0.0, -0.075 * h * jaw_drop, -0.02 * h * jaw_drop - 0.02 * h * cavity),
             "wide": vec(0.028 * h * across * lips, 0.0, -0.012 * h * across ** 2 * lips),
             "pucker": vec(-0.35 * x * lips, 0.0, 0.028 * h * lips * np.clip(1.0 - across ** 2, 0.0, 1.0)),
             "raise": vec(0.0, 0.012 * h * lips * above, 0.0),
             "tuck": vec(0.0, 0.006 * h * lips * below, -0.02 * h * lips * below),
             "press": vec(0.0, 0.003 * h * lips * (below - above), -0.008 * h * lips),
-            "smile": vec(0.015 * h * across * lips, 0.02 * h * lips * np.clip(across ** 2, 0.0, 1.0), -0.01 * h * lips * across ** 2),
         }
+        smile = vec(0.015 * h * across * lips, 0.02 * h * lips * np.clip(across ** 2, 0.0, 1.0), -0.01 * h * lips * across ** 2)
+        left = smoothstep(-0.2 * half, 0.2 * half, x)[:, None]  # the character's left is +x
+        motions["smile_left"] = smile * left
+        motions["smile_right"] = smile * (1.0 - left)
+        return motions
 
     # -- eyes and ears -----------------------------------------------------------------
     def eyes(self, detail: Detail) -> list[Part]:

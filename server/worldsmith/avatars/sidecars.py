@@ -57,7 +57,7 @@ def humanoid_json(skeleton: Skeleton, mesh_node: int, target_names: list[str], e
             "preset": {
                 "aa": bind("viseme_aa"), "ih": bind("viseme_I"), "ou": bind("viseme_U"), "ee": bind("viseme_E"),
                 "oh": bind("viseme_O"), "blink": bind(*head_shapes.BLINKS), "blinkLeft": bind("eyeBlinkLeft"),
-                "blinkRight": bind("eyeBlinkRight"), "happy": bind("mouthSmile"),
+                "blinkRight": bind("eyeBlinkRight"), "happy": bind("mouthSmileLeft", "mouthSmileRight"),
             },
             "custom": {name: bind(name) for name in target_names if name.startswith("viseme_")},
         },
