@@ -1,7 +1,7 @@
 """Hair and eyebrows: a cap grown from the scalp for every style, plus the long, tied or piled parts.
 
-Hair stays close to the skull on top (at most a few centimetres), so an avatar's height is its
-stature whatever the hairstyle.
+Hair stays close to the skull on top (at most about 1% of the stature), so an avatar's height is
+its stature whatever the hairstyle.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from worldsmith.avatars.skeleton import Proportions, joint_positions, INDEX
 STYLES = {
     "buzz": ((0.75, 1.45, 1.95), 0.008),
     "short": ((0.75, 1.45, 1.95), 0.045),
-    "curly": ((0.8, 1.5, 2.0), 0.07),
+    "curly": ((0.8, 1.5, 2.0), 0.06),
     "bob": ((0.95, 2.15, 2.15), 0.055),
     "long": ((0.72, 1.5, 2.0), 0.05),
     "ponytail": ((0.7, 1.45, 1.95), 0.03),
@@ -60,14 +60,14 @@ def _cap(style: str, head: Head, detail: Detail, rng: np.random.Generator) -> Pa
     depth = thickness * h * (1.0 - 0.85 * smoothstep(0.7, 1.0, tt))
     if style == "mohawk":
         # A crest along the midline, forehead to nape; the sides stay shaved.
-        depth = depth + 0.1 * h * np.exp(-((points[:, 0] / (0.06 * h)) ** 2)) * (1.0 - smoothstep(0.85, 1.0, tt))
+        depth = depth + 0.07 * h * np.exp(-((points[:, 0] / (0.06 * h)) ** 2)) * (1.0 - smoothstep(0.85, 1.0, tt))
     if style == "curly":
         # Seeded curls: a lumpy surface, the same for the same seed.
         lumps = rng.normal(size=(6, 5))
         k = np.arange(1, 7)[:, None]
         m = np.arange(1, 6)[None, :]
         waves = np.sin(k * phi[:, None, None] + lumps * 6.0) * np.cos(m * theta[:, None, None] * 3.0 + lumps)
-        depth = depth * (1.0 + 0.25 * np.tanh(waves.sum(axis=(1, 2)) / 3.0))
+        depth = depth * (1.0 + 0.2 * np.tanh(waves.sum(axis=(1, 2)) / 3.0))
     depth = depth + 0.004 * h
     points = points + normals * depth[:, None]
     first_ring = points[: columns + 1]
