@@ -114,7 +114,7 @@ def _cloak(torso: Limb, leg: Limb, p: Proportions, detail: Detail) -> Part:
     _, leg_depth, leg_shift = leg.profile(leg_s)
     back = np.where(y >= crotch, torso_depth - torso_shift, np.where(y <= leg.start[1], leg_depth - leg_shift, 0.0))
     back = np.maximum.accumulate(back)  # the cloth hangs: once clear of the back it stays clear
-    z = -(back + 0.018 * H)
+    z = -(back + 0.011 * H)
     fall = smoothstep(top, bottom, y)
     width = p.shoulder_half * (1.0 + 0.45 * fall) + 0.02 * H
     depth = np.full(rings, 0.006 * H)
