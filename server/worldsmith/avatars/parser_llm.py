@@ -1,0 +1,108 @@
+"""The model parser: a text generator reads the description into parameters, decoded under the
+parameter schema's grammar, so every finished answer is a valid set of parameters."""
+
+from __future__ import annotations
+
+import json
+
+from worldsmith._proto.worldsmith.v1 import avatar_pb2
+from worldsmith.avatars import catalogue, colors
+from worldsmith.avatars.describe import RuleBasedParser
+from worldsmith.runtime.context import CallContext
+from worldsmith.runtime.text_generator import GenerationRequest
+
+INSTRUCTIONS = """You turn a description of a game character into avatar parameters.
+Reply with JSON only. Give only what the description says or clearly implies; leave the rest out.
+height_m is the stature in metres. build: 0 slim .. 1 heavy. shoulder_width: 0 narrow .. 1 broad.
+leg_ratio: hip height over stature (0.5 typical). head_scale: 1 typical, more for children.
+Colours are colour names; outfit pieces cover the torso, legs, feet, hands or back, one piece each."""
+
+CLOTH_COLORS = sorted(set(colors.NAMED) | set(colors.MATERIALS))
+
+
+def parameter_schema() -> dict:
+    """JSON Schema of what the model may write: bounded numbers and named choices only."""
+
+    def number(name: str) -> dict:
+        lo, hi = catalogue.RANGES[name]
+        return {"type": "number", "minimum": lo, "maximum": hi}
+
+    piece = {
+        "type": "object",
+        "properties": {"kind": {"enum": list(catalogue.OUTFIT_KINDS)}, "color": {"enum": CLOTH_COLORS}},
+        "required": ["kind"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "height_m": number("height_m"),
+            "build": number("build"),
+            "shoulder_width": number("shoulder_width"),
+            "leg_ratio": number("leg_ratio"),
+            "head_scale": number("head_scale"),
+            "skin_tone": {"enum": sorted(colors.SKIN)},
+            "hair_style": {"enum": list(catalogue.HAIR_STYLES)},
+            "hair_color": {"enum": sorted(set(colors.HAIR) | set(colors.NAMED))},
+            "eye_color": {"enum": sorted(colors.EYES)},
+            "outfit": {"type": "array", "items": piece, "maxItems": len(set(catalogue.OUTFIT_SLOTS.values()))},
+            "accessories": {"type": "array", "items": {"enum": list(catalogue.ACCESSORIES)}, "maxItems": len(catalogue.ACCESSORIES)},
+        },
+        "additionalProperties": False,
+    }
+
+
+def parameters_from_answer(answer: dict) -> avatar_pb2.AvatarParameters:
+    """The model's JSON as parameters. Numbers are clamped and repeats dropped, so even an answer
+    from outside the grammar cannot become an invalid request."""
+    params = avatar_pb2.AvatarParameters()
+    for name, (lo, hi) in catalogue.RANGES.items():
+        if isinstance(answer.get(name), (int, float)):
+            setattr(params, name, min(hi, max(lo, float(answer[name]))))
+    for name, table in (("skin_tone", colors.SKIN), ("hair_color", {**colors.NAMED, **colors.HAIR}), ("eye_color", colors.EYES)):
+        if answer.get(name) in table:
+            getattr(params, name).CopyFrom(colors.hex_color(table[answer[name]]))
+    if answer.get("hair_style") in catalogue.HAIR_STYLES:
+        params.hair_style = answer["hair_style"]
+    by_slot: dict[str, dict] = {}
+    for piece in answer.get("outfit", []):
+        if isinstance(piece, dict) and piece.get("kind") in catalogue.OUTFIT_SLOTS:
+            by_slot[catalogue.OUTFIT_SLOTS[piece["kind"]]] = piece
+    for piece in by_slot.values():
+        added = params.outfit.add(kind=piece["kind"])
+        color = piece.get("color")
+        if color in colors.NAMED or color in colors.MATERIALS:
+            added.color.CopyFrom(colors.hex_color(colors.NAMED.get(color) or colors.MATERIALS[color]))
+    wanted = set(answer.get("accessories", []))
+    params.accessories.extend(name for name in catalogue.ACCESSORIES if name in wanted)
+    return params
+
+
+class LlmParser:
+    """Reads descriptions with a TextGenerator (runtime/text_generator.py). An answer cut short by
+    the token budget falls back to the rule-based parser, and `parse` says which one read it."""
+
+    name = "llm"
+
+    def __init__(self, generator, max_new_tokens: int = 256, temperature: float = 0.2):
+        self.generator = generator
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+
+    @property
+    def model(self) -> tuple[str, str]:
+        """The model's id and revision, for the recipe."""
+        return self.generator.model_id, self.generator.revision
+
+    async def parse(self, description: str, seed: int, ctx: CallContext) -> tuple[avatar_pb2.AvatarParameters, str]:
+        """Parameters the description names, and the reader's name ("llm", or the fallback's)."""
+        request = GenerationRequest(
+            messages=[{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": description}],
+            json_schema=parameter_schema(), seed=seed & 0xFFFFFFFF, temperature=self.temperature,
+            max_new_tokens=self.max_new_tokens,
+        )
+        result = await self.generator.generate(request, ctx)
+        ctx.check()
+        if result.finish_reason != "stop":
+            return RuleBasedParser().parse(description), f"rules (the model's answer ran past {self.max_new_tokens} tokens)"
+        return parameters_from_answer(json.loads(result.text)), self.name
