@@ -117,9 +117,11 @@ def characters_import(
 
 def _register_generators() -> None:
     """In-process generator commands; each domain owns its command function."""
+    from worldsmith.avatars.commands import avatar
     from worldsmith.scenes.commands import scene
 
     app.command("scene")(scene)
+    app.command("avatar")(avatar)
 
 
 _register_generators()

@@ -54,6 +54,12 @@ prompt = "a tavern with two tables"
 bounds = { x = 8, y = 3, z = 6 }
 seed = 3
 
+[[avatar]]
+name = "hero"
+description = "tall elf ranger, green cloak"
+seed = 11
+texture_size = 256
+
 [[barks]]
 name = "smith"
 character = "blacksmith"
@@ -91,16 +97,18 @@ async def test_every_kind_builds_then_a_second_build_does_nothing(tmp_path, sett
     files = outputs(tmp_path / "game")
     assert {"Assets/Worldsmith/Textures/cobble/cobble_albedo.png", "Assets/Worldsmith/Textures/cobble/cobble_normal.png",
             "Assets/Worldsmith/Textures/dreamy/dreamy_albedo.png", "Assets/Worldsmith/Scenes/tavern/tavern.glb",
-            "Assets/Worldsmith/Scenes/tavern/tavern.scene.json", "Assets/Worldsmith/Barks/smith/smith.barks.json"} <= set(files)
+            "Assets/Worldsmith/Scenes/tavern/tavern.scene.json", "Assets/Worldsmith/Barks/smith/smith.barks.json",
+            "Assets/Worldsmith/Avatars/hero/hero.glb", "Assets/Worldsmith/Avatars/hero/hero_lod1.glb",
+            "Assets/Worldsmith/Avatars/hero/hero.humanoid.json", "Assets/Worldsmith/Avatars/hero/hero.dna.json"} <= set(files)
     barks = json.loads(files["Assets/Worldsmith/Barks/smith/smith.barks.json"])
     assert len(barks["the player walks into the forge"]) == 2
     lock = LockFile.read(manifest.with_suffix(".lock"))
-    assert set(lock.entries) == {"cobble", "dreamy", "tavern", "smith"}
+    assert set(lock.entries) == {"cobble", "dreamy", "tavern", "hero", "smith"}
 
     capsys.readouterr()
     started = time.monotonic()
     assert await build(manifest, settings) == 0
-    assert "0 built, 4 up to date" in capsys.readouterr().err
+    assert "0 built, 5 up to date" in capsys.readouterr().err
     assert time.monotonic() - started < 30  # no generation, only model loading and hashing
     assert outputs(tmp_path / "game") == files
 
@@ -112,7 +120,7 @@ async def test_a_changed_seed_rebuilds_only_that_entry(tmp_path, settings, capsy
     manifest.write_text(MANIFEST.replace("seed = 3", "seed = 4"))
     capsys.readouterr()
     assert await build(manifest, settings) == 0
-    assert "1 built, 3 up to date" in capsys.readouterr().err
+    assert "1 built, 4 up to date" in capsys.readouterr().err
     after = outputs(tmp_path / "game")
     changed = {name for name in after if after[name] != before.get(name)}
     assert changed and all(name.startswith("Assets/Worldsmith/Scenes/tavern/") for name in changed)
@@ -137,7 +145,7 @@ async def test_a_failing_entry_does_not_stop_the_others(tmp_path, settings, caps
     manifest = make_project(tmp_path / "game", broken)
     assert await build(manifest, settings) == 1
     report = capsys.readouterr().err
-    assert "3 built, 0 up to date, 1 failed" in report and "smith" in report and "NOT_FOUND" in report
+    assert "4 built, 0 up to date, 1 failed" in report and "smith" in report and "NOT_FOUND" in report
     assert "Assets/Worldsmith/Scenes/tavern/tavern.glb" in outputs(tmp_path / "game")
 
 
@@ -171,11 +179,11 @@ def test_a_killed_build_resumes_and_completes(tmp_path, tiny_models):
     process.send_signal(signal.SIGKILL)
     process.wait()
     done_before = set(LockFile.read(lock_path).entries)
-    assert 1 <= len(done_before) < 4, "the kill should land midway"
+    assert 1 <= len(done_before) < 5, "the kill should land midway"
 
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
-    assert f"{4 - len(done_before)} built, {len(done_before)} up to date" in finished.stderr
+    assert f"{5 - len(done_before)} built, {len(done_before)} up to date" in finished.stderr
     check = subprocess.run([*command, "--check"], env=env, capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stderr
     assert not list((tmp_path / "game").rglob(".*.tmp"))

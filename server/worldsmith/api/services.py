@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from worldsmith.api import health as service_health
 from worldsmith.api.admin import AdminService
+from worldsmith.avatars.service import AvatarService
 from worldsmith.config import Settings
 from worldsmith.dialogue.service import DialogueService, model_provider
 from worldsmith.runtime.engine import FunctionEngine, LaneLimits
@@ -62,6 +63,9 @@ class Services:
             service_health.TEXTURE: TextureService(self.settings.textures, self.registry.get, self.cpu_engine,
                                                    TextureCache(self.settings.server.data_dir)),
             service_health.SCENE: SceneService(self.settings.scenes, self.cpu_engine, planner_generator=self._model(self.settings.scenes.planner_model)),
+            service_health.AVATAR: AvatarService(self.settings.avatars, self.cpu_engine,
+                                                 parser_generator=self._model(self.settings.avatars.parser_model),
+                                                 texture_generator=self._model(next(iter(self.settings.textures.models), ""))),
             service_health.ADMIN: AdminService(self.registry, self.statuses, self.settings.auth.enabled),
         }
         if load_models:

@@ -42,9 +42,9 @@ def scene_files(name: str, result) -> dict[str, bytes]:
 
 def avatar_files(name: str, result) -> dict[str, bytes]:
     files = {f"{name}.glb": result.glb}
-    for index, lod in enumerate(result.lods):
-        if index:
-            files[f"{name}_lod{index}.glb"] = lod.glb
+    # `glb` is LOD 0; `lods` holds the reduced levels.
+    for index, lod in enumerate(result.lods, start=1):
+        files[f"{name}_lod{index}.glb"] = lod.glb
     files[f"{name}.humanoid.json"] = result.humanoid_json.encode()
     files[f"{name}.unity_human.json"] = result.unity_human_description_json.encode()
     files[f"{name}.dna.json"] = _json(result.dna)
