@@ -23,7 +23,9 @@ One transformers continuous-batching manager (`model.init_continuous_batching()`
 request, plain or constrained, in shared forward passes; requests join and leave between tokens. The engine's
 lanes decide which request enters next: `concurrency = max_batch_size` worker threads each carry one request
 from `add_request(..., streaming=True)` to its end, so at most max_batch_size requests are in the batcher and
-the rest wait, by priority, in bounded lanes with Queued events.
+the rest wait, by priority, in bounded lanes with Queued events. A model loaded with SDPA attention runs inside the
+batcher with runtime/packed_attention.py, which attends each request to its own keys only (transformers' SDPA path
+attends every request to every request's keys, which grows with the square of the batch).
 
 The manager takes per-request values only through its logits processors, and it samples every request of a
 step with one call on the global RNG. We therefore install our own processor list (runtime/sampling.py):
@@ -59,6 +61,7 @@ from transformers.generation.continuous_batching import RequestStatus
 
 from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
 from worldsmith.runtime import metrics
+from worldsmith.runtime import packed_attention
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import Engine, Job, LaneLimits
 from worldsmith.runtime.grammar import CompiledGrammar, Grammar, GrammarCompiler, GrammarMasks
@@ -142,6 +145,9 @@ class TextGenerator(Engine):
                 use_async_batching=False,
             ),
         )
+        if model.config._attn_implementation == "sdpa":
+            # The batcher's SDPA attends every request to every request's keys; decode steps need only their own.
+            model.set_attn_implementation(packed_attention.NAME)
         self._masks = GrammarMasks(self._grammars.tokenizer_info, max_rows=max_batch_size, device=model.device)
         # Replaced before the batcher is built (in warmup or start), which is when the list is read.
         self._manager.logit_processor = SamplingProcessors(self._masks)
