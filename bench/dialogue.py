@@ -1,6 +1,6 @@
 """NPC dialogue through the gRPC server against the same model called in-process.
 
-    python bench/dialogue.py                 # tiny random chat model, CPU
+    python bench/dialogue.py                 # a random chat model (MODEL below), CPU, 1 torch thread
 
 Measures, in one run:
   1. one session: time to first token and tokens/s of Say turns through the server, against
@@ -12,6 +12,16 @@ Measures, in one run:
 The server runs in a child process (DialogueService behind grpc.aio and the generic adapter,
 on the continuous-batching text generator), so client and baseline never share its event loop.
 Prints a table and writes bench/results/dialogue.json. Compare ratios within one run.
+
+The model: a random Llama with a small chat model's proportions (MODEL). With the tests' tiny model
+(hidden 64, 2 layers) a step is mostly per-step Python in either path, which says little about a real
+deployment; here the forward pass sets the pace, as it does with a real model, and decoding one stream
+leaves most of the arithmetic units idle, which is what continuous batching recovers.
+
+Threads: server and baseline run with the same number of torch intra-op threads (--threads, default 1).
+On a 2-core machine that other work shares, 2 OpenMP threads spin at every barrier while one of them is
+descheduled: `model.generate` on MODEL ran at 65 tok/s with 1 thread and 6 tok/s with 2 (64 tok/s with
+OMP_WAIT_POLICY=PASSIVE: the second core is not free). On an idle machine, pass --threads 2.
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
-from transformers import TextIteratorStreamer  # noqa: E402
+from transformers import AutoModelForCausalLM, TextIteratorStreamer  # noqa: E402
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d  # noqa: E402
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc  # noqa: E402
@@ -52,6 +62,9 @@ CARD = d.Character(id="innkeeper", name="Mol", role="the innkeeper of a small vi
                    content_rating=d.CONTENT_RATING_MATURE)
 UTTERANCE = "Good evening! Is there a room free for the night?"
 SETTINGS = DialogueConfig(max_new_tokens=128, max_batch_size=16)
+# A random Llama with the proportions of small chat models (head size 64, 4 query heads per key head, MLP 4x wide):
+# 25M parameters, big enough that the forward pass, not per-step Python, sets the pace of `model.generate`.
+MODEL = dict(hidden_size=512, num_layers=6, num_heads=8, num_kv_heads=2, intermediate_size=2048)
 FIELDS = {"session_id": "session_id", "character_id": "character_id", "input": "utterance"}
 
 
@@ -188,8 +201,10 @@ class Baseline:
     """`model.generate` on the server's prompt for exactly the server's token count, streamed so
     the first token is timed: the same model called in-process."""
 
-    def __init__(self, generator, ids: list[int]):
-        self.model, self.tokenizer = generator.model, generator.tokenizer
+    def __init__(self, model_dir: Path, tokenizer, ids: list[int]):
+        # Loaded on its own: transformers' stock attention, untouched by the server's batcher setup.
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+        self.tokenizer = tokenizer
         self.inputs = torch.tensor([ids], device=self.model.device)
         self.prompt_tokens = len(ids)
 
@@ -218,8 +233,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=5, help="single-session turns to time")
     parser.add_argument("--new-tokens", type=int, default=64, help="tokens per turn in the concurrency runs")
     parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads in server and baseline (1: the tiny model gains nothing from more, "
-                             "and a busy machine punishes waiting OpenMP threads)")
+                        help="torch intra-op threads, the same in server and baseline (see above)")
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(*args.serve, args.threads))
@@ -229,9 +243,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        model_dir = tiny_text.make(tmp / "model")
-        generator = load(str(model_dir), max_batch_size=1)  # only its model and tokenizer are used here
-        baseline = Baseline(generator, prompt_ids(generator, tmp / "baseline-data"))
+        model_dir = tiny_text.make(tmp / "model", **MODEL)
+        generator = load(str(model_dir), max_batch_size=1)  # builds the server's prompt; its model is not timed
+        baseline = Baseline(model_dir, generator.tokenizer, prompt_ids(generator, tmp / "baseline-data"))
         server = subprocess.Popen(
             [sys.executable, __file__, "--serve", str(model_dir), str(tmp / "server-data"), "--threads", str(args.threads)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -274,7 +288,7 @@ def main() -> None:
               "deltas_after_cancel_max": max(c["deltas_after_cancel"] for c in runs["cancels"]),
               "server_tokens_after_cancel_mean": tokens_after_cancel,
               "runs": runs["cancels"]}
-    results = {"model": "tiny random Llama (runtime/tiny/text.py)", "device": "cpu", "threads": args.threads,
+    results = {"model": {"kind": "random Llama (runtime/tiny/text.py)", **MODEL}, "device": "cpu", "threads": args.threads,
                "load_average": os.getloadavg(), "cpus": os.cpu_count(),
                "single_session": single, "concurrency": concurrent, "cancel": cancel,
                "targets": {"single_rate_ratio": 0.9, "sixteen_sessions_ratio": 6.0}}
