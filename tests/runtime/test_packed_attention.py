@@ -52,6 +52,18 @@ def test_matches_sdpa_over_the_block_diagonal_mask(query_lengths, key_lengths):
     torch.testing.assert_close(packed, expected)
 
 
+def test_a_decode_step_reads_its_keys_from_cache_rows():
+    query, key, value, mask, kwargs = _packed_batch([1, 1, 1], [6, 11, 3])
+    expected, _ = sdpa_attention_forward(_Attention(), query, key, value, mask, is_causal=False, **kwargs)
+    # The same keys scattered over a larger cache, with the row of each packed key.
+    rows = torch.randperm(64, generator=torch.Generator().manual_seed(1))[: key.shape[2]].to(torch.int32)
+    cache_key, cache_value = (torch.zeros(1, KV_HEADS, 64, DIM) for _ in range(2))
+    cache_key[:, :, rows.long()], cache_value[:, :, rows.long()] = key, value
+    packed, _ = packed_attention.packed_attention_forward(
+        _Attention(), query, cache_key, cache_value, None, **kwargs, **{packed_attention.CACHE_ROWS: rows})
+    torch.testing.assert_close(packed, expected)
+
+
 async def test_batched_greedy_text_matches_model_generate(tmp_path):
     directory = tiny_text.make(tmp_path / "model")
     generator = load(str(directory), max_batch_size=4)

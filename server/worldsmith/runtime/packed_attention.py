@@ -20,6 +20,7 @@ from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
 NAME = "worldsmith_packed_sdpa"
+CACHE_ROWS = "packed_attention_cache_rows"  # attention kwarg set by read_keys_in_attention
 
 
 def packed_attention_forward(module: torch.nn.Module, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
@@ -34,18 +35,51 @@ def packed_attention_forward(module: torch.nn.Module, query: torch.Tensor, key: 
     if kwargs.get("sliding_window") is not None or kwargs.get("softcap") is not None:
         raise ValueError(f"{NAME} supports neither sliding windows nor softcapping; load the model with sdpa")
     if kwargs.get("max_length_q") == 1:
-        return _decode(query, key, value, cu_seq_lens_k, int(kwargs["max_length_k"]), scaling), None
+        rows = kwargs.get(CACHE_ROWS)
+        return _decode(query, key, value, cu_seq_lens_k, int(kwargs["max_length_k"]), scaling, rows), None
     return _per_request(query, key, value, cu_seq_lens_q, cu_seq_lens_k, scaling), None
 
 
-def _decode(query, key, value, cu_seq_lens_k, longest: int, scaling) -> torch.Tensor:
-    """One query token per request: a single SDPA call over the requests' keys, padded to the longest."""
+def read_keys_in_attention(cache) -> None:
+    """Let decode steps gather each request's keys from the batcher's cache once, straight into the padded layout.
+
+    The cache's own update copies every request's keys and values into one packed tensor for the attention; the
+    decode path would then copy them again. Wrapped, a decode step's update only writes the new keys and hands the
+    attention the layer's whole cache with the rows to read (CACHE_ROWS); other steps update as before.
+    """
+    update = cache.update
+
+    def write_then_defer_read(key_states, value_states, layer_idx, kwargs):
+        allocator = cache.layer_to_allocator[layer_idx]
+        read_index = kwargs["read_index"][allocator.index]
+        if kwargs.get("max_length_q") != 1 or kwargs.get("block_table") is not None or read_index.numel() == 0:
+            return update(key_states, value_states, layer_idx, kwargs)
+        kwargs["cu_seq_lens_k"] = kwargs["cu_seq_lens_k"][allocator.layer_type].to(torch.int32)
+        kwargs["max_length_k"] = kwargs["max_length_k"][allocator.layer_type]
+        kwargs[CACHE_ROWS] = read_index
+        new_keys, new_values = (states[0].transpose(0, 1) for states in (key_states, value_states))
+        allocator.update(new_keys, new_values, layer_idx, read_index[:0], kwargs["write_index"][allocator.index])
+        # The page views, flattened, are the token rows the read indices count in: [tokens, kv_heads, dim].
+        return tuple(pages.flatten(0, 1).transpose(0, 1).unsqueeze(0)
+                     for pages in allocator.get_cache_for_block_table(layer_idx))
+
+    cache.update = write_then_defer_read
+
+
+def _decode(query, key, value, cu_seq_lens_k, longest: int, scaling, rows: torch.Tensor | None) -> torch.Tensor:
+    """One query token per request: a single SDPA call over the requests' keys, padded to the longest.
+
+    key / value hold the requests' keys packed in order, or (with `rows`) the whole cache, `rows` giving the
+    cache row of each packed key.
+    """
     _, heads, requests, dim = query.shape
     kv_heads = key.shape[1]
     starts, ends = cu_seq_lens_k[:-1].long(), cu_seq_lens_k[1:].long()
     positions = starts.unsqueeze(1) + torch.arange(longest, device=key.device)  # [B, L]
     valid = positions < ends.unsqueeze(1)  # past a request's end: padding, masked out
     index = torch.minimum(positions, (ends - 1).unsqueeze(1)).flatten()
+    if rows is not None:
+        index = rows.long()[index]
 
     def padded(states: torch.Tensor) -> torch.Tensor:  # [1, kv_heads, K, dim] -> [B, kv_heads, L, dim]
         tokens_first = states[0].transpose(0, 1)  # the cache's own layout [K, kv_heads, dim]

@@ -254,6 +254,8 @@ class TextGenerator(Engine):
         if not self._manager.is_running():
             if not self._manager.warmed_up:
                 self._manager.warmup()  # captures CUDA graphs where they are used; nothing on CPU
+                if self.model.config._attn_implementation == packed_attention.NAME:
+                    packed_attention.read_keys_in_attention(self._manager.batch_processor.cache)
             self._manager.start()
         if self._router is None:
             self._router_stop.clear()
