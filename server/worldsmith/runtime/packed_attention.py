@@ -1,4 +1,4 @@
-"""Attention for transformers' continuous batcher on CPU: each request attends to its own keys only.
+"""Attention for transformers' continuous batcher: each request attends to its own keys only.
 
 With SDPA, the batcher packs a step's requests into one sequence and attends every query to the keys of every
 request under a block-diagonal mask it rebuilds each step. For a decode step of B requests with L cached tokens each
@@ -10,6 +10,8 @@ with its boundaries (cu_seq_lens_q / cu_seq_lens_k). A decode step (one query to
 request's keys into a padded [B, kv_heads, L, dim] block and runs one SDPA call with a padding mask, grouping query
 heads by key head so keys are never repeated. A step with prefill chunks runs SDPA per request (a few steps per
 request). Calls from outside the batcher (plain `model.generate`) go to transformers' SDPA unchanged.
+With `read_keys_in_attention(cache)`, a decode step reads each request's keys from the cache once, into the padded
+block, instead of the cache first packing them for the attention to copy again.
 """
 
 from __future__ import annotations
