@@ -6,7 +6,7 @@ Measures, in one run:
   1. one session: time to first token and tokens/s of Say turns through the server, against
      `model.generate` (with a streamer) on the same prompt, the same token counts and sampling;
   2. aggregate tokens/s of 1, 4 and 16 concurrent sessions through the server, against the
-     same turns run one after another with `model.generate`;
+     same turns run one after another with `model.generate` (--repeats rounds, medians);
   3. cancel: the time from sending CancelTurn on a Converse stream to the turn's end, and the
      text deltas that still arrived after it.
 The server runs in a child process (DialogueService behind grpc.aio and the generic adapter,
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import statistics
@@ -153,7 +154,7 @@ async def cancel_turn(stub, seed: int) -> dict:
             "tokens": completed.completion_tokens, "reason": d.TurnEndReason.Name(completed.reason)}
 
 
-async def measure(port: int, baseline, turns: int, concurrency: list[int], new_tokens: int) -> dict:
+async def measure(port: int, baseline, turns: int, concurrency: list[int], new_tokens: int, repeats: int) -> dict:
     """Server and in-process runs alternate, so load from elsewhere on the machine hits both alike."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
@@ -165,15 +166,16 @@ async def measure(port: int, baseline, turns: int, concurrency: list[int], new_t
             server.append(await say_turn(stub, seed=1 + i, max_new_tokens=SETTINGS.max_new_tokens))
             in_process.append(baseline(server[-1]["tokens"], server[-1]["seed"]))
         assert server[0]["prompt_tokens"] == baseline.prompt_tokens, "the baseline prompt differs from the server's"
-        batches = {}
-        for n in concurrency:
+        batches = {n: [] for n in concurrency}
+        for _, n in itertools.product(range(repeats), concurrency):
             started = time.perf_counter()
             batch = await asyncio.gather(*(say_turn(stub, seed=100 + i, max_new_tokens=new_tokens) for i in range(n)))
             server_seconds = time.perf_counter() - started
             started = time.perf_counter()
             for turn in batch:
                 baseline(turn["tokens"], turn["seed"])
-            batches[n] = {"turns": batch, "seconds": server_seconds, "sequential_seconds": time.perf_counter() - started}
+            batches[n].append({"turns": batch, "seconds": server_seconds,
+                               "sequential_seconds": time.perf_counter() - started})
         cancels = [await cancel_turn(stub, seed=500 + i) for i in range(5)]
     return {"single": server, "in_process": in_process, "batches": batches, "cancels": cancels}
 
@@ -232,6 +234,7 @@ def main() -> None:
     parser.add_argument("--serve", nargs=2, metavar=("MODEL_DIR", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--turns", type=int, default=5, help="single-session turns to time")
     parser.add_argument("--new-tokens", type=int, default=64, help="tokens per turn in the concurrency runs")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of each concurrency (medians are reported)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch intra-op threads, the same in server and baseline (see above)")
     args = parser.parse_args()
@@ -253,7 +256,7 @@ def main() -> None:
             line = server.stdout.readline().split()
             if not line or line[0] != "READY":
                 raise SystemExit("the benchmark server did not start")
-            runs = asyncio.run(measure(int(line[1]), baseline, args.turns, concurrency, args.new_tokens))
+            runs = asyncio.run(measure(int(line[1]), baseline, args.turns, concurrency, args.new_tokens, args.repeats))
         finally:
             server.stdin.close()
             tail = server.stdout.read().split()
@@ -261,7 +264,6 @@ def main() -> None:
     # The server's own count of tokens generated after each cancel reached the engine.
     tokens_after_cancel = float(tail[1]) / max(1.0, float(tail[2])) if tail[:1] == ["TOKENS_AFTER_CANCEL"] else None
     in_process = runs["in_process"]
-    sequential = {n: runs["batches"][n]["sequential_seconds"] for n in concurrency}
 
     median = statistics.median
     single = {
@@ -276,13 +278,16 @@ def main() -> None:
     single["rate_ratio"] = single["server"]["tokens_per_s"] / single["in_process"]["tokens_per_s"]
     concurrent = []
     for n in concurrency:
-        tokens = sum(t["tokens"] for t in runs["batches"][n]["turns"])
-        server_rate = tokens / runs["batches"][n]["seconds"]
-        sequential_rate = tokens / sequential[n]
-        concurrent.append({"sessions": n, "tokens": tokens, "server_tokens_per_s": server_rate,
-                           "sequential_generate_tokens_per_s": sequential_rate, "ratio": server_rate / sequential_rate,
-                           "server_ttft_ms_median": 1000 * median(t["ttft_s"] for t in runs["batches"][n]["turns"]),
-                           "text_deltas": sum(t["text_deltas"] for t in runs["batches"][n]["turns"])})
+        rounds = []
+        for run in runs["batches"][n]:
+            tokens = sum(t["tokens"] for t in run["turns"])
+            rounds.append({"tokens": tokens, "server_tokens_per_s": tokens / run["seconds"],
+                           "sequential_generate_tokens_per_s": tokens / run["sequential_seconds"],
+                           "ratio": run["sequential_seconds"] / run["seconds"],
+                           "server_ttft_ms_median": 1000 * median(t["ttft_s"] for t in run["turns"]),
+                           "text_deltas": sum(t["text_deltas"] for t in run["turns"])})
+        row = {key: median(r[key] for r in rounds) for key in rounds[0]}  # medians over the repeats
+        concurrent.append({"sessions": n, **row, "rounds": rounds})
     cancel = {"cancel_to_end_ms_median": median(c["cancel_to_end_ms"] for c in runs["cancels"]),
               "cancel_to_end_ms_max": max(c["cancel_to_end_ms"] for c in runs["cancels"]),
               "deltas_after_cancel_max": max(c["deltas_after_cancel"] for c in runs["cancels"]),
@@ -301,9 +306,10 @@ def main() -> None:
     print(f"server / in-process rate: {single['rate_ratio']:.2f} (target >= 0.9)")
     print(f"\n{'sessions':>8}{'tokens':>8}{'deltas':>8}{'server tok/s':>14}{'sequential tok/s':>18}{'ratio':>8}{'TTFT ms':>10}")
     for row in concurrent:
-        print(f"{row['sessions']:>8}{row['tokens']:>8}{row['text_deltas']:>8}{row['server_tokens_per_s']:>14.1f}"
+        print(f"{row['sessions']:>8}{row['tokens']:>8.0f}{row['text_deltas']:>8.0f}{row['server_tokens_per_s']:>14.1f}"
               f"{row['sequential_generate_tokens_per_s']:>18.1f}{row['ratio']:>8.2f}{row['server_ttft_ms_median']:>10.1f}")
-    print("(target at 16 sessions: ratio >= 6)")
+    print(f"(medians of {args.repeats} rounds, each server round followed by its sequential run; "
+          f"target at 16 sessions: ratio >= 6)")
     print(f"\nCancel -> turn end: median {cancel['cancel_to_end_ms_median']:.1f} ms, max {cancel['cancel_to_end_ms_max']:.1f} ms; "
           f"text deltas after the cancel: {cancel['deltas_after_cancel_max']}; "
           f"tokens generated after it (server count, mean): {tokens_after_cancel}")
