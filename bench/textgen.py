@@ -1,7 +1,7 @@
 """Text generator throughput: the engine (continuous batching) at 1, 4 and 16 concurrent requests against
 sequential `model.generate`, plus time to first token and the cost of grammar-constrained JSON.
 
-    python bench/textgen.py                      # a random Llama sized so compute dominates (CPU friendly)
+    python bench/textgen.py                      # a random Llama sized so compute dominates, 1 torch thread
     python bench/textgen.py --model DIR_OR_ID --device cuda
 
 Prints a table and writes bench/results/textgen.json. Compare ratios within one run, not absolute times.
@@ -30,6 +30,8 @@ MESSAGES = [
     {"role": "system", "content": "You are the innkeeper of a small village. Answer in one short sentence."},
     {"role": "user", "content": "Welcome, traveller! What brings you to the village?"},
 ]
+# The proportions of a small chat model, as in bench/dialogue.py: the forward pass, not per-step Python, sets the pace.
+MODEL = dict(hidden_size=512, num_layers=6, num_heads=8, num_kv_heads=2, intermediate_size=2048)
 SCHEMA = {
     "type": "object",
     "properties": {
@@ -95,13 +97,16 @@ def generate_run(generator, concurrency: int, new_tokens: int) -> dict:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="model id or directory (default: a random Llama, hidden 256, 4 layers)")
+    parser.add_argument("--model", help="model id or directory (default: the random Llama of bench/dialogue.py)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch intra-op threads for engine and generate alike (see bench/dialogue.py)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
 
     with tempfile.TemporaryDirectory() as scratch:
-        source = args.model or str(tiny_text.make(Path(scratch) / "bench-lm", hidden_size=256, num_layers=4))
+        source = args.model or str(tiny_text.make(Path(scratch) / "bench-lm", **MODEL))
         dtype = torch.float32 if args.device == "cpu" else torch.bfloat16
         generator = load(source, device=args.device, dtype=dtype, max_batch_size=16)
         started = time.perf_counter()
@@ -131,7 +136,8 @@ async def main() -> None:
           f"{constrained['finished']}/16 complete JSON, TTFT {constrained['ttft_ms_median']:.1f} ms")
 
     results = {
-        "model": generator.model_id, "device": args.device, "new_tokens": args.new_tokens, "warmup_s": warmup_s,
+        "model": generator.model_id if args.model else {"kind": "random Llama", **MODEL}, "device": args.device,
+        "threads": args.threads, "new_tokens": args.new_tokens, "warmup_s": warmup_s,
         "concurrency": rows, "constrained_json_16": constrained, "plain_16": plain,
     }
     out = Path(__file__).resolve().parent / "results" / "textgen.json"

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from worldsmith._proto.worldsmith.v1 import common_pb2
-from worldsmith.errors import DeadlineExceeded, InvalidArgument
+from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext, Lane
 from worldsmith.runtime.grammar import Grammar
@@ -224,3 +224,18 @@ def test_the_tiny_model_is_written_the_same_every_time(tmp_path):
     first, second = tiny_text.make(tmp_path / "a"), tiny_text.make(tmp_path / "b")
     for name in ("model.safetensors", "tokenizer.json", "config.json", "generation_config.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+async def test_stopping_the_generator_ends_a_running_request(tmp_path):
+    engine = load(str(tiny_text.make(tmp_path / "model")), max_batch_size=2)
+    await engine.start()
+    job = engine.submit(GenerationRequest(HELLO, max_new_tokens=1500, seed=4), CallContext())
+    events = job.events()
+    while not isinstance(await anext(events), TextChunk):
+        pass  # the request is inside the batcher
+    await asyncio.wait_for(engine.stop(), timeout=30)
+    with pytest.raises(Exception) as ended:
+        async with asyncio.timeout(10):
+            async for _ in events:
+                pass
+    assert isinstance(ended.value, Unavailable), ended.value

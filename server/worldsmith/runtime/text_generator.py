@@ -23,20 +23,25 @@ One transformers continuous-batching manager (`model.init_continuous_batching()`
 request, plain or constrained, in shared forward passes; requests join and leave between tokens. The engine's
 lanes decide which request enters next: `concurrency = max_batch_size` worker threads each carry one request
 from `add_request(..., streaming=True)` to its end, so at most max_batch_size requests are in the batcher and
-the rest wait, by priority, in bounded lanes with Queued events.
+the rest wait, by priority, in bounded lanes with Queued events. A model loaded with SDPA attention runs inside the
+batcher with runtime/packed_attention.py, which attends each request to its own keys only (transformers' SDPA path
+attends every request to every request's keys, which grows with the square of the batch).
 
 The manager takes per-request values only through its logits processors, and it samples every request of a
 step with one call on the global RNG. We therefore install our own processor list (runtime/sampling.py):
 per-request grammar masks (xgrammar matchers, runtime/grammar.py), temperature, top-p, and Gumbel noise keyed by
 (seed, token index), with the manager's sampling set to argmax. The same seed and messages give the same text
 whatever else is in the batch, and constrained requests need no separate `generate` path: in bench/textgen.py,
-16 JSON-constrained requests run at the same aggregate rate as 16 plain ones (0.99-1.04x). Async batching is off
+16 JSON-constrained requests run at 0.82-0.89x the aggregate rate of 16 plain ones (the matchers run on the
+batcher's thread between steps). Async batching is off
 because the next step's masks and noise keys need the tokens of the step before.
 
-Cancellation: a worker polls its CallContext every few milliseconds while it waits for tokens; on a cancel it
-calls `cancel_request`, which drops the request before the batcher's next step. It streams nothing after that
-and reports `tokens_after_cancel` (tokens that still arrived). A deadline ends the same way but raises
-DeadlineExceeded. A client cancel yields a GenerationResult with finish_reason "cancelled" and the partial text.
+Per-token work: one router thread takes the batcher's outputs, detokenises them, applies stop sequences and
+emits the chunks; the request's worker thread only waits for its end. Between outputs the router polls the
+running requests' CallContexts every few milliseconds; on a cancel it calls `cancel_request`, which drops the
+request before the batcher's next step. It streams nothing after that and reports `tokens_after_cancel` (tokens
+that still arrived). A deadline ends the same way but raises DeadlineExceeded. A client cancel yields a
+GenerationResult with finish_reason "cancelled" and the partial text.
 """
 
 from __future__ import annotations
@@ -45,7 +50,6 @@ import asyncio
 import itertools
 import logging
 import math
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -58,7 +62,7 @@ from transformers.generation import ContinuousBatchingConfig
 from transformers.generation.continuous_batching import RequestStatus
 
 from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
-from worldsmith.runtime import metrics
+from worldsmith.runtime import metrics, packed_attention
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import Engine, Job, LaneLimits
 from worldsmith.runtime.grammar import CompiledGrammar, Grammar, GrammarCompiler, GrammarMasks
@@ -68,7 +72,7 @@ from worldsmith.runtime.text_stream import TextStream
 log = logging.getLogger(__name__)
 
 ROLES = ("system", "user", "assistant")
-POLL_S = 0.005  # how often a waiting worker looks at its CallContext
+POLL_S = 0.005  # how often the router looks at the running requests' CallContexts
 DEFAULT_CONTEXT_TOKENS = 4096
 _WARMUP_SCHEMA = {"type": "object", "properties": {"ready": {"type": "boolean"}}, "required": ["ready"]}
 
@@ -112,6 +116,57 @@ class _Prepared:
     grammar: CompiledGrammar | None
 
 
+class _ActiveRequest:
+    """A request inside the batcher, as the router thread sees it: its tokens, text and how it ended."""
+
+    def __init__(self, request_id: str, ctx: CallContext, emit: Callable[[Any], None], stream: TextStream,
+                 eos_token_ids: list[int]):
+        self.request_id = request_id
+        self.ctx = ctx
+        self.stream = stream
+        self.tokens: list[int] = []
+        self.first_token_at: float | None = None
+        self.tokens_at_cancel: int | None = None
+        self.finish_reason: str | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self._emit = emit
+        self._eos_token_ids = eos_token_ids
+
+    def update(self, tokens: list[int], finished: bool) -> bool:
+        """Take the batcher's latest output; True when a stop sequence appeared (the batcher should drop it)."""
+        if self.done.is_set():
+            return False
+        self.tokens = tokens
+        if self.first_token_at is None and tokens:
+            self.first_token_at = time.monotonic()
+        if self.tokens_at_cancel is not None:  # cancelled: nothing more is streamed
+            if finished:
+                self.end("cancelled")
+            return False
+        delta = self.stream.update(tokens)
+        if self.stream.stopped:
+            self.end("stop", delta)
+            return True
+        if finished:
+            delta += self.stream.finish(tokens)
+            self.end("stop" if tokens and tokens[-1] in self._eos_token_ids else "length", delta)
+        elif delta:
+            self._emit(TextChunk(delta, len(tokens)))
+        return False
+
+    def end(self, finish_reason: str, delta: str = "") -> None:
+        if delta:
+            self._emit(TextChunk(delta, len(self.tokens)))
+        self.finish_reason = finish_reason
+        self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        if not self.done.is_set():
+            self.error = error
+            self.done.set()
+
+
 class TextGenerator(Engine):
     """One resident causal LM behind a continuous batcher, with lanes, Queued events and metrics."""
 
@@ -130,7 +185,10 @@ class TextGenerator(Engine):
         vocab_size = model.get_output_embeddings().weight.shape[0]
         self._grammars = GrammarCompiler(tokenizer, vocab_size, self.eos_token_ids)
 
-        page_size = 256
+        # Prefix sharing reuses whole pages: with 32-token pages, sessions of one character share all but the last
+        # few tokens of its system prompt (288 of ~300 in bench/dialogue.py, against 256 with 256-token pages),
+        # so a new turn prefills less: +10% aggregate rate at 16 sessions there; 16 and 64 were slower.
+        page_size = 32
         max_batch_tokens = 512 if model.device.type == "cpu" else 2048  # prefill chunk: keeps decode steps short on CPU
         self._manager = model.init_continuous_batching(
             generation_config=GenerationConfig(do_sample=False, eos_token_id=self.eos_token_ids),
@@ -142,11 +200,14 @@ class TextGenerator(Engine):
                 use_async_batching=False,
             ),
         )
+        if model.config._attn_implementation == "sdpa":
+            # The batcher's SDPA attends every request to every request's keys; decode steps need only their own.
+            model.set_attn_implementation(packed_attention.NAME)
         self._masks = GrammarMasks(self._grammars.tokenizer_info, max_rows=max_batch_size, device=model.device)
         # Replaced before the batcher is built (in warmup or start), which is when the list is read.
         self._manager.logit_processor = SamplingProcessors(self._masks)
 
-        self._routes: dict[str, queue.SimpleQueue] = {}
+        self._active: dict[str, _ActiveRequest] = {}
         self._request_numbers = itertools.count()
         self._router: threading.Thread | None = None
         self._router_stop = threading.Event()
@@ -180,7 +241,7 @@ class TextGenerator(Engine):
 
     async def stop(self) -> None:
         await super().stop()
-        for request_id in list(self._routes):
+        for request_id in list(self._active):
             self._manager.cancel_request(request_id)
         await asyncio.to_thread(self._stop_batcher)
 
@@ -197,6 +258,8 @@ class TextGenerator(Engine):
         if not self._manager.is_running():
             if not self._manager.warmed_up:
                 self._manager.warmup()  # captures CUDA graphs where they are used; nothing on CPU
+                if self.model.config._attn_implementation == packed_attention.NAME:
+                    packed_attention.read_keys_in_attention(self._manager.batch_processor.cache)
             self._manager.start()
         if self._router is None:
             self._router_stop.clear()
@@ -210,18 +273,47 @@ class TextGenerator(Engine):
             self._router = None
         if self._manager.is_running():
             self._manager.stop(block=True, timeout=30, keep_for_next_session=True, hard_stop=True)
+        for active in list(self._active.values()):
+            active.fail(Unavailable(f"the text generator for {self.model_id!r} stopped"))
 
     def _route_outputs(self) -> None:
-        """Deliver the batcher's outputs (one shared queue) to the worker waiting for each request."""
+        """The batcher's outputs (one shared queue) drive each request's stream; cancels are checked between them."""
+        next_check = 0.0
         while not self._router_stop.is_set():
-            output = self._manager.get_result(timeout=0.1)
-            if output is None:
-                if not self._manager.is_running():
-                    self._router_stop.wait(0.05)
+            output = self._manager.get_result(timeout=POLL_S if self._active else 0.1)
+            if output is None and not self._manager.is_running():
+                self._router_stop.wait(POLL_S)  # get_result returns at once while the batcher is stopped
+            while output is not None:  # everything already waiting, before looking at cancels
+                active = self._active.get(output.request_id)
+                if active is not None:  # requests ended by a stop sequence or a cancel may still send one
+                    self._advance(active, output)
+                output = self._manager.get_result(timeout=0)
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + POLL_S
+                self._check_cancels()
+
+    def _advance(self, active: _ActiveRequest, output) -> None:
+        try:
+            if output.status == RequestStatus.FAILED:
+                raise RuntimeError(f"text generation failed: {output.error}")
+            if active.update(output.generated_tokens, output.is_finished()):
+                self._manager.cancel_request(active.request_id)  # a stop sequence: the rest is not wanted
+        except Exception as error:  # handed to the request's worker; the router keeps serving the others
+            active.fail(error)
+
+    def _check_cancels(self) -> None:
+        running = self._manager.is_running()
+        for active in list(self._active.values()):
+            if active.done.is_set():
                 continue
-            route = self._routes.get(output.request_id)
-            if route is not None:  # requests dropped after a stop sequence or a cancel have no route any more
-                route.put(output)
+            if not running:
+                active.fail(Unavailable(f"the text generator for {self.model_id!r} stopped"))
+            elif active.tokens_at_cancel is None and active.ctx.should_stop():
+                # Outputs generated before the cancel was seen are already counted: the queue was drained first.
+                active.tokens_at_cancel = len(active.tokens)
+                self._manager.cancel_request(active.request_id)
+            elif active.tokens_at_cancel is not None and self._dropped(active.request_id):
+                active.end("cancelled")
 
     # -- requests -------------------------------------------------------------------------
     def submit(self, request: GenerationRequest, ctx: CallContext) -> Job:
@@ -259,17 +351,17 @@ class TextGenerator(Engine):
 
     def _generate(self, prepared: _Prepared, ctx: CallContext, emit: Callable[[Any], None],
                   submitted_at: float) -> GenerationResult:
-        """Run one request through the batcher, emitting TextChunks; blocks this worker thread until it ends."""
+        """Run one request through the batcher, emitting TextChunks; blocks this worker thread until it ends.
+
+        The router thread does the per-token work (detokenising, stop sequences, cancel checks); this thread only
+        waits for the end, so a step costs one hand-off per request instead of a wake-up of every worker.
+        """
         request = prepared.request
         request_id = f"{ctx.request_id}-{next(self._request_numbers)}"
-        outputs: queue.SimpleQueue = queue.SimpleQueue()
-        self._routes[request_id] = outputs
         grammar = self._masks.register(prepared.grammar) if prepared.grammar is not None else -1
-        stream = TextStream(self.tokenizer, request.stop_sequences)
-        tokens: list[int] = []
-        first_token_at = None
-        tokens_at_cancel = None
-        finish_reason = None
+        active = _ActiveRequest(request_id, ctx, emit, TextStream(self.tokenizer, request.stop_sequences),
+                                self.eos_token_ids)
+        self._active[request_id] = active
         try:
             accepted = self._manager.add_request(
                 prepared.prompt_ids, request_id=request_id, max_new_tokens=request.max_new_tokens, streaming=True,
@@ -278,53 +370,25 @@ class TextGenerator(Engine):
             )
             if accepted is None:
                 raise Unavailable(f"the text generator for {self.model_id!r} is stopping")
-            while finish_reason is None:
-                try:
-                    output = outputs.get(timeout=POLL_S)
-                except queue.Empty:
-                    output = None
-                if tokens_at_cancel is None and ctx.should_stop():
-                    # Outputs already waiting were generated before the cancel was seen: count from the latest.
-                    output = _latest(output, outputs)
-                    tokens_at_cancel = len(output.generated_tokens) if output is not None else len(tokens)
-                    self._manager.cancel_request(request_id)
-                if output is not None:
-                    if output.status == RequestStatus.FAILED:
-                        raise RuntimeError(f"text generation failed: {output.error}")
-                    tokens = output.generated_tokens
-                    if first_token_at is None and tokens:
-                        first_token_at = time.monotonic()
-                    if tokens_at_cancel is not None:
-                        finish_reason = "cancelled" if output.is_finished() else None
-                        continue
-                    delta = stream.update(tokens)
-                    if stream.stopped:
-                        self._manager.cancel_request(request_id)
-                        finish_reason = "stop"
-                    elif output.is_finished():
-                        delta += stream.finish(tokens)
-                        finish_reason = "stop" if tokens and tokens[-1] in self.eos_token_ids else "length"
-                    if delta:
-                        emit(TextChunk(delta, len(tokens)))
-                elif tokens_at_cancel is not None and self._dropped(request_id):
-                    finish_reason = "cancelled"
-                elif not self._manager.is_running():
-                    raise Unavailable(f"the text generator for {self.model_id!r} stopped")
+            active.done.wait()
         finally:
-            self._routes.pop(request_id, None)
+            self._active.pop(request_id, None)
             self._masks.release(grammar)
+        if active.error is not None:
+            raise active.error
 
+        tokens = active.tokens
         remaining = ctx.time_remaining()
-        if finish_reason == "cancelled" and remaining is not None and remaining <= 0:
+        if active.finish_reason == "cancelled" and remaining is not None and remaining <= 0:
             raise DeadlineExceeded(f"the deadline passed after {len(tokens)} generated tokens")
-        self._record_metrics(submitted_at, first_token_at, len(tokens))
+        self._record_metrics(submitted_at, active.first_token_at, len(tokens))
         return GenerationResult(
-            text=stream.text,
-            finish_reason=finish_reason,
+            text=active.stream.text,
+            finish_reason=active.finish_reason,
             prompt_tokens=len(prepared.prompt_ids),
             completion_tokens=len(tokens),
-            time_to_first_token_s=None if first_token_at is None else first_token_at - submitted_at,
-            tokens_after_cancel=0 if tokens_at_cancel is None else len(tokens) - tokens_at_cancel,
+            time_to_first_token_s=None if active.first_token_at is None else active.first_token_at - submitted_at,
+            tokens_after_cancel=0 if active.tokens_at_cancel is None else len(tokens) - active.tokens_at_cancel,
         )
 
     def _dropped(self, request_id: str) -> bool:
@@ -341,15 +405,6 @@ class TextGenerator(Engine):
         metrics.TOKENS.inc(tokens)
         if tokens > 1 and now > first_token_at:
             metrics.TOKENS_PER_SECOND.observe((tokens - 1) / (now - first_token_at))
-
-
-def _latest(output, outputs: queue.SimpleQueue):
-    """The newest of `output` and everything already waiting in `outputs` (each carries all tokens so far)."""
-    while True:
-        try:
-            output = outputs.get_nowait()
-        except queue.Empty:
-            return output
 
 
 def _validate(request: GenerationRequest) -> None:

@@ -66,10 +66,12 @@ def _train_tokenizer() -> PreTrainedTokenizerFast:
     )
 
 
-def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2) -> Path:
+def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2, num_heads: int = 4, num_kv_heads: int = 2,
+         intermediate_size: int | None = None) -> Path:
     """Write the tiny model and its tokenizer to `directory` (loadable with from_pretrained).
 
-    Benchmarks pass a larger `hidden_size` / `num_layers` so that compute, not overhead, dominates.
+    Benchmarks pass larger sizes so that compute, not overhead, dominates. `intermediate_size` defaults to twice
+    `hidden_size`.
     """
     directory = Path(directory)
     tokenizer = _train_tokenizer()
@@ -77,10 +79,10 @@ def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2) -> Path
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
-        intermediate_size=2 * hidden_size,
+        intermediate_size=intermediate_size or 2 * hidden_size,
         num_hidden_layers=num_layers,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+        num_attention_heads=num_heads,
+        num_key_value_heads=num_kv_heads,
         max_position_embeddings=2048,
         bos_token_id=None,
         eos_token_id=turn_end,

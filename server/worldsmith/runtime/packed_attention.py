@@ -1,0 +1,115 @@
+"""Attention for transformers' continuous batcher: each request attends to its own keys only.
+
+With SDPA, the batcher packs a step's requests into one sequence and attends every query to the keys of every
+request under a block-diagonal mask it rebuilds each step. For a decode step of B requests with L cached tokens each
+that is B x (B * L) scores instead of B x L, plus a copy of the keys per query head (GQA): attention grows with the
+square of the batch and outweighs the linear layers at 16 requests (bench/dialogue.py).
+
+Registered as an attention implementation of its own, the batcher builds no mask and passes the packed sequence
+with its boundaries (cu_seq_lens_q / cu_seq_lens_k). A decode step (one query token per request) gathers each
+request's keys into a padded [B, kv_heads, L, dim] block and runs one SDPA call with a padding mask, grouping query
+heads by key head so keys are never repeated. A step with prefill chunks runs SDPA per request (a few steps per
+request). Calls from outside the batcher (plain `model.generate`) go to transformers' SDPA unchanged.
+With `read_keys_in_attention(cache)`, a decode step reads each request's keys from the cache once, into the padded
+block, instead of the cache first packing them for the attention to copy again.
+"""
+
+from __future__ import annotations
+
+import torch
+from transformers import AttentionInterface
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+NAME = "worldsmith_packed_sdpa"
+CACHE_ROWS = "packed_attention_cache_rows"  # attention kwarg set by read_keys_in_attention
+
+
+def packed_attention_forward(module: torch.nn.Module, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+                             attention_mask: torch.Tensor | None, dropout: float = 0.0, scaling: float | None = None,
+                             **kwargs) -> tuple[torch.Tensor, None]:
+    """query [1, heads, Q, dim]; key, value [1, kv_heads, K, dim]; request b owns queries cu_seq_lens_q[b]:[b+1] and
+    keys cu_seq_lens_k[b]:[b+1], its queries being the last of its keys. Returns [1, Q, heads, dim]."""
+    cu_seq_lens_q, cu_seq_lens_k = kwargs.get("cu_seq_lens_q"), kwargs.get("cu_seq_lens_k")
+    if not isinstance(cu_seq_lens_k, torch.Tensor) or not isinstance(cu_seq_lens_q, torch.Tensor):
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                      **kwargs)
+    if kwargs.get("sliding_window") is not None or kwargs.get("softcap") is not None:
+        raise ValueError(f"{NAME} supports neither sliding windows nor softcapping; load the model with sdpa")
+    if kwargs.get("max_length_q") == 1:
+        rows = kwargs.get(CACHE_ROWS)
+        return _decode(query, key, value, cu_seq_lens_k, int(kwargs["max_length_k"]), scaling, rows), None
+    return _per_request(query, key, value, cu_seq_lens_q, cu_seq_lens_k, scaling), None
+
+
+def read_keys_in_attention(cache) -> None:
+    """Let decode steps gather each request's keys from the batcher's cache once, straight into the padded layout.
+
+    The cache's own update copies every request's keys and values into one packed tensor for the attention; the
+    decode path would then copy them again. Wrapped, a decode step's update only writes the new keys and hands the
+    attention the layer's whole cache with the rows to read (CACHE_ROWS); other steps update as before.
+    """
+    update = cache.update
+
+    def write_then_defer_read(key_states, value_states, layer_idx, kwargs):
+        allocator = cache.layer_to_allocator[layer_idx]
+        read_index = kwargs["read_index"][allocator.index]
+        if kwargs.get("max_length_q") != 1 or kwargs.get("block_table") is not None or read_index.numel() == 0:
+            return update(key_states, value_states, layer_idx, kwargs)
+        kwargs["cu_seq_lens_k"] = kwargs["cu_seq_lens_k"][allocator.layer_type].to(torch.int32)
+        kwargs["max_length_k"] = kwargs["max_length_k"][allocator.layer_type]
+        kwargs[CACHE_ROWS] = read_index
+        new_keys, new_values = (states[0].transpose(0, 1) for states in (key_states, value_states))
+        allocator.update(new_keys, new_values, layer_idx, read_index[:0], kwargs["write_index"][allocator.index])
+        # The page views, flattened, are the token rows the read indices count in: [tokens, kv_heads, dim].
+        return tuple(pages.flatten(0, 1).transpose(0, 1).unsqueeze(0)
+                     for pages in allocator.get_cache_for_block_table(layer_idx))
+
+    cache.update = write_then_defer_read
+
+
+def _decode(query, key, value, cu_seq_lens_k, longest: int, scaling, rows: torch.Tensor | None) -> torch.Tensor:
+    """One query token per request: a single SDPA call over the requests' keys, padded to the longest.
+
+    key / value hold the requests' keys packed in order, or (with `rows`) the whole cache, `rows` giving the
+    cache row of each packed key.
+    """
+    _, heads, requests, dim = query.shape
+    kv_heads = key.shape[1]
+    starts, ends = cu_seq_lens_k[:-1].long(), cu_seq_lens_k[1:].long()
+    positions = starts.unsqueeze(1) + torch.arange(longest, device=key.device)  # [B, L]
+    valid = positions < ends.unsqueeze(1)  # past a request's end: padding, masked out
+    index = torch.minimum(positions, (ends - 1).unsqueeze(1)).flatten()
+    if rows is not None:
+        index = rows.long()[index]
+
+    def padded(states: torch.Tensor) -> torch.Tensor:  # [1, kv_heads, K, dim] -> [B, kv_heads, L, dim]
+        tokens_first = states[0].transpose(0, 1)  # the cache's own layout [K, kv_heads, dim]
+        return tokens_first.index_select(0, index).view(requests, longest, kv_heads, dim).transpose(1, 2)
+
+    # Query heads g * group .. (g + 1) * group - 1 share key head g (as repeat_kv pairs them).
+    grouped = query[0].transpose(0, 1).reshape(requests, kv_heads, heads // kv_heads, dim)
+    output = torch.nn.functional.scaled_dot_product_attention(
+        grouped, padded(key), padded(value), attn_mask=valid[:, None, None, :], scale=scaling
+    )
+    return output.reshape(1, requests, heads, dim)
+
+
+def _per_request(query, key, value, cu_seq_lens_q, cu_seq_lens_k, scaling) -> torch.Tensor:
+    """Any mix of prefill chunks and decodes: causal attention request by request."""
+    heads, kv_heads = query.shape[1], key.shape[1]
+    outputs = []
+    bounds = zip(cu_seq_lens_q.tolist(), cu_seq_lens_q[1:].tolist(), cu_seq_lens_k.tolist(), cu_seq_lens_k[1:].tolist())
+    for q_start, q_end, k_start, k_end in bounds:
+        q = query[:, :, q_start:q_end]
+        k = key[:, :, k_start:k_end].repeat_interleave(heads // kv_heads, dim=1)
+        v = value[:, :, k_start:k_end].repeat_interleave(heads // kv_heads, dim=1)
+        queries, keys = q_end - q_start, k_end - k_start
+        # Query i sits at key position keys - queries + i and sees every key up to it.
+        causal = torch.arange(keys, device=q.device) <= torch.arange(keys - queries, keys, device=q.device)[:, None]
+        outputs.append(torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=causal, scale=scaling))
+    return torch.cat(outputs, dim=2).transpose(1, 2)
+
+
+AttentionInterface.register(NAME, packed_attention_forward)
+AttentionMaskInterface.register(NAME, sdpa_mask)  # outside the batcher, masks are built as for SDPA

@@ -1,0 +1,85 @@
+"""Packed attention for the continuous batcher: the same numbers as SDPA over the block-diagonal mask, and the same
+greedy text as `model.generate`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+from worldsmith.runtime import packed_attention
+from worldsmith.runtime.text_generator import GenerationRequest, load
+from worldsmith.runtime.tiny import text as tiny_text
+
+HEADS, KV_HEADS, DIM = 4, 2, 8
+
+
+class _Attention(torch.nn.Module):
+    num_key_value_groups = HEADS // KV_HEADS
+    is_causal = True
+
+
+def _packed_batch(query_lengths: list[int], key_lengths: list[int]):
+    """Random queries and keys laid out as the batcher packs them, and the block-diagonal causal mask SDPA gets."""
+    generator = torch.Generator().manual_seed(0)
+    cu_q = torch.tensor([0, *torch.tensor(query_lengths).cumsum(0).tolist()], dtype=torch.int32)
+    cu_k = torch.tensor([0, *torch.tensor(key_lengths).cumsum(0).tolist()], dtype=torch.int32)
+    query = torch.randn(1, int(cu_q[-1]), HEADS, DIM, generator=generator).transpose(1, 2)
+    # The cache hands keys over in its own layout, [tokens, kv_heads, dim], viewed as [1, kv_heads, tokens, dim].
+    key, value = (torch.randn(int(cu_k[-1]), KV_HEADS, DIM, generator=generator).transpose(0, 1).unsqueeze(0)
+                  for _ in range(2))
+    mask = torch.full((1, 1, int(cu_q[-1]), int(cu_k[-1])), float("-inf"))
+    for b, (queries, keys) in enumerate(zip(query_lengths, key_lengths)):
+        for i in range(queries):
+            mask[0, 0, cu_q[b] + i, cu_k[b]: cu_k[b] + keys - queries + i + 1] = 0
+    kwargs = dict(scaling=0.35, cu_seq_lens_q=cu_q, cu_seq_lens_k=cu_k, max_length_q=max(query_lengths),
+                  max_length_k=max(key_lengths))
+    return query, key, value, mask, kwargs
+
+
+@pytest.mark.parametrize("query_lengths, key_lengths", [
+    ([1, 1, 1, 1], [5, 17, 2, 9]),  # a decode step
+    ([3, 1, 6], [3, 12, 10]),  # prefill chunks next to a decode
+])
+def test_matches_sdpa_over_the_block_diagonal_mask(query_lengths, key_lengths):
+    query, key, value, mask, kwargs = _packed_batch(query_lengths, key_lengths)
+    expected, _ = sdpa_attention_forward(_Attention(), query, key, value, mask, is_causal=False, **kwargs)
+    packed, _ = packed_attention.packed_attention_forward(_Attention(), query, key, value, None, **kwargs)
+    assert packed.shape == expected.shape == (1, sum(query_lengths), HEADS, DIM)
+    torch.testing.assert_close(packed, expected)
+
+
+def test_a_decode_step_reads_its_keys_from_cache_rows():
+    query, key, value, mask, kwargs = _packed_batch([1, 1, 1], [6, 11, 3])
+    expected, _ = sdpa_attention_forward(_Attention(), query, key, value, mask, is_causal=False, **kwargs)
+    # The same keys scattered over a larger cache, with the row of each packed key.
+    rows = torch.randperm(64, generator=torch.Generator().manual_seed(1))[: key.shape[2]].to(torch.int32)
+    cache_key, cache_value = (torch.zeros(1, KV_HEADS, 64, DIM) for _ in range(2))
+    cache_key[:, :, rows.long()], cache_value[:, :, rows.long()] = key, value
+    packed, _ = packed_attention.packed_attention_forward(
+        _Attention(), query, cache_key, cache_value, None, **kwargs, **{packed_attention.CACHE_ROWS: rows})
+    torch.testing.assert_close(packed, expected)
+
+
+async def test_batched_greedy_text_matches_model_generate(tmp_path):
+    directory = tiny_text.make(tmp_path / "model")
+    generator = load(str(directory), max_batch_size=4)
+    assert generator.model.config._attn_implementation == packed_attention.NAME
+    plain = AutoModelForCausalLM.from_pretrained(directory).eval()  # transformers' own SDPA
+    prompts = [[{"role": "user", "content": "Where is the " + thing + "?"}] for thing in ("inn", "bridge", "old tower")]
+    await generator.start()
+    try:
+        results = await asyncio.gather(*[
+            generator.generate(GenerationRequest(messages, max_new_tokens=24, temperature=0)) for messages in prompts
+        ])
+    finally:
+        await generator.stop()
+    assert all(result.completion_tokens > 8 for result in results)
+    for messages, result in zip(prompts, results):
+        ids = torch.tensor([generator.tokenizer.encode(generator.render_prompt(messages), add_special_tokens=False)])
+        output = plain.generate(ids, max_new_tokens=24, do_sample=False, eos_token_id=generator.eos_token_ids,
+                                pad_token_id=generator.tokenizer.pad_token_id)
+        assert result.text == generator.tokenizer.decode(output[0, ids.shape[1]:], skip_special_tokens=True)
