@@ -115,3 +115,15 @@ async def test_a_generic_reflection_client_lists_and_calls_the_server(server):
     assert FIVE <= listed
     info = json.loads(await buf_curl("-H", f"authorization: Bearer {KEYS['admin']}", f"{base}/worldsmith.v1.AdminService/GetServerInfo"))
     assert {service["name"] for service in info["services"]} == FIVE
+
+
+async def test_an_unknown_enum_value_names_the_field_before_any_work(channel, server):
+    from worldsmith._proto.worldsmith.v1 import texture_pb2, texture_pb2_grpc
+
+    request = texture_pb2.GenerateTextureRequest(prompt="moss", width=64, height=64, tiling=99, maps=[texture_pb2.TEXTURE_MAP_ALBEDO, 42])
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        async for _ in texture_pb2_grpc.TextureServiceStub(channel).GenerateTexture(request, metadata=auth("editor")):
+            pass
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_request_fields(error.value) == ["tiling", "maps[1]"]
+    assert server.core.cpu_engine.queued() == 0
