@@ -1,7 +1,6 @@
 // Window > Worldsmith > Avatar: generates a rigged avatar, imports the GLB and builds its Humanoid avatar.
 using System;
 using System.IO;
-using Grpc.Core;
 using UnityEditor;
 using UnityEngine;
 using Worldsmith.V1;
@@ -55,31 +54,18 @@ namespace Worldsmith.Editor
             message = null;
             try
             {
-                using var call = settings.Client.Avatars.CreateAvatar(
+                var call = settings.Client.Avatars.CreateAvatar(
                     request, deadline: WorldsmithClient.In(300), cancellationToken: running.Token);
-                while (await call.ResponseStream.MoveNext(running.Token))
+                var failure = await running.Follow(call, response =>
                 {
-                    var response = call.ResponseStream.Current;
                     switch (response.EventCase)
                     {
                         case CreateAvatarResponse.EventOneofCase.Queued: running.Apply(response.Queued); break;
                         case CreateAvatarResponse.EventOneofCase.Progress: running.Apply(response.Progress); break;
                         case CreateAvatarResponse.EventOneofCase.Result: Import(response.Result); break;
                     }
-                    Repaint();
-                }
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
-            {
-                message = "Cancelled.";
-            }
-            catch (OperationCanceledException)
-            {
-                message = "Cancelled.";
-            }
-            catch (RpcException e)
-            {
-                message = $"{e.StatusCode}: {e.Status.Detail}";
+                }, Repaint);
+                if (failure != null) message = failure;
             }
             finally
             {

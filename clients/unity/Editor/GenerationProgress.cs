@@ -1,6 +1,8 @@
 // Renders a generation stream's queued/progress events as a progress bar with a preview.
 using System;
 using System.Threading;
+using System.Threading.Tasks;
+using Grpc.Core;
 using UnityEditor;
 using UnityEngine;
 using Worldsmith.V1;
@@ -37,6 +39,36 @@ namespace Worldsmith.Editor
         }
 
         public void Cancel() => cancel.Cancel();
+
+        /// <summary>Reads a generation stream to its end, handing each response to <paramref name="handle"/>
+        /// and repainting after each. Returns null when it ended normally, else the message to show.</summary>
+        public async Task<string> Follow<TResponse>(AsyncServerStreamingCall<TResponse> call, Action<TResponse> handle, Action repaint)
+        {
+            try
+            {
+                using (call)
+                {
+                    while (await call.ResponseStream.MoveNext(Token))
+                    {
+                        handle(call.ResponseStream.Current);
+                        repaint();
+                    }
+                }
+                return null;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
+            {
+                return "Cancelled.";
+            }
+            catch (OperationCanceledException)
+            {
+                return "Cancelled.";
+            }
+            catch (RpcException e)
+            {
+                return $"{e.StatusCode}: {e.Status.Detail}";
+            }
+        }
 
         /// <summary>Progress bar, Cancel button and the latest preview; true when Cancel was pressed.</summary>
         public bool Draw()

@@ -1,6 +1,5 @@
 // Window > Worldsmith > Scene: generates a room, dungeon or terrain and instantiates it in the open scene.
 using System;
-using Grpc.Core;
 using UnityEditor;
 using UnityEngine;
 using Worldsmith.V1;
@@ -92,31 +91,18 @@ namespace Worldsmith.Editor
             message = null;
             try
             {
-                using var call = settings.Client.Scenes.GenerateScene(
+                var call = settings.Client.Scenes.GenerateScene(
                     request, deadline: WorldsmithClient.In(300), cancellationToken: running.Token);
-                while (await call.ResponseStream.MoveNext(running.Token))
+                var failure = await running.Follow(call, response =>
                 {
-                    var response = call.ResponseStream.Current;
                     switch (response.EventCase)
                     {
                         case GenerateSceneResponse.EventOneofCase.Queued: running.Apply(response.Queued); break;
                         case GenerateSceneResponse.EventOneofCase.Progress: running.Apply(response.Progress); break;
                         case GenerateSceneResponse.EventOneofCase.Result: PlaceInScene(response.Result); break;
                     }
-                    Repaint();
-                }
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
-            {
-                message = "Cancelled.";
-            }
-            catch (OperationCanceledException)
-            {
-                message = "Cancelled.";
-            }
-            catch (RpcException e)
-            {
-                message = $"{e.StatusCode}: {e.Status.Detail}";
+                }, Repaint);
+                if (failure != null) message = failure;
             }
             finally
             {

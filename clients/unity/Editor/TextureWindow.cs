@@ -2,7 +2,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Grpc.Core;
 using UnityEditor;
 using UnityEngine;
 using Worldsmith.V1;
@@ -82,31 +81,18 @@ namespace Worldsmith.Editor
             message = null;
             try
             {
-                using var call = settings.Client.Textures.GenerateTexture(
+                var call = settings.Client.Textures.GenerateTexture(
                     request, deadline: WorldsmithClient.In(600), cancellationToken: running.Token);
-                while (await call.ResponseStream.MoveNext(running.Token))
+                var failure = await running.Follow(call, response =>
                 {
-                    var response = call.ResponseStream.Current;
                     switch (response.EventCase)
                     {
                         case GenerateTextureResponse.EventOneofCase.Queued: running.Apply(response.Queued); break;
                         case GenerateTextureResponse.EventOneofCase.Progress: running.Apply(response.Progress); break;
                         case GenerateTextureResponse.EventOneofCase.Result: Import(response.Result); break;
                     }
-                    Repaint();
-                }
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
-            {
-                message = "Cancelled.";
-            }
-            catch (OperationCanceledException)
-            {
-                message = "Cancelled.";
-            }
-            catch (RpcException e)
-            {
-                message = $"{e.StatusCode}: {e.Status.Detail}";
+                }, Repaint);
+                if (failure != null) message = failure;
             }
             finally
             {
