@@ -9,7 +9,7 @@ from worldsmith.api import health as service_health
 from worldsmith.api.admin import AdminService
 from worldsmith.avatars.service import AvatarService
 from worldsmith.config import Settings
-from worldsmith.dialogue.service import DialogueService, model_provider
+from worldsmith.dialogue.service import DialogueService
 from worldsmith.runtime.engine import FunctionEngine, LaneLimits
 from worldsmith.runtime.registry import ModelRegistry
 from worldsmith.scenes.service import SceneService
@@ -41,10 +41,10 @@ class Services:
         self.by_name: dict[str, object] = {}
         self.store: Store | None = None
 
-    def _model(self, name: str):
-        """A lookup of the resident model `name` on each call (None when not configured), so a
-        model loaded later is picked up and an unloaded one answers UNAVAILABLE."""
-        return (lambda: self.registry.get(name)) if name else None
+    def _optional_model(self, name: str, key: str):
+        """The model's provider, or None when the config names none (the service then uses its
+        model-free path: keyword planner, rule parser, procedural paint)."""
+        return self.registry.provider(name, key) if name else None
 
     def statuses(self) -> dict[str, service_health.ServiceStatus]:
         return service_health.service_statuses(self.settings, self.registry)
@@ -57,15 +57,15 @@ class Services:
         self.by_name = {
             service_health.DIALOGUE: DialogueService(
                 dialogue, self.store,
-                model_provider(self.registry, dialogue.model, "dialogue.model"),
-                model_provider(self.registry, dialogue.embedder, "dialogue.embedder"),
+                self.registry.provider(dialogue.model, "dialogue.model"),
+                self.registry.provider(dialogue.embedder, "dialogue.embedder"),
             ),
             service_health.TEXTURE: TextureService(self.settings.textures, self.registry.get, self.cpu_engine,
                                                    TextureCache(self.settings.server.data_dir)),
-            service_health.SCENE: SceneService(self.settings.scenes, self.cpu_engine, planner_generator=self._model(self.settings.scenes.planner_model)),
+            service_health.SCENE: SceneService(self.settings.scenes, self.cpu_engine, planner_generator=self._optional_model(self.settings.scenes.planner_model, "scenes.planner_model")),
             service_health.AVATAR: AvatarService(self.settings.avatars, self.cpu_engine,
-                                                 parser_generator=self._model(self.settings.avatars.parser_model),
-                                                 texture_generator=self._model(next(iter(self.settings.textures.models), ""))),
+                                                 parser_generator=self._optional_model(self.settings.avatars.parser_model, "avatars.parser_model"),
+                                                 texture_generator=self._optional_model(next(iter(self.settings.textures.models), ""), "textures.models")),
             service_health.ADMIN: AdminService(self.registry, self.statuses, self.settings.auth.enabled),
         }
         if load_models:

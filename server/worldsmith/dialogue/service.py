@@ -16,7 +16,7 @@ from worldsmith.dialogue.conversation import Conversation
 from worldsmith.dialogue.director import Delivered, TurnDirector, check_world_state
 from worldsmith.dialogue.saves import FORMAT_VERSION, export_blob, import_blob
 from worldsmith.dialogue.turns import TurnOutcome, run_turn
-from worldsmith.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
+from worldsmith.errors import AlreadyExists, InvalidArgument, NotFound
 from worldsmith.runtime.context import CallContext
 from worldsmith.store import Store
 
@@ -195,18 +195,6 @@ class DialogueService:
         async with contextlib.aclosing(Conversation(self.director, requests, ctx).run()) as responses:
             async for response in responses:
                 yield response
-
-
-def model_provider(registry, name: str, key: str) -> Callable[[], object]:
-    """A provider over the model registry: the resident engine named `name`, or Unavailable
-    saying why (not configured, still loading, failed to load)."""
-
-    def provide():
-        if not name:
-            raise Unavailable(f"{key} is not set in the config, so no model serves dialogue turns")
-        return registry.get(name)
-
-    return provide
 
 
 async def _no_result(call: dialogue_pb2.ActionCall) -> None:

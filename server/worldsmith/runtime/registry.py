@@ -86,6 +86,17 @@ class ModelRegistry:
             raise Unavailable(self.reason(name))
         return entry.engine
 
+    def provider(self, name: str, key: str) -> Callable[[], Any]:
+        """A lookup of the resident model `name` on each call, so a model loaded later is picked up;
+        Unavailable naming the config `key` when it is not set, or saying why the model is not ready."""
+
+        def provide():
+            if not name:
+                raise Unavailable(f"{key} is not set in the config, so no model serves this")
+            return self.get(name)
+
+        return provide
+
     def reason(self, name: str) -> str:
         """Why a model is not ready, in words an operator can act on ('' when ready)."""
         entry = self.entry(name)
