@@ -18,6 +18,9 @@ The model: a random Llama with a small chat model's proportions (MODEL). With th
 deployment; here the forward pass sets the pace, as it does with a real model, and decoding one stream
 leaves most of the arithmetic units idle, which is what continuous batching recovers.
 
+Dtype: server and baseline run the model in the dtype the server picks for a text model on this CPU (--dtype
+auto): bf16 where the CPU has native bf16 dot products, else fp32. Pass --dtype float32 to compare in fp32.
+
 Threads: server and baseline run with the same number of torch intra-op threads (--threads, default 1).
 On a 2-core machine that other work shares, 2 OpenMP threads spin at every barrier while one of them is
 descheduled: `model.generate` on MODEL ran at 65 tok/s with 1 thread and 6 tok/s with 2 (64 tok/s with
@@ -52,7 +55,7 @@ from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc  # noqa: E402
 from worldsmith.config import DialogueConfig  # noqa: E402
 from worldsmith.dialogue.prompt import PLAYER, TurnInput  # noqa: E402
 from worldsmith.dialogue.service import DialogueService  # noqa: E402
-from worldsmith.runtime import metrics  # noqa: E402
+from worldsmith.runtime import devices, heap, metrics  # noqa: E402
 from worldsmith.runtime.context import CallContext, Lane  # noqa: E402
 from worldsmith.runtime.text_generator import load  # noqa: E402
 from worldsmith.runtime.tiny import text as tiny_text  # noqa: E402
@@ -70,15 +73,16 @@ FIELDS = {"session_id": "session_id", "character_id": "character_id", "input": "
 
 
 # -- the server (child process) ---------------------------------------------------------------------
-async def serve(model_dir: str, data_dir: str, threads: int) -> None:
+async def serve(model_dir: str, data_dir: str, threads: int, dtype: torch.dtype) -> None:
     from worldsmith.api.adapter import ServiceAdapter
     from worldsmith.api.auth import Authenticator
     from worldsmith.config import AuthConfig
 
     torch.set_num_threads(threads)
-    generator = load(model_dir, max_batch_size=SETTINGS.max_batch_size)
+    generator = load(model_dir, dtype=dtype, max_batch_size=SETTINGS.max_batch_size)
     generator.warmup()
     await generator.start()
+    heap.freeze_live_objects()  # as the server's model registry does once models are loaded
     service = DialogueService(SETTINGS, Store.open(data_dir), lambda: generator)
     server = grpc.aio.server()
     adapter = ServiceAdapter(d.DESCRIPTOR.services_by_name["DialogueService"], service, Authenticator(AuthConfig(enabled=False)))
@@ -99,9 +103,8 @@ async def new_session(stub) -> str:
     return (await stub.CreateSession(d.CreateSessionRequest(character_ids=[CARD.id]))).session.id
 
 
-async def say_turn(stub, seed: int, max_new_tokens: int) -> dict:
-    """One Say turn on a fresh session, timed from the client."""
-    session_id = await new_session(stub)
+async def say_turn(stub, session_id: str, seed: int, max_new_tokens: int) -> dict:
+    """One Say turn, timed from the client."""
     started = time.perf_counter()
     first = last = None
     completed = None
@@ -159,17 +162,20 @@ async def measure(port: int, baseline, turns: int, concurrency: list[int], new_t
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
         await stub.UpsertCharacter(d.UpsertCharacterRequest(character=CARD))
-        await say_turn(stub, seed=999, max_new_tokens=8)  # warm the path end to end
+        await say_turn(stub, await new_session(stub), seed=999, max_new_tokens=8)  # warm the path end to end
         baseline(8, 999)
         server, in_process = [], []
         for i in range(turns):
-            server.append(await say_turn(stub, seed=1 + i, max_new_tokens=SETTINGS.max_new_tokens))
+            server.append(await say_turn(stub, await new_session(stub), seed=1 + i, max_new_tokens=SETTINGS.max_new_tokens))
             in_process.append(baseline(server[-1]["tokens"], server[-1]["seed"]))
         assert server[0]["prompt_tokens"] == baseline.prompt_tokens, "the baseline prompt differs from the server's"
         batches = {n: [] for n in concurrency}
         for _, n in itertools.product(range(repeats), concurrency):
+            # Sessions open before the round, as a game opens one when an NPC comes into play: the round times turns.
+            sessions = await asyncio.gather(*(new_session(stub) for _ in range(n)))
             started = time.perf_counter()
-            batch = await asyncio.gather(*(say_turn(stub, seed=100 + i, max_new_tokens=new_tokens) for i in range(n)))
+            batch = await asyncio.gather(*(say_turn(stub, session_id, seed=100 + i, max_new_tokens=new_tokens)
+                                           for i, session_id in enumerate(sessions)))
             server_seconds = time.perf_counter() - started
             started = time.perf_counter()
             for turn in batch:
@@ -203,9 +209,9 @@ class Baseline:
     """`model.generate` on the server's prompt for exactly the server's token count, streamed so
     the first token is timed: the same model called in-process."""
 
-    def __init__(self, model_dir: Path, tokenizer, ids: list[int]):
+    def __init__(self, model_dir: Path, dtype: torch.dtype, tokenizer, ids: list[int]):
         # Loaded on its own: transformers' stock attention, untouched by the server's batcher setup.
-        self.model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+        self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).eval()
         self.tokenizer = tokenizer
         self.inputs = torch.tensor([ids], device=self.model.device)
         self.prompt_tokens = len(ids)
@@ -232,14 +238,17 @@ class Baseline:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--serve", nargs=2, metavar=("MODEL_DIR", "DATA_DIR"), help=argparse.SUPPRESS)
-    parser.add_argument("--turns", type=int, default=5, help="single-session turns to time")
+    parser.add_argument("--turns", type=int, default=7, help="single-session turns to time")
     parser.add_argument("--new-tokens", type=int, default=64, help="tokens per turn in the concurrency runs")
-    parser.add_argument("--repeats", type=int, default=3, help="rounds of each concurrency (medians are reported)")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds of each concurrency (medians are reported)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch intra-op threads, the same in server and baseline (see above)")
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"],
+                        help="the model's dtype in server and baseline; auto: what the server picks for this CPU")
     args = parser.parse_args()
+    dtype = devices.pick_dtype("cpu", args.dtype, "text-generator")
     if args.serve:
-        asyncio.run(serve(*args.serve, args.threads))
+        asyncio.run(serve(*args.serve, args.threads, dtype))
         return
 
     concurrency = [1, 4, 16]
@@ -248,9 +257,12 @@ def main() -> None:
         tmp = Path(tmp)
         model_dir = tiny_text.make(tmp / "model", **MODEL)
         generator = load(str(model_dir), max_batch_size=1)  # builds the server's prompt; its model is not timed
-        baseline = Baseline(model_dir, generator.tokenizer, prompt_ids(generator, tmp / "baseline-data"))
+        baseline = Baseline(model_dir, dtype, generator.tokenizer, prompt_ids(generator, tmp / "baseline-data"))
+        # Without it, a full collection in this process (transformers and a model loaded: about 360 ms) can stall
+        # the client mid-round or the baseline mid-turn.
+        heap.freeze_live_objects()
         server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(model_dir), str(tmp / "server-data"), "--threads", str(args.threads)],
+            [sys.executable, __file__, "--serve", str(model_dir), str(tmp / "server-data"), "--threads", str(args.threads), "--dtype", args.dtype],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             line = server.stdout.readline().split()
@@ -275,7 +287,9 @@ def main() -> None:
                        "tokens_per_s": sum(t["tokens"] for t in in_process) / sum(t["seconds"] for t in in_process)},
         "tokens": [t["tokens"] for t in runs["single"]],
     }
-    single["rate_ratio"] = single["server"]["tokens_per_s"] / single["in_process"]["tokens_per_s"]
+    # Each server turn is followed by its in-process twin with the same token count; the median of the pairs' time
+    # ratios shrugs off a turn that other work on the machine slowed.
+    single["rate_ratio"] = median(twin["seconds"] / turn["seconds"] for turn, twin in zip(runs["single"], in_process))
     concurrent = []
     for n in concurrency:
         rounds = []
@@ -293,17 +307,19 @@ def main() -> None:
               "deltas_after_cancel_max": max(c["deltas_after_cancel"] for c in runs["cancels"]),
               "server_tokens_after_cancel_mean": tokens_after_cancel,
               "runs": runs["cancels"]}
-    results = {"model": {"kind": "random Llama (runtime/tiny/text.py)", **MODEL}, "device": "cpu", "threads": args.threads,
+    results = {"model": {"kind": "random Llama (runtime/tiny/text.py)", **MODEL}, "device": "cpu",
+               "dtype": str(dtype).removeprefix("torch."), "threads": args.threads,
                "load_average": os.getloadavg(), "cpus": os.cpu_count(),
                "single_session": single, "concurrency": concurrent, "cancel": cancel,
                "targets": {"single_rate_ratio": 0.9, "sixteen_sessions_ratio": 6.0}}
 
+    print(f"\nModel: {results['dtype']} on the CPU, {args.threads} torch thread(s)")
     print(f"\nOne session ({len(single['tokens'])} turns, {single['tokens']} tokens)")
     print(f"{'':22}{'TTFT ms':>10}{'decode tok/s':>14}{'turn tok/s':>12}")
     for name in ("server", "in_process"):
         row = single[name]
         print(f"{name:22}{row['ttft_ms']:>10.1f}{row['decode_tokens_per_s']:>14.1f}{row['tokens_per_s']:>12.1f}")
-    print(f"server / in-process rate: {single['rate_ratio']:.2f} (target >= 0.9)")
+    print(f"server / in-process rate: {single['rate_ratio']:.2f} (median of the turns' ratios; target >= 0.9)")
     print(f"\n{'sessions':>8}{'tokens':>8}{'deltas':>8}{'server tok/s':>14}{'sequential tok/s':>18}{'ratio':>8}{'TTFT ms':>10}")
     for row in concurrent:
         print(f"{row['sessions']:>8}{row['tokens']:>8.0f}{row['text_deltas']:>8.0f}{row['server_tokens_per_s']:>14.1f}"

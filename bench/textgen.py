@@ -22,6 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
+from worldsmith.runtime import devices, heap  # noqa: E402
 from worldsmith.runtime.context import CallContext, Lane  # noqa: E402
 from worldsmith.runtime.text_generator import GenerationRequest, load  # noqa: E402
 from worldsmith.runtime.tiny import text as tiny_text  # noqa: E402
@@ -107,12 +108,13 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         source = args.model or str(tiny_text.make(Path(scratch) / "bench-lm", **MODEL))
-        dtype = torch.float32 if args.device == "cpu" else torch.bfloat16
+        dtype = devices.pick_dtype(args.device, "auto", "text-generator")  # what the server would pick
         generator = load(source, device=args.device, dtype=dtype, max_batch_size=16)
         started = time.perf_counter()
         generator.warmup()
         warmup_s = time.perf_counter() - started
         await generator.start()
+        heap.freeze_live_objects()  # as the server's registry does once models are loaded
 
         rows = []
         for concurrency in (1, 4, 16):
@@ -124,7 +126,7 @@ async def main() -> None:
         constrained = await engine_run(generator, 16, args.new_tokens, SCHEMA)
         await generator.stop()
 
-    print(f"model {generator.model_id}  device {args.device}  {args.new_tokens} new tokens  warmup {warmup_s:.2f} s")
+    print(f"model {generator.model_id}  device {args.device} ({str(dtype).removeprefix('torch.')})  {args.new_tokens} new tokens  warmup {warmup_s:.2f} s")
     print(f"{'requests':>8} | {'engine tok/s':>12} | {'generate tok/s':>14} | {'ratio':>6} | "
           f"{'engine TTFT ms':>14} | {'generate TTFT ms':>16}")
     for row in rows:
@@ -137,7 +139,7 @@ async def main() -> None:
 
     results = {
         "model": generator.model_id if args.model else {"kind": "random Llama", **MODEL}, "device": args.device,
-        "threads": args.threads, "new_tokens": args.new_tokens, "warmup_s": warmup_s,
+        "dtype": str(dtype).removeprefix("torch."), "threads": args.threads, "new_tokens": args.new_tokens, "warmup_s": warmup_s,
         "concurrency": rows, "constrained_json_16": constrained, "plain_16": plain,
     }
     out = Path(__file__).resolve().parent / "results" / "textgen.json"

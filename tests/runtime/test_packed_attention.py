@@ -83,3 +83,44 @@ async def test_batched_greedy_text_matches_model_generate(tmp_path):
         output = plain.generate(ids, max_new_tokens=24, do_sample=False, eos_token_id=generator.eos_token_ids,
                                 pad_token_id=generator.tokenizer.pad_token_id)
         assert result.text == generator.tokenizer.decode(output[0, ids.shape[1]:], skip_special_tokens=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_a_decode_gives_the_same_bits_whatever_shares_its_step(dtype):
+    # Request 0 decodes with 40 keys: alone, beside longer and shorter decodes, and beside a prefill chunk.
+    query, key, value, _, kwargs = _packed_batch([1, 1, 1, 6], [40, 300, 7, 30])
+    query, key, value = (tensor.to(dtype) for tensor in (query, key, value))
+
+    def attend(requests: list[int], keys: list[int], query_lengths: list[int]) -> torch.Tensor:
+        """Attention for the given requests of the packed batch, packed on their own; returns request 0's row."""
+        q_rows = [range(int(kwargs["cu_seq_lens_q"][r]), int(kwargs["cu_seq_lens_q"][r + 1])) for r in requests]
+        k_rows = [range(int(kwargs["cu_seq_lens_k"][r]), int(kwargs["cu_seq_lens_k"][r + 1])) for r in requests]
+        q = query[:, :, [i for rows in q_rows for i in rows]]
+        k, v = (states[:, :, [i for rows in k_rows for i in rows]] for states in (key, value))
+        cumulative = {"cu_seq_lens_q": query_lengths, "cu_seq_lens_k": keys}
+        step = {name: torch.tensor([0, *torch.tensor(lengths).cumsum(0).tolist()], dtype=torch.int32)
+                for name, lengths in cumulative.items()}
+        output, _ = packed_attention.packed_attention_forward(
+            _Attention(), q, k, v, None, scaling=0.35, max_length_q=max(query_lengths), max_length_k=max(keys), **step)
+        return output[0, 0]
+
+    alone = attend([0], [40], [1])
+    assert torch.equal(attend([0, 1, 2], [40, 300, 7], [1, 1, 1]), alone)
+    assert torch.equal(attend([0, 3], [40, 30], [1, 6]), alone)
+
+
+async def test_bf16_replies_do_not_depend_on_what_shares_the_batch(tmp_path):
+    directory = tiny_text.make(tmp_path / "model", hidden_size=128, num_layers=2, num_heads=4, num_kv_heads=2)
+    generator = load(str(directory), dtype=torch.bfloat16, max_batch_size=8)
+
+    def request(i: int) -> GenerationRequest:  # prompts of different lengths, so the batch pads them differently
+        messages = [{"role": "system", "content": "You keep the inn. " * (2 + 3 * i)}, {"role": "user", "content": "Hi!"}]
+        return GenerationRequest(messages, max_new_tokens=40, seed=7 + i)
+
+    await generator.start()
+    try:
+        alone = [await generator.generate(request(i)) for i in range(4)]
+        together = await asyncio.gather(*[generator.generate(request(i % 4)) for i in range(8)])
+    finally:
+        await generator.stop()
+    assert [result.text for result in together[:4]] == [result.text for result in alone]

@@ -8,8 +8,10 @@ square of the batch and outweighs the linear layers at 16 requests (bench/dialog
 Registered as an attention implementation of its own, the batcher builds no mask and passes the packed sequence
 with its boundaries (cu_seq_lens_q / cu_seq_lens_k). A decode step (one query token per request) gathers each
 request's keys into a padded [B, kv_heads, L, dim] block and runs one SDPA call with a padding mask, grouping query
-heads by key head so keys are never repeated. A step with prefill chunks runs SDPA per request (a few steps per
-request). Calls from outside the batcher (plain `model.generate`) go to transformers' SDPA unchanged.
+heads by key head so keys are never repeated. L is the request's own length rounded up to a multiple of BUCKET, and
+requests of different L go in separate calls: a request's numbers then never depend on what else is in the batch.
+A step with prefill chunks runs SDPA per request (a few steps per request). Calls from outside the batcher (plain
+`model.generate`) go to transformers' SDPA unchanged.
 With `read_keys_in_attention(cache)`, a decode step reads each request's keys from the cache once, into the padded
 block, instead of the cache first packing them for the attention to copy again.
 """
@@ -23,6 +25,7 @@ from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
 NAME = "worldsmith_packed_sdpa"
 CACHE_ROWS = "packed_attention_cache_rows"  # attention kwarg set by read_keys_in_attention
+BUCKET = 64  # a decode's keys are padded to a multiple of this
 
 
 def packed_attention_forward(module: torch.nn.Module, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
@@ -38,7 +41,7 @@ def packed_attention_forward(module: torch.nn.Module, query: torch.Tensor, key: 
         raise ValueError(f"{NAME} supports neither sliding windows nor softcapping; load the model with sdpa")
     if kwargs.get("max_length_q") == 1:
         rows = kwargs.get(CACHE_ROWS)
-        return _decode(query, key, value, cu_seq_lens_k, int(kwargs["max_length_k"]), scaling, rows), None
+        return _decode(query, key, value, cu_seq_lens_k, scaling, rows), None
     return _per_request(query, key, value, cu_seq_lens_q, cu_seq_lens_k, scaling), None
 
 
@@ -68,43 +71,73 @@ def read_keys_in_attention(cache) -> None:
     cache.update = write_then_defer_read
 
 
-def _decode(query, key, value, cu_seq_lens_k, longest: int, scaling, rows: torch.Tensor | None) -> torch.Tensor:
-    """One query token per request: a single SDPA call over the requests' keys, padded to the longest.
+def _decode(query, key, value, cu_seq_lens_k, scaling, rows: torch.Tensor | None) -> torch.Tensor:
+    """One query token per request: one SDPA call for each group of requests whose keys pad to the same width.
 
     key / value hold the requests' keys packed in order, or (with `rows`) the whole cache, `rows` giving the
     cache row of each packed key.
     """
     _, heads, requests, dim = query.shape
+    starts, lengths = cu_seq_lens_k[:-1].long(), cu_seq_lens_k.diff().long()
+    widths = _padded_width(lengths)
+    tokens_first = query[0].transpose(0, 1)  # [B, heads, dim]
+    output = torch.empty_like(tokens_first)
+    for width in widths.unique().tolist():
+        members = (widths == width).nonzero().flatten()
+        output[members] = _attend_one_token(tokens_first[members], key, value, starts[members], lengths[members], width,
+                                            scaling, rows)
+    return output.unsqueeze(0)
+
+
+def _padded_width(lengths: torch.Tensor) -> torch.Tensor:
+    """Keys are padded to a multiple of BUCKET that depends on the request's own length only: SDPA's CPU kernel splits
+    the keys in blocks sized from their padded length, and rounding differs between splits. Padding each request to
+    the batch's longest would make its numbers, and in bf16 sometimes its tokens, depend on what shares the batch."""
+    return (lengths + BUCKET - 1) // BUCKET * BUCKET
+
+
+def _attend_one_token(queries, key, value, starts, lengths, width: int, scaling, rows) -> torch.Tensor:
+    """queries [n, heads, dim], one token of each of n requests whose keys start at `starts`; returns [n, heads, dim]."""
+    requests, heads, dim = queries.shape
     kv_heads = key.shape[1]
-    starts, ends = cu_seq_lens_k[:-1].long(), cu_seq_lens_k[1:].long()
-    positions = starts.unsqueeze(1) + torch.arange(longest, device=key.device)  # [B, L]
-    valid = positions < ends.unsqueeze(1)  # past a request's end: padding, masked out
-    index = torch.minimum(positions, (ends - 1).unsqueeze(1)).flatten()
+    offsets = torch.arange(width, device=key.device)
+    valid = offsets < lengths.unsqueeze(1)  # past a request's end: padding, masked out
+    index = (starts.unsqueeze(1) + torch.minimum(offsets, (lengths - 1).unsqueeze(1))).flatten()
     if rows is not None:
         index = rows.long()[index]
 
-    def padded(states: torch.Tensor) -> torch.Tensor:  # [1, kv_heads, K, dim] -> [B, kv_heads, L, dim]
-        tokens_first = states[0].transpose(0, 1)  # the cache's own layout [K, kv_heads, dim]
-        return tokens_first.index_select(0, index).view(requests, longest, kv_heads, dim).transpose(1, 2)
+    def padded(states: torch.Tensor) -> torch.Tensor:  # [1, kv_heads, K, dim] -> [n, kv_heads, width, dim]
+        # The cache's own layout is [K, kv_heads, dim]; rows of kv_heads * dim values gather as whole rows, far faster
+        # on CPU than index_select over a 3-d tensor.
+        rows_2d = states[0].transpose(0, 1).reshape(-1, kv_heads * dim)
+        return rows_2d.index_select(0, index).view(requests, width, kv_heads, dim).transpose(1, 2)
 
     # Query heads g * group .. (g + 1) * group - 1 share key head g (as repeat_kv pairs them).
-    grouped = query[0].transpose(0, 1).reshape(requests, kv_heads, heads // kv_heads, dim)
+    grouped = queries.reshape(requests, kv_heads, heads // kv_heads, dim)
     output = torch.nn.functional.scaled_dot_product_attention(
         grouped, padded(key), padded(value), attn_mask=valid[:, None, None, :], scale=scaling
     )
-    return output.reshape(1, requests, heads, dim)
+    return output.reshape(requests, heads, dim)
 
 
 def _per_request(query, key, value, cu_seq_lens_q, cu_seq_lens_k, scaling) -> torch.Tensor:
-    """Any mix of prefill chunks and decodes: causal attention request by request."""
+    """Any mix of prefill chunks and decodes: causal attention request by request. A decode takes the decode path's
+    computation, so its numbers do not depend on whether another request was prefilling in the same step."""
     heads, kv_heads = query.shape[1], key.shape[1]
     outputs = []
     bounds = zip(cu_seq_lens_q.tolist(), cu_seq_lens_q[1:].tolist(), cu_seq_lens_k.tolist(), cu_seq_lens_k[1:].tolist())
     for q_start, q_end, k_start, k_end in bounds:
+        queries, keys = q_end - q_start, k_end - k_start
+        if queries == 1:
+            lengths = torch.tensor([keys], device=key.device)
+            one = _attend_one_token(query[0, :, q_start:q_end].transpose(0, 1), key, value,
+                                    torch.tensor([k_start], device=key.device), lengths,
+                                    int(_padded_width(lengths)), scaling, None)
+            outputs.append(one.transpose(0, 1).unsqueeze(0))  # [1, heads, 1, dim]
+            continue
         q = query[:, :, q_start:q_end]
         k = key[:, :, k_start:k_end].repeat_interleave(heads // kv_heads, dim=1)
         v = value[:, :, k_start:k_end].repeat_interleave(heads // kv_heads, dim=1)
-        queries, keys = q_end - q_start, k_end - k_start
         # Query i sits at key position keys - queries + i and sees every key up to it.
         causal = torch.arange(keys, device=q.device) <= torch.arange(keys - queries, keys, device=q.device)[:, None]
         outputs.append(torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=causal, scale=scaling))

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from worldsmith._proto.worldsmith.v1 import admin_pb2
 from worldsmith.config import ModelConfig
 from worldsmith.errors import NotFound, Unavailable
-from worldsmith.runtime import devices, metrics
+from worldsmith.runtime import devices, heap, metrics
 from worldsmith.runtime.engine import LaneLimits
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class ModelRegistry:
     async def load_all(self) -> None:
         for name in self._entries:
             await self.load(name)
+        heap.freeze_live_objects()  # with no model configured too: torch and transformers are imported
 
     async def load(self, name: str) -> admin_pb2.ModelInfo:
         entry = self.entry(name)
@@ -131,6 +132,7 @@ class ModelRegistry:
             else:
                 entry.engine, entry.state = engine, admin_pb2.MODEL_STATE_READY
                 entry.load_seconds = time.monotonic() - started
+                heap.freeze_live_objects()
                 metrics.MODEL_MEMORY.labels(name, entry.device).set(engine.memory_bytes())
                 log.info("model %s ready on %s (%s) in %.1f s", name, entry.device, entry.dtype, entry.load_seconds)
             metrics.MODEL_READY.labels(name).set(1 if entry.state == admin_pb2.MODEL_STATE_READY else 0)
@@ -142,7 +144,7 @@ class ModelRegistry:
         if config.source.startswith(("/", "./", "../", "~")) and not Path(config.source).expanduser().is_dir():
             raise FileNotFoundError(f"model folder {config.source} does not exist (make one with `worldsmith models make-tiny DIR`)")
         entry.device = devices.pick_device(config.device)
-        dtype = devices.pick_dtype(entry.device, config.dtype)
+        dtype = devices.pick_dtype(entry.device, config.dtype, config.kind)
         entry.dtype = str(dtype).removeprefix("torch.")
         module = importlib.import_module(LOADER_MODULES[config.kind])
         engine = module.load(config.source, config.revision, entry.device, dtype, self._limits, **self._options.get(entry.name, {}))
@@ -159,7 +161,9 @@ class ModelRegistry:
             if engine is not None:
                 await engine.stop()
                 del engine
+                heap.thaw()
                 _free_accelerator_memory()
+                heap.freeze_live_objects()
             metrics.MODEL_READY.labels(name).set(0)
             metrics.MODEL_MEMORY.labels(name, entry.device).set(0)
             self._changed()
@@ -168,6 +172,7 @@ class ModelRegistry:
     async def close(self) -> None:
         for name in self._entries:
             await self.unload(name)
+        heap.thaw()  # what is left is freed as usual at exit
 
 
 def _explain(config: ModelConfig, error: Exception) -> str:
