@@ -77,23 +77,24 @@ def _decode(query, key, value, cu_seq_lens_k, scaling, rows: torch.Tensor | None
     key / value hold the requests' keys packed in order, or (with `rows`) the whole cache, `rows` giving the
     cache row of each packed key.
     """
-    _, heads, requests, dim = query.shape
     starts, lengths = cu_seq_lens_k[:-1].long(), cu_seq_lens_k.diff().long()
-    widths = _padded_width(lengths)
     tokens_first = query[0].transpose(0, 1)  # [B, heads, dim]
+    widths = [_padded_width(length) for length in lengths.tolist()]
+    if len(set(widths)) == 1:  # the usual step: one call, no regrouping
+        return _attend_one_token(tokens_first, key, value, starts, lengths, widths[0], scaling, rows).unsqueeze(0)
     output = torch.empty_like(tokens_first)
-    for width in widths.unique().tolist():
-        members = (widths == width).nonzero().flatten()
+    for width in set(widths):
+        members = torch.tensor([i for i, w in enumerate(widths) if w == width], device=query.device)
         output[members] = _attend_one_token(tokens_first[members], key, value, starts[members], lengths[members], width,
                                             scaling, rows)
     return output.unsqueeze(0)
 
 
-def _padded_width(lengths: torch.Tensor) -> torch.Tensor:
+def _padded_width(length: int) -> int:
     """Keys are padded to a multiple of BUCKET that depends on the request's own length only: SDPA's CPU kernel splits
     the keys in blocks sized from their padded length, and rounding differs between splits. Padding each request to
     the batch's longest would make its numbers, and in bf16 sometimes its tokens, depend on what shares the batch."""
-    return (lengths + BUCKET - 1) // BUCKET * BUCKET
+    return -(-length // BUCKET) * BUCKET
 
 
 def _attend_one_token(queries, key, value, starts, lengths, width: int, scaling, rows) -> torch.Tensor:
@@ -129,10 +130,9 @@ def _per_request(query, key, value, cu_seq_lens_q, cu_seq_lens_k, scaling) -> to
     for q_start, q_end, k_start, k_end in bounds:
         queries, keys = q_end - q_start, k_end - k_start
         if queries == 1:
-            lengths = torch.tensor([keys], device=key.device)
             one = _attend_one_token(query[0, :, q_start:q_end].transpose(0, 1), key, value,
-                                    torch.tensor([k_start], device=key.device), lengths,
-                                    int(_padded_width(lengths)), scaling, None)
+                                    torch.tensor([k_start], device=key.device), torch.tensor([keys], device=key.device),
+                                    _padded_width(keys), scaling, None)
             outputs.append(one.transpose(0, 1).unsqueeze(0))  # [1, heads, 1, dim]
             continue
         q = query[:, :, q_start:q_end]
