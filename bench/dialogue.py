@@ -93,6 +93,7 @@ async def serve(model_dir: str, data_dir: str, threads: int, dtype: torch.dtype)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
     await server.stop(0)
     await generator.stop()
+    heap.thaw()
     samples = {sample.name: sample.value for sample in metrics.TOKENS_AFTER_CANCEL.collect()[0].samples}
     print(f"TOKENS_AFTER_CANCEL {samples['worldsmith_dialogue_tokens_after_cancel_sum']} "
           f"{samples['worldsmith_dialogue_tokens_after_cancel_count']}", flush=True)
@@ -269,6 +270,7 @@ def main() -> None:
             if not line or line[0] != "READY":
                 raise SystemExit("the benchmark server did not start")
             runs = asyncio.run(measure(int(line[1]), baseline, args.turns, concurrency, args.new_tokens, args.repeats))
+            heap.thaw()
         finally:
             server.stdin.close()
             tail = server.stdout.read().split()

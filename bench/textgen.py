@@ -125,6 +125,7 @@ async def main() -> None:
         plain = await engine_run(generator, 16, args.new_tokens)
         constrained = await engine_run(generator, 16, args.new_tokens, SCHEMA)
         await generator.stop()
+        heap.thaw()
 
     print(f"model {generator.model_id}  device {args.device} ({str(dtype).removeprefix('torch.')})  {args.new_tokens} new tokens  warmup {warmup_s:.2f} s")
     print(f"{'requests':>8} | {'engine tok/s':>12} | {'generate tok/s':>14} | {'ratio':>6} | "
