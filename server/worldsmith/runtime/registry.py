@@ -162,8 +162,8 @@ class ModelRegistry:
                 await engine.stop()
                 del engine
                 heap.thaw()
-                _free_accelerator_memory()
-                heap.freeze_live_objects()
+                heap.freeze_live_objects()  # its collection frees what the model left in reference cycles
+                _release_cached_accelerator_memory()
             metrics.MODEL_READY.labels(name).set(0)
             metrics.MODEL_MEMORY.labels(name, entry.device).set(0)
             self._changed()
@@ -184,11 +184,8 @@ def _explain(config: ModelConfig, error: Exception) -> str:
     return text.splitlines()[0][:500]
 
 
-def _free_accelerator_memory() -> None:
-    import gc
-
+def _release_cached_accelerator_memory() -> None:
     import torch
 
-    gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
