@@ -283,4 +283,4 @@ class TurnDirector:
 # -- adapters over the engines ------------------------------------------------------------------------
 def special_tokens(generator) -> list[str]:
     """The model's own control tokens (turn markers), which player text must never smuggle in."""
-    return list(generator.tokenizer.all_special_tokens)
+    return list(generator.special_tokens)

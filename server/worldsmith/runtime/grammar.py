@@ -13,37 +13,9 @@ import xgrammar
 from transformers.generation.continuous_batching.cb_logits_processors import ContinuousBatchingLogitsProcessor
 
 from worldsmith.errors import InvalidArgument
+from worldsmith.runtime.generation import Grammar
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Grammar:
-    """What generated text must match: a JSON Schema, or an EBNF grammar (GBNF dialect, root rule `root`).
-
-    Examples:
-        Grammar.json({"type": "object", "properties": {"mood": {"enum": ["calm", "angry"]}}, "required": ["mood"]})
-        Grammar.choice(["calm", "angry", "afraid"])
-        Grammar.ebnf_text('root ::= "yes" | "no"')
-    """
-
-    json_schema: str | None = None  # JSON text; properties are generated in the schema's order
-    ebnf: str | None = None
-
-    @classmethod
-    def json(cls, schema: dict) -> "Grammar":
-        return cls(json_schema=json.dumps(schema))
-
-    @classmethod
-    def ebnf_text(cls, text: str) -> "Grammar":
-        return cls(ebnf=text)
-
-    @classmethod
-    def choice(cls, options: list[str]) -> "Grammar":
-        """Exactly one of `options`, verbatim."""
-        if not options:
-            raise InvalidArgument("grammar.choice", "needs at least one option, e.g. ['calm', 'angry']")
-        return cls(ebnf="root ::= " + " | ".join(json.dumps(option, ensure_ascii=False) for option in options))
 
 
 @dataclass(frozen=True)

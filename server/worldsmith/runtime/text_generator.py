@@ -65,46 +65,16 @@ from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
 from worldsmith.runtime import metrics, packed_attention
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import Engine, Job, LaneLimits
+from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk, validate_request
 from worldsmith.runtime.grammar import CompiledGrammar, Grammar, GrammarCompiler, GrammarMasks
 from worldsmith.runtime.sampling import SamplingProcessors
 from worldsmith.runtime.text_stream import TextStream
 
 log = logging.getLogger(__name__)
 
-ROLES = ("system", "user", "assistant")
 POLL_S = 0.005  # how often the router looks at the running requests' CallContexts
 DEFAULT_CONTEXT_TOKENS = 4096
 _WARMUP_SCHEMA = {"type": "object", "properties": {"ready": {"type": "boolean"}}, "required": ["ready"]}
-
-
-@dataclass
-class GenerationRequest:
-    messages: list[dict]  # [{"role": "system" | "user" | "assistant", "content": str}, ...]
-    max_new_tokens: int = 128
-    temperature: float = 0.8  # 0: greedy
-    top_p: float = 0.95
-    seed: int = 0
-    stop_sequences: list[str] = field(default_factory=list)
-    json_schema: dict | None = None  # output is JSON valid against this schema
-    grammar: Grammar | None = None  # or matches this grammar
-
-
-@dataclass
-class TextChunk:
-    """New text (a delta) and the number of tokens generated so far."""
-
-    text: str
-    tokens: int
-
-
-@dataclass
-class GenerationResult:
-    text: str
-    finish_reason: str  # "stop" (end of turn, stop sequence, grammar complete) | "length" | "cancelled"
-    prompt_tokens: int
-    completion_tokens: int
-    time_to_first_token_s: float | None  # from submit (queueing included); None if no token came
-    tokens_after_cancel: int = 0  # tokens that arrived after the cancel was seen
 
 
 @dataclass
@@ -181,6 +151,8 @@ class TextGenerator(Engine):
         self.model_id = model_id
         self.revision = revision
         self.context_tokens = context_tokens
+        self.has_chat_template = tokenizer.chat_template is not None
+        self.special_tokens = list(tokenizer.all_special_tokens)
         self.eos_token_ids = _eos_token_ids(model, tokenizer)
         vocab_size = model.get_output_embeddings().weight.shape[0]
         self._grammars = GrammarCompiler(tokenizer, vocab_size, self.eos_token_ids)
@@ -230,9 +202,9 @@ class TextGenerator(Engine):
     def warmup(self) -> None:
         """Run one plain and one constrained request through the batcher (its first batch is slow)."""
         self._ensure_running()
-        hello = [{"role": "user", "content": "Hello!"}]
-        for request in (GenerationRequest(hello, max_new_tokens=4),
-                        GenerationRequest(hello, max_new_tokens=16, temperature=0.0, json_schema=_WARMUP_SCHEMA)):
+        hello = {"messages": [{"role": "user", "content": "Hello!"}]} if self.has_chat_template else {"prompt": "Hello!"}
+        for request in (GenerationRequest(**hello, max_new_tokens=4),
+                        GenerationRequest(**hello, max_new_tokens=16, temperature=0.0, json_schema=_WARMUP_SCHEMA)):
             self._generate(self._prepare(request), CallContext(), lambda event: None, time.monotonic())
 
     async def start(self) -> None:
@@ -333,8 +305,9 @@ class TextGenerator(Engine):
             job.finish(self._generate(job.payload, job.ctx, job.emit, job.enqueued_at))
 
     def _prepare(self, request: GenerationRequest) -> _Prepared:
-        _validate(request)
-        prompt_ids = self.tokenizer.encode(self.render_prompt(request.messages), add_special_tokens=False)
+        validate_request(request, self.has_chat_template)
+        text = request.prompt or self.render_prompt(request.messages)
+        prompt_ids = self.tokenizer.encode(text, add_special_tokens=not request.prompt)
         if len(prompt_ids) + request.max_new_tokens > self.context_tokens:
             raise InvalidArgument(
                 "messages",
@@ -407,31 +380,6 @@ class TextGenerator(Engine):
             metrics.TOKENS_PER_SECOND.observe((tokens - 1) / (now - first_token_at))
 
 
-def _validate(request: GenerationRequest) -> None:
-    problems = []
-    if not request.messages:
-        problems.append(("messages", "must hold at least one message"))
-    for i, message in enumerate(request.messages):
-        if not isinstance(message, dict) or message.get("role") not in ROLES:
-            problems.append((f"messages[{i}].role", f"must be one of {', '.join(ROLES)}"))
-        elif not isinstance(message.get("content"), str):
-            problems.append((f"messages[{i}].content", "must be a string"))
-    if not 1 <= request.max_new_tokens:
-        problems.append(("max_new_tokens", "must be at least 1"))
-    if not (math.isfinite(request.temperature) and request.temperature >= 0):
-        problems.append(("temperature", "must be 0 (greedy) or more, e.g. 0.8"))
-    if not 0 < request.top_p <= 1:
-        problems.append(("top_p", "must be in (0, 1], e.g. 0.95"))
-    if request.seed < 0:
-        problems.append(("seed", "must be 0 or more"))
-    if any(not isinstance(stop, str) or not stop for stop in request.stop_sequences):
-        problems.append(("stop_sequences", "must be non-empty strings"))
-    if request.json_schema is not None and request.grammar is not None:
-        problems.append(("grammar", "set json_schema or grammar, not both"))
-    if problems:
-        raise InvalidArgument.many(problems)
-
-
 def _eos_token_ids(model, tokenizer) -> list[int]:
     """Every token that ends the assistant's turn: the generation config's and the tokenizer's."""
     configured = model.generation_config.eos_token_id
@@ -445,11 +393,6 @@ def load(source: str, revision: str = "main", device: str = "cpu", dtype: torch.
          context_tokens: int | None = None) -> TextGenerator:
     """Load a chat model (Hugging Face id or local directory) onto `device` behind a continuous batcher."""
     tokenizer = AutoTokenizer.from_pretrained(source, revision=revision)
-    if tokenizer.chat_template is None:
-        raise ValueError(
-            f"{source} has no chat template, so it cannot take chat messages; use an instruction-tuned model "
-            f"(e.g. Qwen/Qwen2.5-0.5B-Instruct) or one whose tokenizer_config.json sets chat_template"
-        )
     model = AutoModelForCausalLM.from_pretrained(source, revision=revision, dtype=dtype).to(device).eval()
     if context_tokens is None:
         context_tokens = min(getattr(model.config, "max_position_embeddings", None) or DEFAULT_CONTEXT_TOKENS,
