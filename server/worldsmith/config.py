@@ -13,6 +13,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 SCOPES = ("runtime", "editor", "admin")
 
 
+def is_gguf_source(source: str) -> bool:
+    """A .gguf file or `package:NAME` (an installed package that ships one)."""
+    return source.startswith("package:") or source.lower().endswith(".gguf")
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,12 +70,33 @@ class AuthConfig(Section):
 
 class ModelConfig(Section):
     kind: Literal["text-generator", "diffusion", "embedder"]
-    # Hugging Face id or local directory.
+    # Hugging Face id, local directory, a .gguf file, or `package:NAME` for an installed package shipping a GGUF.
     source: str
     revision: str = "main"
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     dtype: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
     warmup: bool = True
+    # Text generators: "llama.cpp" (GGUF files; the CPU default) or "transformers"; "auto" picks llama.cpp
+    # for GGUF sources and transformers otherwise.
+    engine: Literal["auto", "transformers", "llama.cpp"] = "auto"
+    # llama.cpp: CPU threads (0: every core).
+    threads: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _engine_fits(self):
+        if self.engine == "llama.cpp" and not is_gguf_source(self.source):
+            raise ValueError(f"engine 'llama.cpp' loads GGUF files; source {self.source!r} is neither a .gguf file "
+                             f"nor package:NAME")
+        if self.engine != "auto" and self.kind != "text-generator":
+            raise ValueError(f"engine applies to text generators only; this model is a {self.kind}")
+        return self
+
+    @property
+    def text_engine(self) -> str:
+        """The engine that serves this text generator."""
+        if self.engine != "auto":
+            return self.engine
+        return "llama.cpp" if is_gguf_source(self.source) else "transformers"
 
 
 class LaneConfig(Section):

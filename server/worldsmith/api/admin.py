@@ -9,7 +9,7 @@ from worldsmith import __version__
 from worldsmith._proto.worldsmith.v1 import admin_pb2
 from worldsmith.api.health import ServiceStatus
 from worldsmith.errors import InvalidArgument
-from worldsmith.runtime import devices
+from worldsmith.runtime import devices, process
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.registry import ModelRegistry
 
@@ -33,6 +33,7 @@ class AdminService:
         return admin_pb2.GetServerInfoResponse(
             version=__version__, device=self._device, uptime_seconds=time.monotonic() - self._started,
             services=services, models=self._registry.info(), auth_enabled=self._auth_enabled,
+            resident_memory_bytes=process.resident_bytes(),
         )
 
     async def ListModels(self, request: admin_pb2.ListModelsRequest, ctx: CallContext) -> admin_pb2.ListModelsResponse:

@@ -34,7 +34,7 @@ def service_statuses(settings: Settings, registry: ModelRegistry) -> dict[str, S
         statuses[DIALOGUE] = ServiceStatus(False, "no text-generator model configured: set [dialogue] model in the config", "")
     else:
         reason = _needs(registry, [settings.dialogue.model, settings.dialogue.embedder])
-        statuses[DIALOGUE] = ServiceStatus(not reason, reason, "transformers")
+        statuses[DIALOGUE] = ServiceStatus(not reason, reason, settings.models[settings.dialogue.model].text_engine)
 
     reason = _needs(registry, settings.textures.models)
     statuses[TEXTURE] = ServiceStatus(not reason, reason, "diffusion" if settings.textures.models else "procedural")

@@ -21,10 +21,19 @@ log = logging.getLogger(__name__)
 # Each kind's module exposes `load(source, revision, device, dtype, limits, **options) -> engine`;
 # the engine has warmup(), memory_bytes(), async start() and async stop().
 LOADER_MODULES = {
-    "text-generator": "worldsmith.runtime.text_generator",
+    "transformers": "worldsmith.runtime.text_generator",
+    "llama.cpp": "worldsmith.runtime.llama_cpp",
     "diffusion": "worldsmith.runtime.diffusion",
     "embedder": "worldsmith.runtime.embedder",
 }
+
+
+def engine_of(config: ModelConfig) -> str:
+    """The LOADER_MODULES key that loads this model."""
+    return config.text_engine if config.kind == "text-generator" else config.kind
+
+ENGINE_NAMES = {"transformers": "transformers", "llama.cpp": "llama.cpp", "diffusion": "diffusers",
+                "embedder": "sentence-transformers"}
 
 KIND_TO_PROTO = {
     "text-generator": admin_pb2.MODEL_KIND_TEXT_GENERATOR,
@@ -47,10 +56,14 @@ class ModelEntry:
 
     def info(self) -> admin_pb2.ModelInfo:
         memory = self.engine.memory_bytes() if self.engine is not None else 0
+        facts = getattr(self.engine, "facts", None)  # what a GGUF file says of itself
         return admin_pb2.ModelInfo(
             name=self.name, kind=KIND_TO_PROTO[self.config.kind], source=self.config.source,
-            revision=self.config.revision, device=self.device, dtype=self.dtype, state=self.state,
-            memory_bytes=memory, error=self.error, load_seconds=self.load_seconds,
+            revision=self.engine.revision if facts else self.config.revision, device=self.device, dtype=self.dtype,
+            state=self.state, memory_bytes=memory, error=self.error, load_seconds=self.load_seconds,
+            engine=ENGINE_NAMES[engine_of(self.config)],
+            architecture=facts.architecture if facts else "", quantization=facts.quantization if facts else "",
+            license=facts.license if facts else "", sha256=facts.sha256 if facts else "",
         )
 
 
@@ -141,13 +154,19 @@ class ModelRegistry:
 
     def _load_and_warm(self, entry: ModelEntry):
         config = entry.config
-        if config.source.startswith(("/", "./", "../", "~")) and not Path(config.source).expanduser().is_dir():
+        local = Path(config.source).expanduser()
+        if config.source.startswith(("/", "./", "../", "~")) and not (local.is_dir() or local.is_file()):
             raise FileNotFoundError(f"model folder {config.source} does not exist (make one with `worldsmith models make-tiny DIR`)")
         entry.device = devices.pick_device(config.device)
         dtype = devices.pick_dtype(entry.device, config.dtype, config.kind)
-        entry.dtype = str(dtype).removeprefix("torch.")
-        module = importlib.import_module(LOADER_MODULES[config.kind])
-        engine = module.load(config.source, config.revision, entry.device, dtype, self._limits, **self._options.get(entry.name, {}))
+        engine_name = engine_of(config)
+        options = dict(self._options.get(entry.name, {}))
+        if engine_name == "llama.cpp" and config.threads:
+            options["threads"] = config.threads
+        module = importlib.import_module(LOADER_MODULES[engine_name])
+        engine = module.load(config.source, config.revision, entry.device, dtype, self._limits, **options)
+        facts = getattr(engine, "facts", None)
+        entry.dtype = facts.quantization if facts else str(dtype).removeprefix("torch.")
         engine.name = entry.name
         if config.warmup:
             engine.warmup()

@@ -24,50 +24,52 @@ namespace Worldsmith.V1 {
     static AdminReflection() {
       byte[] descriptorData = global::System.Convert.FromBase64String(
           string.Concat(
-            "Chl3b3JsZHNtaXRoL3YxL2FkbWluLnByb3RvEg13b3JsZHNtaXRoLnYxIucB",
+            "Chl3b3JsZHNtaXRoL3YxL2FkbWluLnByb3RvEg13b3JsZHNtaXRoLnYxIsQC",
             "CglNb2RlbEluZm8SDAoEbmFtZRgBIAEoCRImCgRraW5kGAIgASgOMhgud29y",
             "bGRzbWl0aC52MS5Nb2RlbEtpbmQSDgoGc291cmNlGAMgASgJEhAKCHJldmlz",
             "aW9uGAQgASgJEg4KBmRldmljZRgFIAEoCRINCgVkdHlwZRgGIAEoCRIoCgVz",
             "dGF0ZRgHIAEoDjIZLndvcmxkc21pdGgudjEuTW9kZWxTdGF0ZRIUCgxtZW1v",
             "cnlfYnl0ZXMYCCABKAQSDQoFZXJyb3IYCSABKAkSFAoMbG9hZF9zZWNvbmRz",
-            "GAogASgCImoKC1NlcnZpY2VJbmZvEgwKBG5hbWUYASABKAkSLAoGc3RhdHVz",
-            "GAIgASgOMhwud29ybGRzbWl0aC52MS5TZXJ2aW5nU3RhdHVzEg4KBnJlYXNv",
-            "bhgDIAEoCRIPCgdiYWNrZW5kGAQgASgJIhYKFEdldFNlcnZlckluZm9SZXF1",
-            "ZXN0Ir4BChVHZXRTZXJ2ZXJJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEo",
-            "CRIOCgZkZXZpY2UYAiABKAkSFgoOdXB0aW1lX3NlY29uZHMYAyABKAISLAoI",
-            "c2VydmljZXMYBCADKAsyGi53b3JsZHNtaXRoLnYxLlNlcnZpY2VJbmZvEigK",
-            "Bm1vZGVscxgFIAMoCzIYLndvcmxkc21pdGgudjEuTW9kZWxJbmZvEhQKDGF1",
-            "dGhfZW5hYmxlZBgGIAEoCCITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0",
-            "TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhgud29ybGRzbWl0aC52",
-            "MS5Nb2RlbEluZm8iIAoQTG9hZE1vZGVsUmVxdWVzdBIMCgRuYW1lGAEgASgJ",
-            "IjwKEUxvYWRNb2RlbFJlc3BvbnNlEicKBW1vZGVsGAEgASgLMhgud29ybGRz",
-            "bWl0aC52MS5Nb2RlbEluZm8iIgoSVW5sb2FkTW9kZWxSZXF1ZXN0EgwKBG5h",
-            "bWUYASABKAkiPgoTVW5sb2FkTW9kZWxSZXNwb25zZRInCgVtb2RlbBgBIAEo",
-            "CzIYLndvcmxkc21pdGgudjEuTW9kZWxJbmZvKosBCgpNb2RlbFN0YXRlEhsK",
-            "F01PREVMX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUTU9ERUxfU1RBVEVfVU5M",
-            "T0FERUQQARIXChNNT0RFTF9TVEFURV9MT0FESU5HEAISFQoRTU9ERUxfU1RB",
-            "VEVfUkVBRFkQAxIWChJNT0RFTF9TVEFURV9GQUlMRUQQBCp5CglNb2RlbEtp",
-            "bmQSGgoWTU9ERUxfS0lORF9VTlNQRUNJRklFRBAAEh0KGU1PREVMX0tJTkRf",
-            "VEVYVF9HRU5FUkFUT1IQARIYChRNT0RFTF9LSU5EX0RJRkZVU0lPThACEhcK",
-            "E01PREVMX0tJTkRfRU1CRURERVIQAyprCg1TZXJ2aW5nU3RhdHVzEh4KGlNF",
-            "UlZJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWU0VSVklOR19TVEFUVVNf",
-            "U0VSVklORxABEh4KGlNFUlZJTkdfU1RBVFVTX05PVF9TRVJWSU5HEAIy4wIK",
-            "DEFkbWluU2VydmljZRJaCg1HZXRTZXJ2ZXJJbmZvEiMud29ybGRzbWl0aC52",
-            "MS5HZXRTZXJ2ZXJJbmZvUmVxdWVzdBokLndvcmxkc21pdGgudjEuR2V0U2Vy",
-            "dmVySW5mb1Jlc3BvbnNlElEKCkxpc3RNb2RlbHMSIC53b3JsZHNtaXRoLnYx",
-            "Lkxpc3RNb2RlbHNSZXF1ZXN0GiEud29ybGRzbWl0aC52MS5MaXN0TW9kZWxz",
-            "UmVzcG9uc2USTgoJTG9hZE1vZGVsEh8ud29ybGRzbWl0aC52MS5Mb2FkTW9k",
-            "ZWxSZXF1ZXN0GiAud29ybGRzbWl0aC52MS5Mb2FkTW9kZWxSZXNwb25zZRJU",
-            "CgtVbmxvYWRNb2RlbBIhLndvcmxkc21pdGgudjEuVW5sb2FkTW9kZWxSZXF1",
-            "ZXN0GiIud29ybGRzbWl0aC52MS5VbmxvYWRNb2RlbFJlc3BvbnNlYgZwcm90",
-            "bzM="));
+            "GAogASgCEg4KBmVuZ2luZRgLIAEoCRIUCgxhcmNoaXRlY3R1cmUYDCABKAkS",
+            "FAoMcXVhbnRpemF0aW9uGA0gASgJEg8KB2xpY2Vuc2UYDiABKAkSDgoGc2hh",
+            "MjU2GA8gASgJImoKC1NlcnZpY2VJbmZvEgwKBG5hbWUYASABKAkSLAoGc3Rh",
+            "dHVzGAIgASgOMhwud29ybGRzbWl0aC52MS5TZXJ2aW5nU3RhdHVzEg4KBnJl",
+            "YXNvbhgDIAEoCRIPCgdiYWNrZW5kGAQgASgJIhYKFEdldFNlcnZlckluZm9S",
+            "ZXF1ZXN0It0BChVHZXRTZXJ2ZXJJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgB",
+            "IAEoCRIOCgZkZXZpY2UYAiABKAkSFgoOdXB0aW1lX3NlY29uZHMYAyABKAIS",
+            "LAoIc2VydmljZXMYBCADKAsyGi53b3JsZHNtaXRoLnYxLlNlcnZpY2VJbmZv",
+            "EigKBm1vZGVscxgFIAMoCzIYLndvcmxkc21pdGgudjEuTW9kZWxJbmZvEhQK",
+            "DGF1dGhfZW5hYmxlZBgGIAEoCBIdChVyZXNpZGVudF9tZW1vcnlfYnl0ZXMY",
+            "ByABKAQiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3Bv",
+            "bnNlEigKBm1vZGVscxgBIAMoCzIYLndvcmxkc21pdGgudjEuTW9kZWxJbmZv",
+            "IiAKEExvYWRNb2RlbFJlcXVlc3QSDAoEbmFtZRgBIAEoCSI8ChFMb2FkTW9k",
+            "ZWxSZXNwb25zZRInCgVtb2RlbBgBIAEoCzIYLndvcmxkc21pdGgudjEuTW9k",
+            "ZWxJbmZvIiIKElVubG9hZE1vZGVsUmVxdWVzdBIMCgRuYW1lGAEgASgJIj4K",
+            "E1VubG9hZE1vZGVsUmVzcG9uc2USJwoFbW9kZWwYASABKAsyGC53b3JsZHNt",
+            "aXRoLnYxLk1vZGVsSW5mbyqLAQoKTW9kZWxTdGF0ZRIbChdNT0RFTF9TVEFU",
+            "RV9VTlNQRUNJRklFRBAAEhgKFE1PREVMX1NUQVRFX1VOTE9BREVEEAESFwoT",
+            "TU9ERUxfU1RBVEVfTE9BRElORxACEhUKEU1PREVMX1NUQVRFX1JFQURZEAMS",
+            "FgoSTU9ERUxfU1RBVEVfRkFJTEVEEAQqeQoJTW9kZWxLaW5kEhoKFk1PREVM",
+            "X0tJTkRfVU5TUEVDSUZJRUQQABIdChlNT0RFTF9LSU5EX1RFWFRfR0VORVJB",
+            "VE9SEAESGAoUTU9ERUxfS0lORF9ESUZGVVNJT04QAhIXChNNT0RFTF9LSU5E",
+            "X0VNQkVEREVSEAMqawoNU2VydmluZ1N0YXR1cxIeChpTRVJWSU5HX1NUQVRV",
+            "U19VTlNQRUNJRklFRBAAEhoKFlNFUlZJTkdfU1RBVFVTX1NFUlZJTkcQARIe",
+            "ChpTRVJWSU5HX1NUQVRVU19OT1RfU0VSVklORxACMuMCCgxBZG1pblNlcnZp",
+            "Y2USWgoNR2V0U2VydmVySW5mbxIjLndvcmxkc21pdGgudjEuR2V0U2VydmVy",
+            "SW5mb1JlcXVlc3QaJC53b3JsZHNtaXRoLnYxLkdldFNlcnZlckluZm9SZXNw",
+            "b25zZRJRCgpMaXN0TW9kZWxzEiAud29ybGRzbWl0aC52MS5MaXN0TW9kZWxz",
+            "UmVxdWVzdBohLndvcmxkc21pdGgudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEk4K",
+            "CUxvYWRNb2RlbBIfLndvcmxkc21pdGgudjEuTG9hZE1vZGVsUmVxdWVzdBog",
+            "Lndvcmxkc21pdGgudjEuTG9hZE1vZGVsUmVzcG9uc2USVAoLVW5sb2FkTW9k",
+            "ZWwSIS53b3JsZHNtaXRoLnYxLlVubG9hZE1vZGVsUmVxdWVzdBoiLndvcmxk",
+            "c21pdGgudjEuVW5sb2FkTW9kZWxSZXNwb25zZWIGcHJvdG8z"));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { },
           new pbr::GeneratedClrTypeInfo(new[] {typeof(global::Worldsmith.V1.ModelState), typeof(global::Worldsmith.V1.ModelKind), typeof(global::Worldsmith.V1.ServingStatus), }, null, new pbr::GeneratedClrTypeInfo[] {
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ModelInfo), global::Worldsmith.V1.ModelInfo.Parser, new[]{ "Name", "Kind", "Source", "Revision", "Device", "Dtype", "State", "MemoryBytes", "Error", "LoadSeconds" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ModelInfo), global::Worldsmith.V1.ModelInfo.Parser, new[]{ "Name", "Kind", "Source", "Revision", "Device", "Dtype", "State", "MemoryBytes", "Error", "LoadSeconds", "Engine", "Architecture", "Quantization", "License", "Sha256" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ServiceInfo), global::Worldsmith.V1.ServiceInfo.Parser, new[]{ "Name", "Status", "Reason", "Backend" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GetServerInfoRequest), global::Worldsmith.V1.GetServerInfoRequest.Parser, null, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GetServerInfoResponse), global::Worldsmith.V1.GetServerInfoResponse.Parser, new[]{ "Version", "Device", "UptimeSeconds", "Services", "Models", "AuthEnabled" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GetServerInfoResponse), global::Worldsmith.V1.GetServerInfoResponse.Parser, new[]{ "Version", "Device", "UptimeSeconds", "Services", "Models", "AuthEnabled", "ResidentMemoryBytes" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ListModelsRequest), global::Worldsmith.V1.ListModelsRequest.Parser, null, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ListModelsResponse), global::Worldsmith.V1.ListModelsResponse.Parser, new[]{ "Models" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.LoadModelRequest), global::Worldsmith.V1.LoadModelRequest.Parser, new[]{ "Name" }, null, null, null, null),
@@ -148,6 +150,11 @@ namespace Worldsmith.V1 {
       memoryBytes_ = other.memoryBytes_;
       error_ = other.error_;
       loadSeconds_ = other.loadSeconds_;
+      engine_ = other.engine_;
+      architecture_ = other.architecture_;
+      quantization_ = other.quantization_;
+      license_ = other.license_;
+      sha256_ = other.sha256_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -292,6 +299,73 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "engine" field.</summary>
+    public const int EngineFieldNumber = 11;
+    private string engine_ = "";
+    /// <summary>
+    /// The engine serving it: "transformers", "llama.cpp", "diffusers" or "sentence-transformers".
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Engine {
+      get { return engine_; }
+      set {
+        engine_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "architecture" field.</summary>
+    public const int ArchitectureFieldNumber = 12;
+    private string architecture_ = "";
+    /// <summary>
+    /// From the model file where it says (GGUF): architecture ("gemma3"), quantisation ("Q4_K_M"),
+    /// licence ("gemma") and the file's sha256.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Architecture {
+      get { return architecture_; }
+      set {
+        architecture_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "quantization" field.</summary>
+    public const int QuantizationFieldNumber = 13;
+    private string quantization_ = "";
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Quantization {
+      get { return quantization_; }
+      set {
+        quantization_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "license" field.</summary>
+    public const int LicenseFieldNumber = 14;
+    private string license_ = "";
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string License {
+      get { return license_; }
+      set {
+        license_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "sha256" field.</summary>
+    public const int Sha256FieldNumber = 15;
+    private string sha256_ = "";
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Sha256 {
+      get { return sha256_; }
+      set {
+        sha256_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -317,6 +391,11 @@ namespace Worldsmith.V1 {
       if (MemoryBytes != other.MemoryBytes) return false;
       if (Error != other.Error) return false;
       if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(LoadSeconds, other.LoadSeconds)) return false;
+      if (Engine != other.Engine) return false;
+      if (Architecture != other.Architecture) return false;
+      if (Quantization != other.Quantization) return false;
+      if (License != other.License) return false;
+      if (Sha256 != other.Sha256) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -334,6 +413,11 @@ namespace Worldsmith.V1 {
       if (MemoryBytes != 0UL) hash ^= MemoryBytes.GetHashCode();
       if (Error.Length != 0) hash ^= Error.GetHashCode();
       if (LoadSeconds != 0F) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(LoadSeconds);
+      if (Engine.Length != 0) hash ^= Engine.GetHashCode();
+      if (Architecture.Length != 0) hash ^= Architecture.GetHashCode();
+      if (Quantization.Length != 0) hash ^= Quantization.GetHashCode();
+      if (License.Length != 0) hash ^= License.GetHashCode();
+      if (Sha256.Length != 0) hash ^= Sha256.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -392,6 +476,26 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(85);
         output.WriteFloat(LoadSeconds);
       }
+      if (Engine.Length != 0) {
+        output.WriteRawTag(90);
+        output.WriteString(Engine);
+      }
+      if (Architecture.Length != 0) {
+        output.WriteRawTag(98);
+        output.WriteString(Architecture);
+      }
+      if (Quantization.Length != 0) {
+        output.WriteRawTag(106);
+        output.WriteString(Quantization);
+      }
+      if (License.Length != 0) {
+        output.WriteRawTag(114);
+        output.WriteString(License);
+      }
+      if (Sha256.Length != 0) {
+        output.WriteRawTag(122);
+        output.WriteString(Sha256);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -442,6 +546,26 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(85);
         output.WriteFloat(LoadSeconds);
       }
+      if (Engine.Length != 0) {
+        output.WriteRawTag(90);
+        output.WriteString(Engine);
+      }
+      if (Architecture.Length != 0) {
+        output.WriteRawTag(98);
+        output.WriteString(Architecture);
+      }
+      if (Quantization.Length != 0) {
+        output.WriteRawTag(106);
+        output.WriteString(Quantization);
+      }
+      if (License.Length != 0) {
+        output.WriteRawTag(114);
+        output.WriteString(License);
+      }
+      if (Sha256.Length != 0) {
+        output.WriteRawTag(122);
+        output.WriteString(Sha256);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -481,6 +605,21 @@ namespace Worldsmith.V1 {
       }
       if (LoadSeconds != 0F) {
         size += 1 + 4;
+      }
+      if (Engine.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Engine);
+      }
+      if (Architecture.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Architecture);
+      }
+      if (Quantization.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Quantization);
+      }
+      if (License.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(License);
+      }
+      if (Sha256.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Sha256);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -523,6 +662,21 @@ namespace Worldsmith.V1 {
       }
       if (other.LoadSeconds != 0F) {
         LoadSeconds = other.LoadSeconds;
+      }
+      if (other.Engine.Length != 0) {
+        Engine = other.Engine;
+      }
+      if (other.Architecture.Length != 0) {
+        Architecture = other.Architecture;
+      }
+      if (other.Quantization.Length != 0) {
+        Quantization = other.Quantization;
+      }
+      if (other.License.Length != 0) {
+        License = other.License;
+      }
+      if (other.Sha256.Length != 0) {
+        Sha256 = other.Sha256;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -579,6 +733,26 @@ namespace Worldsmith.V1 {
             LoadSeconds = input.ReadFloat();
             break;
           }
+          case 90: {
+            Engine = input.ReadString();
+            break;
+          }
+          case 98: {
+            Architecture = input.ReadString();
+            break;
+          }
+          case 106: {
+            Quantization = input.ReadString();
+            break;
+          }
+          case 114: {
+            License = input.ReadString();
+            break;
+          }
+          case 122: {
+            Sha256 = input.ReadString();
+            break;
+          }
         }
       }
     #endif
@@ -632,6 +806,26 @@ namespace Worldsmith.V1 {
           }
           case 85: {
             LoadSeconds = input.ReadFloat();
+            break;
+          }
+          case 90: {
+            Engine = input.ReadString();
+            break;
+          }
+          case 98: {
+            Architecture = input.ReadString();
+            break;
+          }
+          case 106: {
+            Quantization = input.ReadString();
+            break;
+          }
+          case 114: {
+            License = input.ReadString();
+            break;
+          }
+          case 122: {
+            Sha256 = input.ReadString();
             break;
           }
         }
@@ -1142,6 +1336,7 @@ namespace Worldsmith.V1 {
       services_ = other.services_.Clone();
       models_ = other.models_.Clone();
       authEnabled_ = other.authEnabled_;
+      residentMemoryBytes_ = other.residentMemoryBytes_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -1221,6 +1416,21 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "resident_memory_bytes" field.</summary>
+    public const int ResidentMemoryBytesFieldNumber = 7;
+    private ulong residentMemoryBytes_;
+    /// <summary>
+    /// Resident memory of the whole server process (RSS), models and caches included.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ulong ResidentMemoryBytes {
+      get { return residentMemoryBytes_; }
+      set {
+        residentMemoryBytes_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -1242,6 +1452,7 @@ namespace Worldsmith.V1 {
       if(!services_.Equals(other.services_)) return false;
       if(!models_.Equals(other.models_)) return false;
       if (AuthEnabled != other.AuthEnabled) return false;
+      if (ResidentMemoryBytes != other.ResidentMemoryBytes) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -1255,6 +1466,7 @@ namespace Worldsmith.V1 {
       hash ^= services_.GetHashCode();
       hash ^= models_.GetHashCode();
       if (AuthEnabled != false) hash ^= AuthEnabled.GetHashCode();
+      if (ResidentMemoryBytes != 0UL) hash ^= ResidentMemoryBytes.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -1291,6 +1503,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(48);
         output.WriteBool(AuthEnabled);
       }
+      if (ResidentMemoryBytes != 0UL) {
+        output.WriteRawTag(56);
+        output.WriteUInt64(ResidentMemoryBytes);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -1319,6 +1535,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(48);
         output.WriteBool(AuthEnabled);
       }
+      if (ResidentMemoryBytes != 0UL) {
+        output.WriteRawTag(56);
+        output.WriteUInt64(ResidentMemoryBytes);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -1342,6 +1562,9 @@ namespace Worldsmith.V1 {
       size += models_.CalculateSize(_repeated_models_codec);
       if (AuthEnabled != false) {
         size += 1 + 1;
+      }
+      if (ResidentMemoryBytes != 0UL) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt64Size(ResidentMemoryBytes);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -1368,6 +1591,9 @@ namespace Worldsmith.V1 {
       models_.Add(other.models_);
       if (other.AuthEnabled != false) {
         AuthEnabled = other.AuthEnabled;
+      }
+      if (other.ResidentMemoryBytes != 0UL) {
+        ResidentMemoryBytes = other.ResidentMemoryBytes;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -1408,6 +1634,10 @@ namespace Worldsmith.V1 {
             AuthEnabled = input.ReadBool();
             break;
           }
+          case 56: {
+            ResidentMemoryBytes = input.ReadUInt64();
+            break;
+          }
         }
       }
     #endif
@@ -1445,6 +1675,10 @@ namespace Worldsmith.V1 {
           }
           case 48: {
             AuthEnabled = input.ReadBool();
+            break;
+          }
+          case 56: {
+            ResidentMemoryBytes = input.ReadUInt64();
             break;
           }
         }

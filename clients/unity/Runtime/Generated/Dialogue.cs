@@ -27,149 +27,149 @@ namespace Worldsmith.V1 {
             "Chx3b3JsZHNtaXRoL3YxL2RpYWxvZ3VlLnByb3RvEg13b3JsZHNtaXRoLnYx",
             "Ghp3b3JsZHNtaXRoL3YxL2NvbW1vbi5wcm90byJOCgpBY3Rpb25TcGVjEgwK",
             "BG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSHQoVYXJndW1lbnRz",
-            "X3NjaGVtYV9qc29uGAMgASgJIs8CCglDaGFyYWN0ZXISCgoCaWQYASABKAkS",
+            "X3NjaGVtYV9qc29uGAMgASgJIuICCglDaGFyYWN0ZXISCgoCaWQYASABKAkS",
             "DAoEbmFtZRgCIAEoCRIMCgRyb2xlGAMgASgJEhEKCWJhY2tzdG9yeRgEIAEo",
             "CRIaChJwZXJzb25hbGl0eV90cmFpdHMYBSADKAkSFgoOc3BlYWtpbmdfc3R5",
             "bGUYBiABKAkSFQoNZXhhbXBsZV9saW5lcxgHIAMoCRINCgVnb2FscxgIIAMo",
             "CRIQCghlbW90aW9ucxgJIAMoCRIqCgdhY3Rpb25zGAogAygLMhkud29ybGRz",
             "bWl0aC52MS5BY3Rpb25TcGVjEhYKDmtub3dsZWRnZV90YWdzGAsgAygJEjQK",
             "DmNvbnRlbnRfcmF0aW5nGAwgASgOMhwud29ybGRzbWl0aC52MS5Db250ZW50",
-            "UmF0aW5nEhAKCGxhbmd1YWdlGA0gASgJEg8KB2ZhY3Rpb24YDiABKAkimgEK",
-            "CUxvcmVFbnRyeRIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRIMCgR0ZXh0",
-            "GAMgASgJEgwKBHRhZ3MYBCADKAkSMQoKdmlzaWJpbGl0eRgFIAEoDjIdLndv",
-            "cmxkc21pdGgudjEuTG9yZVZpc2liaWxpdHkSDwoHZmFjdGlvbhgGIAEoCRIS",
-            "CgpxdWVzdF9mbGFnGAcgASgJIkUKFlVwc2VydENoYXJhY3RlclJlcXVlc3QS",
-            "KwoJY2hhcmFjdGVyGAEgASgLMhgud29ybGRzbWl0aC52MS5DaGFyYWN0ZXIi",
-            "VwoXVXBzZXJ0Q2hhcmFjdGVyUmVzcG9uc2USKwoJY2hhcmFjdGVyGAEgASgL",
-            "Mhgud29ybGRzbWl0aC52MS5DaGFyYWN0ZXISDwoHY3JlYXRlZBgCIAEoCCIr",
-            "ChNHZXRDaGFyYWN0ZXJSZXF1ZXN0EhQKDGNoYXJhY3Rlcl9pZBgBIAEoCSJD",
-            "ChRHZXRDaGFyYWN0ZXJSZXNwb25zZRIrCgljaGFyYWN0ZXIYASABKAsyGC53",
-            "b3JsZHNtaXRoLnYxLkNoYXJhY3RlciI+ChVMaXN0Q2hhcmFjdGVyc1JlcXVl",
-            "c3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkiXwoW",
-            "TGlzdENoYXJhY3RlcnNSZXNwb25zZRIsCgpjaGFyYWN0ZXJzGAEgAygLMhgu",
-            "d29ybGRzbWl0aC52MS5DaGFyYWN0ZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIg",
-            "ASgJIi4KFkRlbGV0ZUNoYXJhY3RlclJlcXVlc3QSFAoMY2hhcmFjdGVyX2lk",
-            "GAEgASgJIhkKF0RlbGV0ZUNoYXJhY3RlclJlc3BvbnNlIj4KEVVwc2VydExv",
-            "cmVSZXF1ZXN0EikKB2VudHJpZXMYASADKAsyGC53b3JsZHNtaXRoLnYxLkxv",
-            "cmVFbnRyeSImChJVcHNlcnRMb3JlUmVzcG9uc2USEAoIdXBzZXJ0ZWQYASAB",
-            "KA0iHgoPTGlzdExvcmVSZXF1ZXN0EgsKA3RhZxgBIAEoCSI9ChBMaXN0TG9y",
-            "ZVJlc3BvbnNlEikKB2VudHJpZXMYASADKAsyGC53b3JsZHNtaXRoLnYxLkxv",
-            "cmVFbnRyeSIkChFEZWxldGVMb3JlUmVxdWVzdBIPCgdsb3JlX2lkGAEgASgJ",
-            "IhQKEkRlbGV0ZUxvcmVSZXNwb25zZSJkCgRUdXJuEg8KB3R1cm5faWQYASAB",
-            "KAkSDwoHc3BlYWtlchgCIAEoCRIMCgR0ZXh0GAMgASgJEhMKC2ludGVycnVw",
-            "dGVkGAQgASgIEhcKD2NyZWF0ZWRfdW5peF9tcxgFIAEoAyLkAQoHU2Vzc2lv",
-            "bhIKCgJpZBgBIAEoCRIRCglwbGF5ZXJfaWQYAiABKAkSFQoNY2hhcmFjdGVy",
-            "X2lkcxgDIAMoCRI7Cgt3b3JsZF9zdGF0ZRgEIAMoCzImLndvcmxkc21pdGgu",
-            "djEuU2Vzc2lvbi5Xb3JsZFN0YXRlRW50cnkSIgoFdHVybnMYBSADKAsyEy53",
-            "b3JsZHNtaXRoLnYxLlR1cm4SDwoHc3VtbWFyeRgGIAEoCRoxCg9Xb3JsZFN0",
-            "YXRlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLRAQoU",
-            "Q3JlYXRlU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglw",
-            "bGF5ZXJfaWQYAiABKAkSFQoNY2hhcmFjdGVyX2lkcxgDIAMoCRJICgt3b3Js",
-            "ZF9zdGF0ZRgEIAMoCzIzLndvcmxkc21pdGgudjEuQ3JlYXRlU2Vzc2lvblJl",
-            "cXVlc3QuV29ybGRTdGF0ZUVudHJ5GjEKD1dvcmxkU3RhdGVFbnRyeRILCgNr",
-            "ZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkAKFUNyZWF0ZVNlc3Npb25S",
-            "ZXNwb25zZRInCgdzZXNzaW9uGAEgASgLMhYud29ybGRzbWl0aC52MS5TZXNz",
-            "aW9uIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAki",
-            "PQoSR2V0U2Vzc2lvblJlc3BvbnNlEicKB3Nlc3Npb24YASABKAsyFi53b3Js",
-            "ZHNtaXRoLnYxLlNlc3Npb24iKgoURGVsZXRlU2Vzc2lvblJlcXVlc3QSEgoK",
-            "c2Vzc2lvbl9pZBgBIAEoCSIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UiKgoU",
-            "RXhwb3J0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI9ChVF",
-            "eHBvcnRTZXNzaW9uUmVzcG9uc2USDAoEYmxvYhgBIAEoDBIWCg5mb3JtYXRf",
-            "dmVyc2lvbhgCIAEoDSI4ChRJbXBvcnRTZXNzaW9uUmVxdWVzdBIMCgRibG9i",
-            "GAEgASgMEhIKCnNlc3Npb25faWQYAiABKAkiQAoVSW1wb3J0U2Vzc2lvblJl",
-            "c3BvbnNlEicKB3Nlc3Npb24YASABKAsyFi53b3JsZHNtaXRoLnYxLlNlc3Np",
-            "b24imQEKEUdlbmVyYXRpb25PcHRpb25zEgwKBHNlZWQYASABKAQSFgoObWF4",
-            "X25ld190b2tlbnMYAiABKA0SGAoLdGVtcGVyYXR1cmUYAyABKAJIAIgBARIS",
-            "CgV0b3BfcBgEIAEoAkgBiAEBEhYKDnN0b3Bfc2VxdWVuY2VzGAUgAygJQg4K",
-            "DF90ZW1wZXJhdHVyZUIICgZfdG9wX3AikgEKCUdhbWVFdmVudBITCgtkZXNj",
-            "cmlwdGlvbhgBIAEoCRI9Cgt3b3JsZF9zdGF0ZRgCIAMoCzIoLndvcmxkc21p",
-            "dGgudjEuR2FtZUV2ZW50LldvcmxkU3RhdGVFbnRyeRoxCg9Xb3JsZFN0YXRl",
-            "RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLIAQoKU2F5",
-            "UmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhQKDGNoYXJhY3Rlcl9pZBgC",
-            "IAEoCRIRCgl1dHRlcmFuY2UYAyABKAkSJwoFZXZlbnQYBCABKAsyGC53b3Js",
-            "ZHNtaXRoLnYxLkdhbWVFdmVudBIxCgdvcHRpb25zGAUgASgLMiAud29ybGRz",
-            "bWl0aC52MS5HZW5lcmF0aW9uT3B0aW9ucxIhCgRsYW5lGAYgASgOMhMud29y",
-            "bGRzbWl0aC52MS5MYW5lIjQKC1R1cm5TdGFydGVkEg8KB3R1cm5faWQYASAB",
-            "KAkSFAoMY2hhcmFjdGVyX2lkGAIgASgJIkMKCVRleHREZWx0YRIPCgd0dXJu",
-            "X2lkGAEgASgJEhcKD3V0dGVyYW5jZV9pbmRleBgCIAEoDRIMCgR0ZXh0GAMg",
-            "ASgJIjIKDkVtb3Rpb25DaGFuZ2VkEg8KB3R1cm5faWQYASABKAkSDwoHZW1v",
-            "dGlvbhgCIAEoCSJUCgpBY3Rpb25DYWxsEg8KB3R1cm5faWQYASABKAkSDwoH",
-            "Y2FsbF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEhYKDmFyZ3VtZW50c19qc29u",
-            "GAQgASgJIsMBCg1UdXJuQ29tcGxldGVkEg8KB3R1cm5faWQYASABKAkSEwoL",
-            "aW50ZXJydXB0ZWQYAiABKAgSLAoGcmVhc29uGAMgASgOMhwud29ybGRzbWl0",
-            "aC52MS5UdXJuRW5kUmVhc29uEhUKDXByb21wdF90b2tlbnMYBCABKA0SGQoR",
-            "Y29tcGxldGlvbl90b2tlbnMYBSABKA0SHgoWdGltZV90b19maXJzdF90b2tl",
-            "bl9tcxgGIAEoAhIMCgR0ZXh0GAcgASgJIr8CCgtTYXlSZXNwb25zZRInCgZx",
-            "dWV1ZWQYASABKAsyFS53b3JsZHNtaXRoLnYxLlF1ZXVlZEgAEjIKDHR1cm5f",
-            "c3RhcnRlZBgCIAEoCzIaLndvcmxkc21pdGgudjEuVHVyblN0YXJ0ZWRIABIu",
-            "Cgp0ZXh0X2RlbHRhGAMgASgLMhgud29ybGRzbWl0aC52MS5UZXh0RGVsdGFI",
-            "ABIwCgdlbW90aW9uGAQgASgLMh0ud29ybGRzbWl0aC52MS5FbW90aW9uQ2hh",
-            "bmdlZEgAEjAKC2FjdGlvbl9jYWxsGAUgASgLMhkud29ybGRzbWl0aC52MS5B",
-            "Y3Rpb25DYWxsSAASNgoOdHVybl9jb21wbGV0ZWQYBiABKAsyHC53b3JsZHNt",
-            "aXRoLnYxLlR1cm5Db21wbGV0ZWRIAEIHCgVldmVudCJsCg1Db252ZXJzZVN0",
-            "YXJ0EhIKCnNlc3Npb25faWQYASABKAkSFAoMY2hhcmFjdGVyX2lkGAIgASgJ",
-            "EjEKB29wdGlvbnMYAyABKAsyIC53b3JsZHNtaXRoLnYxLkdlbmVyYXRpb25P",
-            "cHRpb25zIjUKD1BsYXllclV0dGVyYW5jZRIMCgR0ZXh0GAEgASgJEhQKDGNo",
-            "YXJhY3Rlcl9pZBgCIAEoCSJFCgxBY3Rpb25SZXN1bHQSDwoHY2FsbF9pZBgB",
-            "IAEoCRIPCgdzdWNjZXNzGAIgASgIEhMKC3Jlc3VsdF9qc29uGAMgASgJIh0K",
-            "CkNhbmNlbFR1cm4SDwoHdHVybl9pZBgBIAEoCSKOAgoPQ29udmVyc2VSZXF1",
-            "ZXN0Ei0KBXN0YXJ0GAEgASgLMhwud29ybGRzbWl0aC52MS5Db252ZXJzZVN0",
-            "YXJ0SAASMwoJdXR0ZXJhbmNlGAIgASgLMh4ud29ybGRzbWl0aC52MS5QbGF5",
-            "ZXJVdHRlcmFuY2VIABIpCgVldmVudBgDIAEoCzIYLndvcmxkc21pdGgudjEu",
-            "R2FtZUV2ZW50SAASNAoNYWN0aW9uX3Jlc3VsdBgEIAEoCzIbLndvcmxkc21p",
-            "dGgudjEuQWN0aW9uUmVzdWx0SAASKwoGY2FuY2VsGAUgASgLMhkud29ybGRz",
-            "bWl0aC52MS5DYW5jZWxUdXJuSABCCQoHbWVzc2FnZSLEAgoQQ29udmVyc2VS",
-            "ZXNwb25zZRInCgZxdWV1ZWQYASABKAsyFS53b3JsZHNtaXRoLnYxLlF1ZXVl",
-            "ZEgAEjIKDHR1cm5fc3RhcnRlZBgCIAEoCzIaLndvcmxkc21pdGgudjEuVHVy",
-            "blN0YXJ0ZWRIABIuCgp0ZXh0X2RlbHRhGAMgASgLMhgud29ybGRzbWl0aC52",
-            "MS5UZXh0RGVsdGFIABIwCgdlbW90aW9uGAQgASgLMh0ud29ybGRzbWl0aC52",
-            "MS5FbW90aW9uQ2hhbmdlZEgAEjAKC2FjdGlvbl9jYWxsGAUgASgLMhkud29y",
-            "bGRzbWl0aC52MS5BY3Rpb25DYWxsSAASNgoOdHVybl9jb21wbGV0ZWQYBiAB",
-            "KAsyHC53b3JsZHNtaXRoLnYxLlR1cm5Db21wbGV0ZWRIAEIHCgVldmVudCqA",
-            "AQoNQ29udGVudFJhdGluZxIeChpDT05URU5UX1JBVElOR19VTlNQRUNJRklF",
-            "RBAAEhsKF0NPTlRFTlRfUkFUSU5HX0VWRVJZT05FEAESFwoTQ09OVEVOVF9S",
-            "QVRJTkdfVEVFThACEhkKFUNPTlRFTlRfUkFUSU5HX01BVFVSRRADKosBCg5M",
-            "b3JlVmlzaWJpbGl0eRIfChtMT1JFX1ZJU0lCSUxJVFlfVU5TUEVDSUZJRUQQ",
-            "ABIaChZMT1JFX1ZJU0lCSUxJVFlfR0xPQkFMEAESGwoXTE9SRV9WSVNJQklM",
-            "SVRZX0ZBQ1RJT04QAhIfChtMT1JFX1ZJU0lCSUxJVFlfUVVFU1RfU1RBVEUQ",
-            "AyrSAQoNVHVybkVuZFJlYXNvbhIfChtUVVJOX0VORF9SRUFTT05fVU5TUEVD",
-            "SUZJRUQQABIdChlUVVJOX0VORF9SRUFTT05fQ09NUExFVEVEEAESHgoaVFVS",
-            "Tl9FTkRfUkVBU09OX01BWF9UT0tFTlMQAhIhCh1UVVJOX0VORF9SRUFTT05f",
-            "U1RPUF9TRVFVRU5DRRADEh0KGVRVUk5fRU5EX1JFQVNPTl9DQU5DRUxMRUQQ",
-            "BBIfChtUVVJOX0VORF9SRUFTT05fSU5URVJSVVBURUQQBTLUCQoPRGlhbG9n",
-            "dWVTZXJ2aWNlEmAKD1Vwc2VydENoYXJhY3RlchIlLndvcmxkc21pdGgudjEu",
-            "VXBzZXJ0Q2hhcmFjdGVyUmVxdWVzdBomLndvcmxkc21pdGgudjEuVXBzZXJ0",
-            "Q2hhcmFjdGVyUmVzcG9uc2USVwoMR2V0Q2hhcmFjdGVyEiIud29ybGRzbWl0",
-            "aC52MS5HZXRDaGFyYWN0ZXJSZXF1ZXN0GiMud29ybGRzbWl0aC52MS5HZXRD",
-            "aGFyYWN0ZXJSZXNwb25zZRJdCg5MaXN0Q2hhcmFjdGVycxIkLndvcmxkc21p",
-            "dGgudjEuTGlzdENoYXJhY3RlcnNSZXF1ZXN0GiUud29ybGRzbWl0aC52MS5M",
-            "aXN0Q2hhcmFjdGVyc1Jlc3BvbnNlEmAKD0RlbGV0ZUNoYXJhY3RlchIlLndv",
-            "cmxkc21pdGgudjEuRGVsZXRlQ2hhcmFjdGVyUmVxdWVzdBomLndvcmxkc21p",
-            "dGgudjEuRGVsZXRlQ2hhcmFjdGVyUmVzcG9uc2USUQoKVXBzZXJ0TG9yZRIg",
-            "Lndvcmxkc21pdGgudjEuVXBzZXJ0TG9yZVJlcXVlc3QaIS53b3JsZHNtaXRo",
-            "LnYxLlVwc2VydExvcmVSZXNwb25zZRJLCghMaXN0TG9yZRIeLndvcmxkc21p",
-            "dGgudjEuTGlzdExvcmVSZXF1ZXN0Gh8ud29ybGRzbWl0aC52MS5MaXN0TG9y",
-            "ZVJlc3BvbnNlElEKCkRlbGV0ZUxvcmUSIC53b3JsZHNtaXRoLnYxLkRlbGV0",
-            "ZUxvcmVSZXF1ZXN0GiEud29ybGRzbWl0aC52MS5EZWxldGVMb3JlUmVzcG9u",
-            "c2USWgoNQ3JlYXRlU2Vzc2lvbhIjLndvcmxkc21pdGgudjEuQ3JlYXRlU2Vz",
-            "c2lvblJlcXVlc3QaJC53b3JsZHNtaXRoLnYxLkNyZWF0ZVNlc3Npb25SZXNw",
-            "b25zZRJRCgpHZXRTZXNzaW9uEiAud29ybGRzbWl0aC52MS5HZXRTZXNzaW9u",
-            "UmVxdWVzdBohLndvcmxkc21pdGgudjEuR2V0U2Vzc2lvblJlc3BvbnNlEloK",
-            "DURlbGV0ZVNlc3Npb24SIy53b3JsZHNtaXRoLnYxLkRlbGV0ZVNlc3Npb25S",
-            "ZXF1ZXN0GiQud29ybGRzbWl0aC52MS5EZWxldGVTZXNzaW9uUmVzcG9uc2US",
-            "WgoNRXhwb3J0U2Vzc2lvbhIjLndvcmxkc21pdGgudjEuRXhwb3J0U2Vzc2lv",
-            "blJlcXVlc3QaJC53b3JsZHNtaXRoLnYxLkV4cG9ydFNlc3Npb25SZXNwb25z",
-            "ZRJaCg1JbXBvcnRTZXNzaW9uEiMud29ybGRzbWl0aC52MS5JbXBvcnRTZXNz",
-            "aW9uUmVxdWVzdBokLndvcmxkc21pdGgudjEuSW1wb3J0U2Vzc2lvblJlc3Bv",
-            "bnNlEj4KA1NheRIZLndvcmxkc21pdGgudjEuU2F5UmVxdWVzdBoaLndvcmxk",
-            "c21pdGgudjEuU2F5UmVzcG9uc2UwARJPCghDb252ZXJzZRIeLndvcmxkc21p",
-            "dGgudjEuQ29udmVyc2VSZXF1ZXN0Gh8ud29ybGRzbWl0aC52MS5Db252ZXJz",
-            "ZVJlc3BvbnNlKAEwAWIGcHJvdG8z"));
+            "UmF0aW5nEhAKCGxhbmd1YWdlGA0gASgJEg8KB2ZhY3Rpb24YDiABKAkSEQoJ",
+            "bGFuZ3VhZ2VzGA8gAygJIpoBCglMb3JlRW50cnkSCgoCaWQYASABKAkSDQoF",
+            "dGl0bGUYAiABKAkSDAoEdGV4dBgDIAEoCRIMCgR0YWdzGAQgAygJEjEKCnZp",
+            "c2liaWxpdHkYBSABKA4yHS53b3JsZHNtaXRoLnYxLkxvcmVWaXNpYmlsaXR5",
+            "Eg8KB2ZhY3Rpb24YBiABKAkSEgoKcXVlc3RfZmxhZxgHIAEoCSJFChZVcHNl",
+            "cnRDaGFyYWN0ZXJSZXF1ZXN0EisKCWNoYXJhY3RlchgBIAEoCzIYLndvcmxk",
+            "c21pdGgudjEuQ2hhcmFjdGVyIlcKF1Vwc2VydENoYXJhY3RlclJlc3BvbnNl",
+            "EisKCWNoYXJhY3RlchgBIAEoCzIYLndvcmxkc21pdGgudjEuQ2hhcmFjdGVy",
+            "Eg8KB2NyZWF0ZWQYAiABKAgiKwoTR2V0Q2hhcmFjdGVyUmVxdWVzdBIUCgxj",
+            "aGFyYWN0ZXJfaWQYASABKAkiQwoUR2V0Q2hhcmFjdGVyUmVzcG9uc2USKwoJ",
+            "Y2hhcmFjdGVyGAEgASgLMhgud29ybGRzbWl0aC52MS5DaGFyYWN0ZXIiPgoV",
+            "TGlzdENoYXJhY3RlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoDRISCgpw",
+            "YWdlX3Rva2VuGAIgASgJIl8KFkxpc3RDaGFyYWN0ZXJzUmVzcG9uc2USLAoK",
+            "Y2hhcmFjdGVycxgBIAMoCzIYLndvcmxkc21pdGgudjEuQ2hhcmFjdGVyEhcK",
+            "D25leHRfcGFnZV90b2tlbhgCIAEoCSIuChZEZWxldGVDaGFyYWN0ZXJSZXF1",
+            "ZXN0EhQKDGNoYXJhY3Rlcl9pZBgBIAEoCSIZChdEZWxldGVDaGFyYWN0ZXJS",
+            "ZXNwb25zZSI+ChFVcHNlcnRMb3JlUmVxdWVzdBIpCgdlbnRyaWVzGAEgAygL",
+            "Mhgud29ybGRzbWl0aC52MS5Mb3JlRW50cnkiJgoSVXBzZXJ0TG9yZVJlc3Bv",
+            "bnNlEhAKCHVwc2VydGVkGAEgASgNIh4KD0xpc3RMb3JlUmVxdWVzdBILCgN0",
+            "YWcYASABKAkiPQoQTGlzdExvcmVSZXNwb25zZRIpCgdlbnRyaWVzGAEgAygL",
+            "Mhgud29ybGRzbWl0aC52MS5Mb3JlRW50cnkiJAoRRGVsZXRlTG9yZVJlcXVl",
+            "c3QSDwoHbG9yZV9pZBgBIAEoCSIUChJEZWxldGVMb3JlUmVzcG9uc2UiZAoE",
+            "VHVybhIPCgd0dXJuX2lkGAEgASgJEg8KB3NwZWFrZXIYAiABKAkSDAoEdGV4",
+            "dBgDIAEoCRITCgtpbnRlcnJ1cHRlZBgEIAEoCBIXCg9jcmVhdGVkX3VuaXhf",
+            "bXMYBSABKAMi5AEKB1Nlc3Npb24SCgoCaWQYASABKAkSEQoJcGxheWVyX2lk",
+            "GAIgASgJEhUKDWNoYXJhY3Rlcl9pZHMYAyADKAkSOwoLd29ybGRfc3RhdGUY",
+            "BCADKAsyJi53b3JsZHNtaXRoLnYxLlNlc3Npb24uV29ybGRTdGF0ZUVudHJ5",
+            "EiIKBXR1cm5zGAUgAygLMhMud29ybGRzbWl0aC52MS5UdXJuEg8KB3N1bW1h",
+            "cnkYBiABKAkaMQoPV29ybGRTdGF0ZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2",
+            "YWx1ZRgCIAEoCToCOAEi0QEKFENyZWF0ZVNlc3Npb25SZXF1ZXN0EhIKCnNl",
+            "c3Npb25faWQYASABKAkSEQoJcGxheWVyX2lkGAIgASgJEhUKDWNoYXJhY3Rl",
+            "cl9pZHMYAyADKAkSSAoLd29ybGRfc3RhdGUYBCADKAsyMy53b3JsZHNtaXRo",
+            "LnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0LldvcmxkU3RhdGVFbnRyeRoxCg9X",
+            "b3JsZFN0YXRlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4",
+            "ASJAChVDcmVhdGVTZXNzaW9uUmVzcG9uc2USJwoHc2Vzc2lvbhgBIAEoCzIW",
+            "Lndvcmxkc21pdGgudjEuU2Vzc2lvbiInChFHZXRTZXNzaW9uUmVxdWVzdBIS",
+            "CgpzZXNzaW9uX2lkGAEgASgJIj0KEkdldFNlc3Npb25SZXNwb25zZRInCgdz",
+            "ZXNzaW9uGAEgASgLMhYud29ybGRzbWl0aC52MS5TZXNzaW9uIioKFERlbGV0",
+            "ZVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiFwoVRGVsZXRl",
+            "U2Vzc2lvblJlc3BvbnNlIioKFEV4cG9ydFNlc3Npb25SZXF1ZXN0EhIKCnNl",
+            "c3Npb25faWQYASABKAkiPQoVRXhwb3J0U2Vzc2lvblJlc3BvbnNlEgwKBGJs",
+            "b2IYASABKAwSFgoOZm9ybWF0X3ZlcnNpb24YAiABKA0iOAoUSW1wb3J0U2Vz",
+            "c2lvblJlcXVlc3QSDAoEYmxvYhgBIAEoDBISCgpzZXNzaW9uX2lkGAIgASgJ",
+            "IkAKFUltcG9ydFNlc3Npb25SZXNwb25zZRInCgdzZXNzaW9uGAEgASgLMhYu",
+            "d29ybGRzbWl0aC52MS5TZXNzaW9uIpkBChFHZW5lcmF0aW9uT3B0aW9ucxIM",
+            "CgRzZWVkGAEgASgEEhYKDm1heF9uZXdfdG9rZW5zGAIgASgNEhgKC3RlbXBl",
+            "cmF0dXJlGAMgASgCSACIAQESEgoFdG9wX3AYBCABKAJIAYgBARIWCg5zdG9w",
+            "X3NlcXVlbmNlcxgFIAMoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wIpIB",
+            "CglHYW1lRXZlbnQSEwoLZGVzY3JpcHRpb24YASABKAkSPQoLd29ybGRfc3Rh",
+            "dGUYAiADKAsyKC53b3JsZHNtaXRoLnYxLkdhbWVFdmVudC5Xb3JsZFN0YXRl",
+            "RW50cnkaMQoPV29ybGRTdGF0ZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1",
+            "ZRgCIAEoCToCOAEiyAEKClNheVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEo",
+            "CRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSEQoJdXR0ZXJhbmNlGAMgASgJEicK",
+            "BWV2ZW50GAQgASgLMhgud29ybGRzbWl0aC52MS5HYW1lRXZlbnQSMQoHb3B0",
+            "aW9ucxgFIAEoCzIgLndvcmxkc21pdGgudjEuR2VuZXJhdGlvbk9wdGlvbnMS",
+            "IQoEbGFuZRgGIAEoDjITLndvcmxkc21pdGgudjEuTGFuZSI0CgtUdXJuU3Rh",
+            "cnRlZBIPCgd0dXJuX2lkGAEgASgJEhQKDGNoYXJhY3Rlcl9pZBgCIAEoCSJD",
+            "CglUZXh0RGVsdGESDwoHdHVybl9pZBgBIAEoCRIXCg91dHRlcmFuY2VfaW5k",
+            "ZXgYAiABKA0SDAoEdGV4dBgDIAEoCSIyCg5FbW90aW9uQ2hhbmdlZBIPCgd0",
+            "dXJuX2lkGAEgASgJEg8KB2Vtb3Rpb24YAiABKAkiVAoKQWN0aW9uQ2FsbBIP",
+            "Cgd0dXJuX2lkGAEgASgJEg8KB2NhbGxfaWQYAiABKAkSDAoEbmFtZRgDIAEo",
+            "CRIWCg5hcmd1bWVudHNfanNvbhgEIAEoCSLDAQoNVHVybkNvbXBsZXRlZBIP",
+            "Cgd0dXJuX2lkGAEgASgJEhMKC2ludGVycnVwdGVkGAIgASgIEiwKBnJlYXNv",
+            "bhgDIAEoDjIcLndvcmxkc21pdGgudjEuVHVybkVuZFJlYXNvbhIVCg1wcm9t",
+            "cHRfdG9rZW5zGAQgASgNEhkKEWNvbXBsZXRpb25fdG9rZW5zGAUgASgNEh4K",
+            "FnRpbWVfdG9fZmlyc3RfdG9rZW5fbXMYBiABKAISDAoEdGV4dBgHIAEoCSK/",
+            "AgoLU2F5UmVzcG9uc2USJwoGcXVldWVkGAEgASgLMhUud29ybGRzbWl0aC52",
+            "MS5RdWV1ZWRIABIyCgx0dXJuX3N0YXJ0ZWQYAiABKAsyGi53b3JsZHNtaXRo",
+            "LnYxLlR1cm5TdGFydGVkSAASLgoKdGV4dF9kZWx0YRgDIAEoCzIYLndvcmxk",
+            "c21pdGgudjEuVGV4dERlbHRhSAASMAoHZW1vdGlvbhgEIAEoCzIdLndvcmxk",
+            "c21pdGgudjEuRW1vdGlvbkNoYW5nZWRIABIwCgthY3Rpb25fY2FsbBgFIAEo",
+            "CzIZLndvcmxkc21pdGgudjEuQWN0aW9uQ2FsbEgAEjYKDnR1cm5fY29tcGxl",
+            "dGVkGAYgASgLMhwud29ybGRzbWl0aC52MS5UdXJuQ29tcGxldGVkSABCBwoF",
+            "ZXZlbnQibAoNQ29udmVyc2VTdGFydBISCgpzZXNzaW9uX2lkGAEgASgJEhQK",
+            "DGNoYXJhY3Rlcl9pZBgCIAEoCRIxCgdvcHRpb25zGAMgASgLMiAud29ybGRz",
+            "bWl0aC52MS5HZW5lcmF0aW9uT3B0aW9ucyI1Cg9QbGF5ZXJVdHRlcmFuY2US",
+            "DAoEdGV4dBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkiRQoMQWN0aW9u",
+            "UmVzdWx0Eg8KB2NhbGxfaWQYASABKAkSDwoHc3VjY2VzcxgCIAEoCBITCgty",
+            "ZXN1bHRfanNvbhgDIAEoCSIdCgpDYW5jZWxUdXJuEg8KB3R1cm5faWQYASAB",
+            "KAkijgIKD0NvbnZlcnNlUmVxdWVzdBItCgVzdGFydBgBIAEoCzIcLndvcmxk",
+            "c21pdGgudjEuQ29udmVyc2VTdGFydEgAEjMKCXV0dGVyYW5jZRgCIAEoCzIe",
+            "Lndvcmxkc21pdGgudjEuUGxheWVyVXR0ZXJhbmNlSAASKQoFZXZlbnQYAyAB",
+            "KAsyGC53b3JsZHNtaXRoLnYxLkdhbWVFdmVudEgAEjQKDWFjdGlvbl9yZXN1",
+            "bHQYBCABKAsyGy53b3JsZHNtaXRoLnYxLkFjdGlvblJlc3VsdEgAEisKBmNh",
+            "bmNlbBgFIAEoCzIZLndvcmxkc21pdGgudjEuQ2FuY2VsVHVybkgAQgkKB21l",
+            "c3NhZ2UixAIKEENvbnZlcnNlUmVzcG9uc2USJwoGcXVldWVkGAEgASgLMhUu",
+            "d29ybGRzbWl0aC52MS5RdWV1ZWRIABIyCgx0dXJuX3N0YXJ0ZWQYAiABKAsy",
+            "Gi53b3JsZHNtaXRoLnYxLlR1cm5TdGFydGVkSAASLgoKdGV4dF9kZWx0YRgD",
+            "IAEoCzIYLndvcmxkc21pdGgudjEuVGV4dERlbHRhSAASMAoHZW1vdGlvbhgE",
+            "IAEoCzIdLndvcmxkc21pdGgudjEuRW1vdGlvbkNoYW5nZWRIABIwCgthY3Rp",
+            "b25fY2FsbBgFIAEoCzIZLndvcmxkc21pdGgudjEuQWN0aW9uQ2FsbEgAEjYK",
+            "DnR1cm5fY29tcGxldGVkGAYgASgLMhwud29ybGRzbWl0aC52MS5UdXJuQ29t",
+            "cGxldGVkSABCBwoFZXZlbnQqgAEKDUNvbnRlbnRSYXRpbmcSHgoaQ09OVEVO",
+            "VF9SQVRJTkdfVU5TUEVDSUZJRUQQABIbChdDT05URU5UX1JBVElOR19FVkVS",
+            "WU9ORRABEhcKE0NPTlRFTlRfUkFUSU5HX1RFRU4QAhIZChVDT05URU5UX1JB",
+            "VElOR19NQVRVUkUQAyqLAQoOTG9yZVZpc2liaWxpdHkSHwobTE9SRV9WSVNJ",
+            "QklMSVRZX1VOU1BFQ0lGSUVEEAASGgoWTE9SRV9WSVNJQklMSVRZX0dMT0JB",
+            "TBABEhsKF0xPUkVfVklTSUJJTElUWV9GQUNUSU9OEAISHwobTE9SRV9WSVNJ",
+            "QklMSVRZX1FVRVNUX1NUQVRFEAMq0gEKDVR1cm5FbmRSZWFzb24SHwobVFVS",
+            "Tl9FTkRfUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZVFVSTl9FTkRfUkVBU09O",
+            "X0NPTVBMRVRFRBABEh4KGlRVUk5fRU5EX1JFQVNPTl9NQVhfVE9LRU5TEAIS",
+            "IQodVFVSTl9FTkRfUkVBU09OX1NUT1BfU0VRVUVOQ0UQAxIdChlUVVJOX0VO",
+            "RF9SRUFTT05fQ0FOQ0VMTEVEEAQSHwobVFVSTl9FTkRfUkVBU09OX0lOVEVS",
+            "UlVQVEVEEAUy1AkKD0RpYWxvZ3VlU2VydmljZRJgCg9VcHNlcnRDaGFyYWN0",
+            "ZXISJS53b3JsZHNtaXRoLnYxLlVwc2VydENoYXJhY3RlclJlcXVlc3QaJi53",
+            "b3JsZHNtaXRoLnYxLlVwc2VydENoYXJhY3RlclJlc3BvbnNlElcKDEdldENo",
+            "YXJhY3RlchIiLndvcmxkc21pdGgudjEuR2V0Q2hhcmFjdGVyUmVxdWVzdBoj",
+            "Lndvcmxkc21pdGgudjEuR2V0Q2hhcmFjdGVyUmVzcG9uc2USXQoOTGlzdENo",
+            "YXJhY3RlcnMSJC53b3JsZHNtaXRoLnYxLkxpc3RDaGFyYWN0ZXJzUmVxdWVz",
+            "dBolLndvcmxkc21pdGgudjEuTGlzdENoYXJhY3RlcnNSZXNwb25zZRJgCg9E",
+            "ZWxldGVDaGFyYWN0ZXISJS53b3JsZHNtaXRoLnYxLkRlbGV0ZUNoYXJhY3Rl",
+            "clJlcXVlc3QaJi53b3JsZHNtaXRoLnYxLkRlbGV0ZUNoYXJhY3RlclJlc3Bv",
+            "bnNlElEKClVwc2VydExvcmUSIC53b3JsZHNtaXRoLnYxLlVwc2VydExvcmVS",
+            "ZXF1ZXN0GiEud29ybGRzbWl0aC52MS5VcHNlcnRMb3JlUmVzcG9uc2USSwoI",
+            "TGlzdExvcmUSHi53b3JsZHNtaXRoLnYxLkxpc3RMb3JlUmVxdWVzdBofLndv",
+            "cmxkc21pdGgudjEuTGlzdExvcmVSZXNwb25zZRJRCgpEZWxldGVMb3JlEiAu",
+            "d29ybGRzbWl0aC52MS5EZWxldGVMb3JlUmVxdWVzdBohLndvcmxkc21pdGgu",
+            "djEuRGVsZXRlTG9yZVJlc3BvbnNlEloKDUNyZWF0ZVNlc3Npb24SIy53b3Js",
+            "ZHNtaXRoLnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0GiQud29ybGRzbWl0aC52",
+            "MS5DcmVhdGVTZXNzaW9uUmVzcG9uc2USUQoKR2V0U2Vzc2lvbhIgLndvcmxk",
+            "c21pdGgudjEuR2V0U2Vzc2lvblJlcXVlc3QaIS53b3JsZHNtaXRoLnYxLkdl",
+            "dFNlc3Npb25SZXNwb25zZRJaCg1EZWxldGVTZXNzaW9uEiMud29ybGRzbWl0",
+            "aC52MS5EZWxldGVTZXNzaW9uUmVxdWVzdBokLndvcmxkc21pdGgudjEuRGVs",
+            "ZXRlU2Vzc2lvblJlc3BvbnNlEloKDUV4cG9ydFNlc3Npb24SIy53b3JsZHNt",
+            "aXRoLnYxLkV4cG9ydFNlc3Npb25SZXF1ZXN0GiQud29ybGRzbWl0aC52MS5F",
+            "eHBvcnRTZXNzaW9uUmVzcG9uc2USWgoNSW1wb3J0U2Vzc2lvbhIjLndvcmxk",
+            "c21pdGgudjEuSW1wb3J0U2Vzc2lvblJlcXVlc3QaJC53b3JsZHNtaXRoLnYx",
+            "LkltcG9ydFNlc3Npb25SZXNwb25zZRI+CgNTYXkSGS53b3JsZHNtaXRoLnYx",
+            "LlNheVJlcXVlc3QaGi53b3JsZHNtaXRoLnYxLlNheVJlc3BvbnNlMAESTwoI",
+            "Q29udmVyc2USHi53b3JsZHNtaXRoLnYxLkNvbnZlcnNlUmVxdWVzdBofLndv",
+            "cmxkc21pdGgudjEuQ29udmVyc2VSZXNwb25zZSgBMAFiBnByb3RvMw=="));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { global::Worldsmith.V1.CommonReflection.Descriptor, },
           new pbr::GeneratedClrTypeInfo(new[] {typeof(global::Worldsmith.V1.ContentRating), typeof(global::Worldsmith.V1.LoreVisibility), typeof(global::Worldsmith.V1.TurnEndReason), }, null, new pbr::GeneratedClrTypeInfo[] {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ActionSpec), global::Worldsmith.V1.ActionSpec.Parser, new[]{ "Name", "Description", "ArgumentsSchemaJson" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.Character), global::Worldsmith.V1.Character.Parser, new[]{ "Id", "Name", "Role", "Backstory", "PersonalityTraits", "SpeakingStyle", "ExampleLines", "Goals", "Emotions", "Actions", "KnowledgeTags", "ContentRating", "Language", "Faction" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.Character), global::Worldsmith.V1.Character.Parser, new[]{ "Id", "Name", "Role", "Backstory", "PersonalityTraits", "SpeakingStyle", "ExampleLines", "Goals", "Emotions", "Actions", "KnowledgeTags", "ContentRating", "Language", "Faction", "Languages" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.LoreEntry), global::Worldsmith.V1.LoreEntry.Parser, new[]{ "Id", "Title", "Text", "Tags", "Visibility", "Faction", "QuestFlag" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.UpsertCharacterRequest), global::Worldsmith.V1.UpsertCharacterRequest.Parser, new[]{ "Character" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.UpsertCharacterResponse), global::Worldsmith.V1.UpsertCharacterResponse.Parser, new[]{ "Character", "Created" }, null, null, null, null),
@@ -573,6 +573,7 @@ namespace Worldsmith.V1 {
       contentRating_ = other.contentRating_;
       language_ = other.language_;
       faction_ = other.faction_;
+      languages_ = other.languages_.Clone();
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -759,6 +760,21 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "languages" field.</summary>
+    public const int LanguagesFieldNumber = 15;
+    private static readonly pb::FieldCodec<string> _repeated_languages_codec
+        = pb::FieldCodec.ForString(122);
+    private readonly pbc::RepeatedField<string> languages_ = new pbc::RepeatedField<string>();
+    /// <summary>
+    /// Further BCP 47 languages the character speaks besides `language`, e.g. ["de", "fr"]. A player
+    /// who writes in one of them is answered in it; otherwise the answer is in `language`.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pbc::RepeatedField<string> Languages {
+      get { return languages_; }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -788,6 +804,7 @@ namespace Worldsmith.V1 {
       if (ContentRating != other.ContentRating) return false;
       if (Language != other.Language) return false;
       if (Faction != other.Faction) return false;
+      if(!languages_.Equals(other.languages_)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -809,6 +826,7 @@ namespace Worldsmith.V1 {
       if (ContentRating != global::Worldsmith.V1.ContentRating.Unspecified) hash ^= ContentRating.GetHashCode();
       if (Language.Length != 0) hash ^= Language.GetHashCode();
       if (Faction.Length != 0) hash ^= Faction.GetHashCode();
+      hash ^= languages_.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -865,6 +883,7 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(114);
         output.WriteString(Faction);
       }
+      languages_.WriteTo(output, _repeated_languages_codec);
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -913,6 +932,7 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(114);
         output.WriteString(Faction);
       }
+      languages_.WriteTo(ref output, _repeated_languages_codec);
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -953,6 +973,7 @@ namespace Worldsmith.V1 {
       if (Faction.Length != 0) {
         size += 1 + pb::CodedOutputStream.ComputeStringSize(Faction);
       }
+      size += languages_.CalculateSize(_repeated_languages_codec);
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
       }
@@ -995,6 +1016,7 @@ namespace Worldsmith.V1 {
       if (other.Faction.Length != 0) {
         Faction = other.Faction;
       }
+      languages_.Add(other.languages_);
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
 
@@ -1066,6 +1088,10 @@ namespace Worldsmith.V1 {
             Faction = input.ReadString();
             break;
           }
+          case 122: {
+            languages_.AddEntriesFrom(input, _repeated_languages_codec);
+            break;
+          }
         }
       }
     #endif
@@ -1135,6 +1161,10 @@ namespace Worldsmith.V1 {
           }
           case 114: {
             Faction = input.ReadString();
+            break;
+          }
+          case 122: {
+            languages_.AddEntriesFrom(ref input, _repeated_languages_codec);
             break;
           }
         }

@@ -41,7 +41,7 @@ SERVING_STATUS_SERVING: ServingStatus
 SERVING_STATUS_NOT_SERVING: ServingStatus
 
 class ModelInfo(_message.Message):
-    __slots__ = ("name", "kind", "source", "revision", "device", "dtype", "state", "memory_bytes", "error", "load_seconds")
+    __slots__ = ("name", "kind", "source", "revision", "device", "dtype", "state", "memory_bytes", "error", "load_seconds", "engine", "architecture", "quantization", "license", "sha256")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -52,6 +52,11 @@ class ModelInfo(_message.Message):
     MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     LOAD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
+    ARCHITECTURE_FIELD_NUMBER: _ClassVar[int]
+    QUANTIZATION_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: ModelKind
     source: str
@@ -62,7 +67,12 @@ class ModelInfo(_message.Message):
     memory_bytes: int
     error: str
     load_seconds: float
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[ModelKind, str]] = ..., source: _Optional[str] = ..., revision: _Optional[str] = ..., device: _Optional[str] = ..., dtype: _Optional[str] = ..., state: _Optional[_Union[ModelState, str]] = ..., memory_bytes: _Optional[int] = ..., error: _Optional[str] = ..., load_seconds: _Optional[float] = ...) -> None: ...
+    engine: str
+    architecture: str
+    quantization: str
+    license: str
+    sha256: str
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[ModelKind, str]] = ..., source: _Optional[str] = ..., revision: _Optional[str] = ..., device: _Optional[str] = ..., dtype: _Optional[str] = ..., state: _Optional[_Union[ModelState, str]] = ..., memory_bytes: _Optional[int] = ..., error: _Optional[str] = ..., load_seconds: _Optional[float] = ..., engine: _Optional[str] = ..., architecture: _Optional[str] = ..., quantization: _Optional[str] = ..., license: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class ServiceInfo(_message.Message):
     __slots__ = ("name", "status", "reason", "backend")
@@ -81,20 +91,22 @@ class GetServerInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetServerInfoResponse(_message.Message):
-    __slots__ = ("version", "device", "uptime_seconds", "services", "models", "auth_enabled")
+    __slots__ = ("version", "device", "uptime_seconds", "services", "models", "auth_enabled", "resident_memory_bytes")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     UPTIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
     SERVICES_FIELD_NUMBER: _ClassVar[int]
     MODELS_FIELD_NUMBER: _ClassVar[int]
     AUTH_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     version: str
     device: str
     uptime_seconds: float
     services: _containers.RepeatedCompositeFieldContainer[ServiceInfo]
     models: _containers.RepeatedCompositeFieldContainer[ModelInfo]
     auth_enabled: bool
-    def __init__(self, version: _Optional[str] = ..., device: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., services: _Optional[_Iterable[_Union[ServiceInfo, _Mapping]]] = ..., models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., auth_enabled: _Optional[bool] = ...) -> None: ...
+    resident_memory_bytes: int
+    def __init__(self, version: _Optional[str] = ..., device: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., services: _Optional[_Iterable[_Union[ServiceInfo, _Mapping]]] = ..., models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., auth_enabled: _Optional[bool] = ..., resident_memory_bytes: _Optional[int] = ...) -> None: ...
 
 class ListModelsRequest(_message.Message):
     __slots__ = ()

@@ -56,7 +56,7 @@ class ActionSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., arguments_schema_json: _Optional[str] = ...) -> None: ...
 
 class Character(_message.Message):
-    __slots__ = ("id", "name", "role", "backstory", "personality_traits", "speaking_style", "example_lines", "goals", "emotions", "actions", "knowledge_tags", "content_rating", "language", "faction")
+    __slots__ = ("id", "name", "role", "backstory", "personality_traits", "speaking_style", "example_lines", "goals", "emotions", "actions", "knowledge_tags", "content_rating", "language", "faction", "languages")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +71,7 @@ class Character(_message.Message):
     CONTENT_RATING_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     FACTION_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     role: str
@@ -85,7 +86,8 @@ class Character(_message.Message):
     content_rating: ContentRating
     language: str
     faction: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., backstory: _Optional[str] = ..., personality_traits: _Optional[_Iterable[str]] = ..., speaking_style: _Optional[str] = ..., example_lines: _Optional[_Iterable[str]] = ..., goals: _Optional[_Iterable[str]] = ..., emotions: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[_Union[ActionSpec, _Mapping]]] = ..., knowledge_tags: _Optional[_Iterable[str]] = ..., content_rating: _Optional[_Union[ContentRating, str]] = ..., language: _Optional[str] = ..., faction: _Optional[str] = ...) -> None: ...
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., backstory: _Optional[str] = ..., personality_traits: _Optional[_Iterable[str]] = ..., speaking_style: _Optional[str] = ..., example_lines: _Optional[_Iterable[str]] = ..., goals: _Optional[_Iterable[str]] = ..., emotions: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[_Union[ActionSpec, _Mapping]]] = ..., knowledge_tags: _Optional[_Iterable[str]] = ..., content_rating: _Optional[_Union[ContentRating, str]] = ..., language: _Optional[str] = ..., faction: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class LoreEntry(_message.Message):
     __slots__ = ("id", "title", "text", "tags", "visibility", "faction", "quest_flag")
