@@ -12,7 +12,7 @@ from typing import AsyncIterator
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.dialogue.director import Delivered, PreparedTurn, TurnDirector
 from worldsmith.dialogue.prompt import TurnInput
-from worldsmith.dialogue.turns import ACTION_RESULT_TIMEOUT_S, Sampling, TurnOutcome, run_turn
+from worldsmith.dialogue.turns import ACTION_RESULT_TIMEOUT_S, Sampling, Turn, TurnOutcome
 from worldsmith.errors import InvalidArgument
 from worldsmith.runtime.context import CallContext
 
@@ -206,7 +206,7 @@ class Conversation:
                         turn.waiting.pop(call.call_id, None)
 
                 plan = turn.prepared.plan
-                async with contextlib.aclosing(run_turn(plan, turn.prepared.generator, turn.ctx, wait_for_result)) as events:
+                async with contextlib.aclosing(Turn(plan, turn.prepared.generator, turn.ctx, wait_for_result).events()) as events:
                     async for item in events:
                         if isinstance(item, TurnOutcome):
                             turn.outcome = item

@@ -16,11 +16,13 @@ from typing import Callable, Mapping
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
 from worldsmith.dialogue.knowledge import LoreIndex, may_know
+from worldsmith.dialogue.language import reply_language
 from worldsmith.dialogue.prompt import EVENT, PLAYER, Prompt, TurnInput, build_prompt
-from worldsmith.dialogue.reply import is_structured, segment_tokens
+from worldsmith.dialogue.reply import decision_tokens, is_structured
 from worldsmith.dialogue.turns import Sampling, TurnOutcome, TurnPlan, action_report
 from worldsmith.errors import InvalidArgument, NotFound, Unavailable
 from worldsmith.runtime.context import CallContext
+from worldsmith.runtime.generation import TextEngine
 from worldsmith.store import Store
 from worldsmith.store.sessions import now_ms
 
@@ -56,7 +58,7 @@ class PreparedTurn:
     inputs: list[TurnInput]
     prompt: Prompt
     plan: TurnPlan
-    generator: object
+    generator: TextEngine
     # True once the client has seen the turn begin; from then on it is recorded however it ends.
     started: bool = False
     recorded: bool = False
@@ -80,7 +82,7 @@ class Delivered:
 class TurnDirector:
     """Shared by Say and Converse so both run turns the same way."""
 
-    def __init__(self, settings: DialogueConfig, store: Store, generator_provider: Callable[[], object],
+    def __init__(self, settings: DialogueConfig, store: Store, generator_provider: Callable[[], TextEngine],
                  embedder_provider: Callable[[], object] | None = None):
         self.settings = settings
         self.store = store
@@ -213,7 +215,7 @@ class TurnDirector:
         count_tokens = generator.count_tokens
         structured = is_structured(character)
 
-        segment = segment_tokens(character, sampling.max_new_tokens)
+        segment = sampling.max_new_tokens + (decision_tokens(character) if structured else 0)
         # A turn with actions continues after each result, so it keeps room for one more segment.
         reserved = segment * (2 if character.actions else 1) + CONTEXT_MARGIN_TOKENS
         budget = min(self.settings.context_tokens, generator.context_tokens) - reserved
@@ -224,13 +226,17 @@ class TurnDirector:
 
         query = " ".join(item.text for item in inputs)
         lore = await self.retrieve_lore(query, character, session.world_state, ctx)
-        prompt = build_prompt(character, session, names, lore, inputs, budget, count_tokens, structured,
-                              special_tokens=special_tokens(generator))
+        player_text = " ".join(item.text for item in inputs if item.speaker == PLAYER)
+        script = not generator.has_chat_template
+        language = reply_language(character, player_text)
+        prompt = build_prompt(character, session, names, lore, inputs, budget, count_tokens,
+                              language=language, transcript=script,
+                              special_tokens=generator.special_tokens)
         if not sampling.seed:
             # 0 asks for a fresh reply every turn; any other seed replays exactly.
             sampling = dataclasses.replace(sampling, seed=secrets.randbits(63))
         plan = TurnPlan(turn_id=new_turn_id(), character=character, messages=prompt.messages, sampling=sampling,
-                        structured=structured, started_at=started_at)
+                        structured=structured, script=script, language=language, started_at=started_at)
         return PreparedTurn(session_id=session.id, character=character, inputs=inputs, prompt=prompt, plan=plan,
                             generator=generator)
 
@@ -253,9 +259,9 @@ class TurnDirector:
             for i, item in enumerate(turn.inputs)
         ]
         text = delivered.text
-        if text:
-            rows.append(dialogue_pb2.Turn(turn_id=turn_id, speaker=turn.character.id, text=text,
-                                          interrupted=interrupted, created_unix_ms=stamp))
+        # Kept even when empty: the character had its turn and said nothing (or was cut off first).
+        rows.append(dialogue_pb2.Turn(turn_id=turn_id, speaker=turn.character.id, text=text,
+                                      interrupted=interrupted, created_unix_ms=stamp))
         for i, (call, result) in enumerate(outcome.actions if outcome else []):
             rows.append(dialogue_pb2.Turn(turn_id=f"{turn_id}-act{i}", speaker=EVENT,
                                           text=action_report(call, result, turn.character.name), created_unix_ms=stamp))
@@ -278,9 +284,3 @@ class TurnDirector:
             time_to_first_token_ms=outcome.time_to_first_token_s * 1000.0,
             text=text,
         )
-
-
-# -- adapters over the engines ------------------------------------------------------------------------
-def special_tokens(generator) -> list[str]:
-    """The model's own control tokens (turn markers), which player text must never smuggle in."""
-    return list(generator.special_tokens)

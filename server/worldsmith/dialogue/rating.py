@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 
@@ -28,7 +29,8 @@ GUIDANCE: dict[int, str] = {
     RATINGS.CONTENT_RATING_MATURE: "Mature content is allowed where the story calls for it.",
 }
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A word with what follows it up to the next word: a removed word takes its colon and spaces along.
+_WORD = re.compile(r"\w+:?[ \t]*", re.UNICODE)
 
 
 class RatingFilter:
@@ -38,17 +40,23 @@ class RatingFilter:
     piece (or `flush`) shows where it ends. What `feed` returns is what may be delivered.
     """
 
-    def __init__(self, rating: int):
+    def __init__(self, rating: int, removed: Iterable[str] = ()):
+        """`removed`: words dropped outright (with a colon after them), e.g. the card's action names, which
+        belong in action calls, never in what the character says aloud."""
         self.stems, self.words = BLOCKED.get(rating, BLOCKED[RATINGS.CONTENT_RATING_EVERYONE])
-        self.active = bool(self.stems or self.words)
+        self.removed = frozenset(word.lower() for word in removed)
+        self.active = bool(self.stems or self.words or self.removed)
         self._pending = ""
 
     def _mask(self, text: str) -> str:
         def replace(match: re.Match) -> str:
             word = match.group(0)
-            lowered = word.lower()
+            core = word.rstrip(": \t")
+            lowered = core.lower()
+            if lowered in self.removed:
+                return ""
             if lowered in self.words or lowered.startswith(self.stems):
-                return "*" * len(word)
+                return "*" * len(core) + word[len(core):]
             return word
 
         return _WORD.sub(replace, text)

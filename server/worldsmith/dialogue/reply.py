@@ -1,22 +1,15 @@
-"""The structured reply format: its JSON Schema per character, and a parser that streams it.
+"""A reply's second phase: after the words are spoken, the character's emotion and any action, chosen under a
+grammar from the card's own choices (a two-phase tool call).
 
-A character with emotions or actions answers in segments shaped like
-    {"emotion": "wary", "say": "Stay back.", "then": {"action": "draw_weapon", "arguments": {...}}}
-generated under grammar-constrained decoding against `reply_schema(character)`, so the
-emotion is one the card allows and the action, when there is one, validates against that
-action's own schema. "then" is null when the character does nothing. The words of "say"
-stream to the player as they are generated; the action is sent once the segment is complete.
-
-The decoder generates properties in schema order, and schemas may be canonicalised with
-sorted keys on their way to it, so the keys are chosen to sort in the order they must be
-generated: the emotion before the words, the words before the action, the action's name
-before its arguments.
+The words stream first, as plain text, so the player never waits behind a JSON wrapper. Then one short
+constrained generation picks `{"emotion": ..., "then": null | {"action": ..., "arguments": {...}}}` against
+`decision_schema(character)`: the emotion is one the card allows, and an action validates against that
+action's own schema. Keys sort in the order they are generated (schemas may be canonicalised with sorted keys).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 import jsonschema
@@ -25,6 +18,9 @@ from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.dialogue.cards import action_schema
 
 NEUTRAL = "neutral"
+# Tokens for the decision: its JSON frame and the emotion, plus an action call with bounded arguments.
+FRAME_TOKENS = 32
+ACTION_TOKENS = 160
 
 
 def emotions_of(character: dialogue_pb2.Character) -> list[str]:
@@ -32,47 +28,99 @@ def emotions_of(character: dialogue_pb2.Character) -> list[str]:
 
 
 def is_structured(character: dialogue_pb2.Character) -> bool:
-    """Plain text streams fastest; the structured format is used only when there is something to choose."""
+    """Whether a turn has a second phase: only when the card has something to choose."""
     return bool(character.actions) or bool(character.emotions)
 
 
-# Tokens for the JSON around the words (keys, quotes, the emotion), and for an action call,
-# counted at one token per character where a name is involved (the worst case).
-FRAME_TOKENS = 32
-ACTION_TOKENS = 160
-
-
-def segment_tokens(character: dialogue_pb2.Character, words_tokens: int) -> int:
-    """The token budget of one segment whose words may take `words_tokens`.
-
-    "say" is capped at `words_tokens` characters, and no token is shorter than one character,
-    so the segment always reaches its action within this budget (given bounded arguments).
-    """
-    if not is_structured(character):
-        return words_tokens
+def decision_tokens(character: dialogue_pb2.Character) -> int:
+    """The token budget of the decision, counted at one token per character where a name is involved."""
     frame = FRAME_TOKENS + max(len(emotion) for emotion in emotions_of(character))
-    action = ACTION_TOKENS + max(len(a.name) for a in character.actions) if character.actions else 0
-    return words_tokens + frame + action
+    return frame + (ACTION_TOKENS + max(len(a.name) for a in character.actions) if character.actions else 0)
 
 
-def reply_schema(character: dialogue_pb2.Character, max_say_chars: int) -> dict:
-    properties: dict = {
-        "emotion": {"enum": emotions_of(character)},
-        # Bounded so the segment can close and reach its action within the token budget.
-        "say": {"type": "string", "maxLength": max_say_chars},
-    }
-    if character.actions:
-        calls = [
-            {
-                "type": "object",
-                "properties": {"action": {"const": action.name}, "arguments": action_schema(action)},
-                "required": ["action", "arguments"],
-                "additionalProperties": False,
-            }
-            for action in character.actions
-        ]
-        properties["then"] = {"anyOf": [{"type": "null"}, *calls]}
+def decision_schema(character: dialogue_pb2.Character) -> dict:
+    properties: dict = {"emotion": {"enum": emotions_of(character)}}
+    calls = [
+        {
+            "type": "object",
+            "properties": {"action": {"const": action.name}, "arguments": _declared_only(action_schema(action))},
+            "required": ["action", "arguments"],
+            "additionalProperties": False,
+        }
+        for action in character.actions
+    ]
+    properties["then"] = {"anyOf": [{"type": "null"}, *calls]} if calls else {"type": "null"}
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+def _declared_only(schema: dict) -> dict:
+    """The arguments schema as generated: only the properties the card declares (the card's own schema, which
+    may allow more, still validates the call)."""
+    if schema.get("type") == "object" and "additionalProperties" not in schema:
+        return {**schema, "additionalProperties": False}
+    return schema
+
+
+def decision_cue(character: dialogue_pb2.Character) -> str:
+    """The words that open the decision in a script, after the character's line."""
+    return f"[{character.name}'s mood and action:"
+
+
+def decision_guide(character: dialogue_pb2.Character, script: bool) -> str:
+    """What the decision means, with the card's choices and one worked example per kind of answer.
+
+    Chat models read it as an instruction; base models (`script`) see it in the script's opening, where the
+    examples show the notation they then continue."""
+    name = character.name
+    lines = [f"After each line of {name}, a note gives {name}'s mood, one of: {', '.join(emotions_of(character))}; "
+             f"and what {name} does in the game: null when nothing, or one of these actions, only when the player "
+             f"plainly asks for it or the scene demands it:"]
+    for action in character.actions:
+        arguments = json.dumps(action_schema(action), separators=(",", ":"))
+        lines.append(f"- {action.name}: {action.description} Arguments: {arguments}")
+    if not character.actions:
+        lines[0] = f"After each line of {name}, a note gives {name}'s mood, one of: {', '.join(emotions_of(character))}."
+    emotion = emotions_of(character)[0]
+    examples = [("Nice weather today.", "Aye, it is.", {"emotion": emotion, "then": None})]
+    for action in character.actions[:2]:
+        call = {"action": action.name, "arguments": example_arguments(action_schema(action))}
+        request = (action.description.rstrip(".") or action.name).lower()
+        examples.append((f"Please, I need you to do this: {request}.", "Very well.", {"emotion": emotion, "then": call}))
+    if script:
+        lines.append("For example:")
+        for said, answer, note in examples:
+            lines += [f"Player: {said}", f"{name}: {answer}", f"{decision_cue(character)} {json.dumps(note)}]"]
+    return "\n".join(lines)
+
+
+def decision_request(character: dialogue_pb2.Character) -> str:
+    """The instruction a chat model gets for the decision, as a message after its reply."""
+    return (f"[game] {decision_guide(character, script=False)}\nAnswer with the note for your last line as one JSON "
+            f'object: {{"emotion": ..., "then": ...}}')
+
+
+def example_arguments(schema: dict) -> dict:
+    """A small valid example of an arguments object, for the worked examples."""
+    def example(spec: dict):
+        if "const" in spec:
+            return spec["const"]
+        if spec.get("enum"):
+            return spec["enum"][0]
+        if spec.get("examples"):
+            return spec["examples"][0]
+        kind = spec.get("type")
+        if kind == "integer" or kind == "number":
+            return max(1, spec.get("minimum", 1))
+        if kind == "boolean":
+            return True
+        if kind == "object":
+            return example_arguments(spec)
+        if kind == "array":
+            return []
+        return "something"
+
+    properties = schema.get("properties", {})
+    return {key: example(properties[key]) for key in schema.get("required", [])}
 
 
 class InvalidAction(ValueError):
@@ -103,87 +151,3 @@ def validate_action(character: dialogue_pb2.Character, value: object) -> ParsedA
     if error is not None:
         raise InvalidAction(f"{spec.name} arguments {arguments!r}: {error.message}")
     return ParsedAction(spec.name, arguments)
-
-
-_EMOTION = re.compile(r'^\s*\{\s*"emotion"\s*:\s*"((?:[^"\\]|\\.)*)"')
-_SAY_OPEN = re.compile(r'\s*,\s*"say"\s*:\s*"')
-
-
-class ReplyStream:
-    """Reads a structured segment as its text grows: the emotion once it is complete, then the
-    decoded words of "say" as they arrive. Relies on the schema's property order."""
-
-    def __init__(self) -> None:
-        self.raw = ""
-        self.emotion: str | None = None
-        self.say = ""
-        self.say_closed = False
-        self._emotion_end = 0
-        self._say_start: int | None = None
-
-    def feed(self, piece: str) -> str:
-        """Add generated text; return the newly decoded part of "say"."""
-        self.raw += piece
-        if self.emotion is None:
-            match = _EMOTION.match(self.raw)
-            if not match:
-                return ""
-            self.emotion = _loads_string(match.group(1))
-            self._emotion_end = match.end()
-        if self._say_start is None:
-            match = _SAY_OPEN.match(self.raw, self._emotion_end)
-            if not match:
-                return ""
-            self._say_start = match.end()
-        if self.say_closed:
-            return ""
-        decoded, closed = _decode_partial_string(self.raw[self._say_start:])
-        new = decoded[len(self.say):]
-        self.say, self.say_closed = decoded, closed
-        return new
-
-    def finish(self) -> dict | None:
-        """The whole segment as JSON, or None when it was cut short (token limit, cancel)."""
-        try:
-            value = json.loads(self.raw, strict=False)
-        except json.JSONDecodeError:
-            return None
-        return value if isinstance(value, dict) else None
-
-
-def _decode_partial_string(body: str) -> tuple[str, bool]:
-    """Decode the JSON string body that starts `body` (after its opening quote), as far as it
-    can be decoded safely. Returns (text, closed)."""
-    i, safe = 0, 0
-    while i < len(body):
-        char = body[i]
-        if char == '"':
-            return _loads_string(body[:i]), True
-        if char == "\\":
-            if i + 1 >= len(body):
-                break
-            if body[i + 1] == "u":
-                if i + 6 > len(body):
-                    break
-                code = int(body[i + 2 : i + 6], 16)
-                # A high surrogate needs its low half before it can be decoded.
-                if 0xD800 <= code <= 0xDBFF:
-                    if i + 12 > len(body):
-                        break
-                    i += 12
-                else:
-                    i += 6
-            else:
-                i += 2
-        else:
-            i += 1
-        safe = i
-    return _loads_string(body[:safe]), False
-
-
-def _loads_string(body: str) -> str:
-    try:
-        return json.loads(f'"{body}"', strict=False)
-    except json.JSONDecodeError:
-        # Only reachable without a grammar (a malformed escape); deliver the characters as they are.
-        return body

@@ -15,7 +15,7 @@ from worldsmith.dialogue.cards import ID_PATTERN, validate_character, validate_l
 from worldsmith.dialogue.conversation import Conversation
 from worldsmith.dialogue.director import Delivered, TurnDirector, check_world_state
 from worldsmith.dialogue.saves import FORMAT_VERSION, export_blob, import_blob
-from worldsmith.dialogue.turns import TurnOutcome, run_turn
+from worldsmith.dialogue.turns import Turn, TurnOutcome
 from worldsmith.errors import AlreadyExists, InvalidArgument, NotFound
 from worldsmith.runtime.context import CallContext
 from worldsmith.store import Store
@@ -173,7 +173,7 @@ class DialogueService:
             outcome: TurnOutcome | None = None
             recorded = False
             try:
-                async with contextlib.aclosing(run_turn(turn.plan, turn.generator, ctx, _no_result)) as events:
+                async with contextlib.aclosing(Turn(turn.plan, turn.generator, ctx, _no_result).events()) as events:
                     async for item in events:
                         if isinstance(item, TurnOutcome):
                             outcome = item

@@ -1,5 +1,6 @@
-"""One NPC turn: generate the reply segment by segment, stream its words, emotions and action
-calls, and wait for each action's result before continuing. Say and Converse both run this."""
+"""One NPC turn, top to bottom: speak (plain text, streamed from the first token), decide (the emotion and any
+action, under a grammar from the card), act (wait for the game's result), and speak again after it. Say and
+Converse both run this."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Awaitable, Callable
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, dialogue_pb2
+from worldsmith.dialogue.prompt import speaker_cue, transcript
 from worldsmith.dialogue.rating import RatingFilter
-from worldsmith.dialogue.reply import InvalidAction, ReplyStream, reply_schema, segment_tokens, validate_action
+from worldsmith.dialogue.reply import (InvalidAction, decision_cue, decision_request, decision_schema, decision_tokens,
+                                       validate_action)
 from worldsmith.errors import Cancelled
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
-from worldsmith.runtime.text_generator import GenerationRequest, GenerationResult, TextChunk
+from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk, TextEngine
 
 log = logging.getLogger(__name__)
 Reason = dialogue_pb2.TurnEndReason
@@ -52,7 +55,12 @@ class TurnPlan:
     character: dialogue_pb2.Character
     messages: list[dict[str, str]]
     sampling: Sampling
+    # Whether a decision (emotion, action) follows the words: the card has something to choose.
     structured: bool
+    # Base models continue a play script (dialogue/prompt.py: transcript) instead of chat messages.
+    script: bool = False
+    # The BCP 47 tag of the language the reply is in (dialogue/language.py).
+    language: str = "en"
     started_at: float = field(default_factory=time.monotonic)
 
 
@@ -124,124 +132,156 @@ def action_report(call: dialogue_pb2.ActionCall, result: dialogue_pb2.ActionResu
     return f"{done}: {outcome}" + (f": {result.result_json}" if result.result_json else ".")
 
 
-async def run_turn(plan: TurnPlan, generator, ctx: CallContext, wait_for_result: ResultWaiter) -> AsyncIterator[TurnEvent | TurnOutcome]:
-    """Yields (field, message) events in order, then one TurnOutcome.
+class Turn:
+    """Runs one turn; `events()` yields (field, message) pairs in order, then one TurnOutcome.
 
-    Text deltas carry the utterance index (one utterance per segment: an action ends it).
-    Cancelling `ctx` ends the turn at the next token with reason CANCELLED.
+    Text deltas carry the utterance index (one utterance per segment: an action ends it). Cancelling `ctx`
+    ends the turn at the next token with reason CANCELLED.
     """
-    yield "turn_started", dialogue_pb2.TurnStarted(turn_id=plan.turn_id, character_id=plan.character.id)
-    sampling = plan.sampling
-    outcome = TurnOutcome(reason=Reason.TURN_END_REASON_COMPLETED)
-    messages = list(plan.messages)
-    first_token_at: float | None = None
-    emotion_shown: str | None = None
 
-    for segment in range(MAX_SEGMENTS):
-        budget = segment_tokens(plan.character, sampling.max_new_tokens)
-        schema = reply_schema(plan.character, max_say_chars=sampling.max_new_tokens) if plan.structured else None
+    def __init__(self, plan: TurnPlan, generator: TextEngine, ctx: CallContext, wait_for_result: ResultWaiter):
+        self.plan = plan
+        self.generator = generator
+        self.ctx = ctx
+        self.wait_for_result = wait_for_result
+        self.outcome = TurnOutcome(reason=Reason.TURN_END_REASON_COMPLETED)
+        self.first_token_at: float | None = None
+        self.emotion_shown: str | None = None
+
+    async def events(self) -> AsyncIterator[TurnEvent | TurnOutcome]:
+        plan = self.plan
+        yield "turn_started", dialogue_pb2.TurnStarted(turn_id=plan.turn_id, character_id=plan.character.id)
+        messages = list(plan.messages)
+        for segment in range(MAX_SEGMENTS):
+            spoken: list[str] = []
+            async for event in self._speak(messages, segment, spoken):
+                yield event
+            if self.ctx.is_cancelled:
+                self.outcome.reason = Reason.TURN_END_REASON_CANCELLED
+                break
+            if not plan.structured or self.outcome.reason != Reason.TURN_END_REASON_COMPLETED:
+                break
+            words = "".join(spoken).strip()
+            decision = await self._decide(messages, words, segment)
+            if decision is None:
+                break
+            emotion, action = decision
+            if emotion != self.emotion_shown:
+                self.emotion_shown = emotion
+                yield "emotion", dialogue_pb2.EmotionChanged(turn_id=plan.turn_id, emotion=emotion)
+            if action is None:
+                break
+            call = dialogue_pb2.ActionCall(
+                turn_id=plan.turn_id, call_id=f"{plan.turn_id}.{segment}", name=action.name,
+                arguments_json=json.dumps(action.arguments, separators=(",", ":"), sort_keys=True),
+            )
+            yield "action_call", call
+            result = await self.wait_for_result(call)
+            self.outcome.actions.append((call, result))
+            if result is None or self.ctx.is_cancelled:
+                break
+            messages = [*messages, {"role": "assistant", "content": words},
+                        {"role": "user", "content": "[event] " + action_report(call, result, plan.character.name)}]
+            if not self._fits(messages):
+                break  # no room left to continue after this action
+        if self.first_token_at is not None:
+            self.outcome.time_to_first_token_s = self.first_token_at - plan.started_at
+        if self.ctx.is_cancelled:
+            metrics.TOKENS_AFTER_CANCEL.observe(self.outcome.tokens_after_cancel)
+        yield self.outcome
+
+    def _fits(self, messages: list[dict[str, str]]) -> bool:
+        """Whether another segment's words and decision fit the context after `messages`."""
+        generator, character = self.generator, self.plan.character
+        used = (generator.count_tokens(transcript(messages, character.name)) if self.plan.script
+                else generator.prompt_tokens(messages))
+        return used + self.plan.sampling.max_new_tokens + decision_tokens(character) <= generator.context_tokens
+
+    # -- phase 1: the words ---------------------------------------------------------------------------
+    def _speech_request(self, messages: list[dict[str, str]], segment: int) -> GenerationRequest:
+        plan, sampling = self.plan, self.plan.sampling
         request = GenerationRequest(
-            messages=messages,
-            max_new_tokens=budget,
-            temperature=sampling.temperature,
-            top_p=sampling.top_p,
-            seed=(sampling.seed + segment) % 2**63,
-            # In a structured reply a stop sequence ends the segment early: its words so far are
-            # delivered and no action follows (the JSON is incomplete).
-            stop_sequences=list(sampling.stop_sequences),
-            json_schema=schema,
+            max_new_tokens=sampling.max_new_tokens, temperature=sampling.temperature, top_p=sampling.top_p,
+            seed=(sampling.seed + segment) % 2**63, stop_sequences=list(sampling.stop_sequences),
         )
-        reply = ReplyStream() if plan.structured else None
-        rating = RatingFilter(plan.character.content_rating)
-        result: GenerationResult | None = None
+        if plan.script:
+            # One line of the script: the next line belongs to someone else.
+            request.prompt = transcript(messages, plan.character.name, cue=speaker_cue(plan.character.name, plan.language))
+            request.stop_sequences.append("\n")
+        else:
+            request.messages = messages
+        return request
+
+    async def _speak(self, messages: list[dict[str, str]], segment: int, spoken: list[str]) -> AsyncIterator[TurnEvent]:
+        """Stream the character's words; `spoken` collects what was generated, before filtering."""
+        plan, ctx = self.plan, self.ctx
+        rating = RatingFilter(plan.character.content_rating, removed=[action.name for action in plan.character.actions])
 
         def delta(text: str) -> TurnEvent:
             return "text_delta", dialogue_pb2.TextDelta(turn_id=plan.turn_id, utterance_index=segment, text=text)
 
-        async def emit_text(text: str):
-            """The events for newly generated text: the emotion once it is known, then the words."""
-            nonlocal emotion_shown, first_token_at
-            if ctx.is_cancelled:
-                return  # the turn is over; its caller delivers nothing more
-            words = reply.feed(text) if reply else text
-            if reply and reply.emotion is not None and reply.emotion != emotion_shown:
-                emotion_shown = reply.emotion
-                yield "emotion", dialogue_pb2.EmotionChanged(turn_id=plan.turn_id, emotion=reply.emotion)
-            released = rating.feed(words)
-            if released:
-                if first_token_at is None:
-                    first_token_at = time.monotonic()
-                yield delta(released)
+        request = self._speech_request(messages, segment)
+        result: GenerationResult | None = None
+        for attempt in range(2):  # a reply that is over before it says anything gets one more try
+            try:
+                async with contextlib.aclosing(ready_together(self.generator.submit(request, ctx).events())) as batches:
+                    async for batch in batches:
+                        text = ""
+                        for event in batch:
+                            if isinstance(event, TextChunk):
+                                if self.first_token_at is None:
+                                    self.first_token_at = time.monotonic()
+                                text += event.text
+                            elif isinstance(event, common_pb2.Queued):
+                                yield "queued", event
+                            elif isinstance(event, GenerationResult):
+                                result = event
+                        if text and not ctx.is_cancelled:
+                            opening = not "".join(spoken).strip()
+                            spoken.append(text)
+                            released = rating.feed(text.lstrip() if opening else text)
+                            if released:
+                                yield delta(released)
+            except Cancelled:
+                pass  # cancelled before the engine started it: nothing was generated
+            if result is not None:
+                self.outcome.completion_tokens += result.completion_tokens
+                self.outcome.tokens_after_cancel += result.tokens_after_cancel
+                self.outcome.prompt_tokens = max(self.outcome.prompt_tokens, result.prompt_tokens)
+                self.outcome.reason = FINISH_REASONS.get(result.finish_reason, Reason.TURN_END_REASON_COMPLETED)
+            if ctx.is_cancelled or "".join(spoken).strip() or attempt:
+                break
+            spoken.clear()
+            request.seed = (request.seed + MAX_SEGMENTS) % 2**63
+        if not ctx.is_cancelled:
+            tail = rating.flush()
+            if tail:
+                yield delta(tail)
 
-        job = generator.submit(request, ctx)
+    # -- phase 2: the emotion and the action -------------------------------------------------------------
+    async def _decide(self, messages: list[dict[str, str]], words: str, segment: int):
+        """(emotion, action or None), or None when the decision did not complete (cancel, token limit)."""
+        plan, character = self.plan, self.plan.character
+        request = GenerationRequest(max_new_tokens=decision_tokens(character), temperature=0.0,
+                                    seed=(plan.sampling.seed + segment) % 2**63, json_schema=decision_schema(character))
+        said = [*messages, {"role": "assistant", "content": words}]
+        if plan.script:
+            request.prompt = transcript(said, character.name, cue=decision_cue(character))
+        else:
+            request.messages = [*said, {"role": "user", "content": decision_request(character)}]
         try:
-            async with contextlib.aclosing(ready_together(job.events())) as batches:
-                async for batch in batches:
-                    text = ""
-                    for event in batch:
-                        if isinstance(event, TextChunk):
-                            text += event.text
-                            continue
-                        if text:
-                            async for item in emit_text(text):
-                                yield item
-                            text = ""
-                        if isinstance(event, common_pb2.Queued):
-                            yield "queued", event
-                        elif isinstance(event, GenerationResult):
-                            result = event
-                    if text:
-                        async for item in emit_text(text):
-                            yield item
+            result = await self.generator.generate(request, self.ctx)
         except Cancelled:
-            pass  # cancelled before the engine started it: nothing was generated
-
-        if result is not None:
-            outcome.completion_tokens += result.completion_tokens
-            outcome.tokens_after_cancel += result.tokens_after_cancel
-            outcome.prompt_tokens = max(outcome.prompt_tokens, result.prompt_tokens)
-        if ctx.is_cancelled:
-            outcome.reason = Reason.TURN_END_REASON_CANCELLED
-            break
-        tail = rating.flush()
-        if tail:
-            if first_token_at is None:
-                first_token_at = time.monotonic()
-            yield delta(tail)
-        if result is not None:
-            outcome.reason = FINISH_REASONS.get(result.finish_reason, Reason.TURN_END_REASON_COMPLETED)
-        if reply is None or outcome.reason != Reason.TURN_END_REASON_COMPLETED:
-            break
-        parsed = reply.finish()
+            return None
+        self.outcome.completion_tokens += result.completion_tokens
+        if result.finish_reason != "stop":
+            if result.finish_reason == "cancelled":
+                self.outcome.reason = Reason.TURN_END_REASON_CANCELLED
+            return None
         try:
-            action = validate_action(plan.character, parsed.get("then")) if parsed else None
-        except InvalidAction as error:
-            # Constrained decoding makes this unreachable; if it ever happens the call is not sent.
-            log.error("turn %s: dropped an invalid action call: %s", plan.turn_id, error)
-            break
-        if action is None:
-            break
-        call = dialogue_pb2.ActionCall(
-            turn_id=plan.turn_id,
-            call_id=f"{plan.turn_id}.{segment}",
-            name=action.name,
-            arguments_json=json.dumps(action.arguments, separators=(",", ":"), sort_keys=True),
-        )
-        yield "action_call", call
-        action_result = await wait_for_result(call)
-        outcome.actions.append((call, action_result))
-        if action_result is None or ctx.is_cancelled:
-            break
-        messages = [
-            *messages,
-            {"role": "assistant", "content": reply.raw},
-            {"role": "user", "content": "[event] " + action_report(call, action_result, "You")},
-        ]
-        if generator.prompt_tokens(messages) + budget > generator.context_tokens:
-            break  # no room left to continue after this action
-
-    if first_token_at is not None:
-        outcome.time_to_first_token_s = first_token_at - plan.started_at
-    if ctx.is_cancelled:
-        metrics.TOKENS_AFTER_CANCEL.observe(outcome.tokens_after_cancel)
-    yield outcome
+            value = json.loads(result.text)
+            return value["emotion"], validate_action(character, value.get("then"))
+        except (json.JSONDecodeError, KeyError, TypeError, InvalidAction) as error:
+            # Constrained decoding makes this unreachable; if it ever happens nothing is sent.
+            log.error("turn %s: dropped an invalid decision %r: %s", plan.turn_id, result.text, error)
+            return None
