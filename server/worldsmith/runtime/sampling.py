@@ -52,8 +52,17 @@ def gumbel_noise(keys: torch.Tensor, vocab_size: int) -> torch.Tensor:
     x = x ^ (x >> 15)
     x = (x * 0x846CA68B) & _MASK32
     x = x ^ (x >> 16)
-    uniform = ((x >> 8).to(torch.float32) + 0.5) / float(1 << 24)  # in (0, 1), never 0 or 1
-    return -torch.log(-torch.log(uniform))
+    return -torch.log(-torch.log(_uniform(x)))
+
+
+def _uniform(hashed: torch.Tensor) -> torch.Tensor:
+    """float32 in (0, 1), never 0 or 1, from 32-bit hash values.
+
+    Float32 holds k + 0.5 exactly only below 2^23; from the top 24 bits, (2^24 - 1) + 0.5 rounded to 2^24 and u to
+    1.0, so the noise was +inf (about one step in 64 at a 262,144 vocabulary) and a masked -inf logit became NaN.
+    The top 23 bits give u = (k + 0.5) / 2^23, exact, in [2^-24, 1 - 2^-24]: the noise lies in about [-2.8, 16.6].
+    """
+    return ((hashed >> 9).to(torch.float32) + 0.5) / float(1 << 23)
 
 
 class Temperature(ContinuousBatchingLogitsProcessor):
@@ -97,7 +106,9 @@ class SeededNoise(ContinuousBatchingLogitsProcessor):
     def __call__(self, scores: torch.Tensor, tensor_arg: torch.Tensor) -> torch.Tensor:
         keys = tensor_arg[: scores.size(0)]
         noise = gumbel_noise(keys, scores.size(-1))
-        return scores + torch.where((keys == GREEDY).unsqueeze(-1), 0.0, noise)
+        noisy = scores + torch.where((keys == GREEDY).unsqueeze(-1), 0.0, noise)
+        # A token the grammar masked (-inf) stays -inf whatever the noise: it can never be the argmax.
+        return noisy.masked_fill(scores == float("-inf"), float("-inf"))
 
 
 class SamplingProcessors(ContinuousBatchingLogitsProcessorList):
