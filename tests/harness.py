@@ -74,13 +74,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+MODEL_FREE_CONFIG = Path(__file__).parent / "model_free.toml"
+
+
 class ServerProcess:
     """`worldsmith serve` in a child process, for restarts, signals and kills."""
 
     def __init__(self, args: list[str], env: dict[str, str] | None = None):
         self.port = free_port()
         self.args = args
-        self.env = {**os.environ, "WORLDSMITH_API_KEYS": ",".join(f"{s}:{k}" for s, k in KEYS.items()), **(env or {})}
+        # A variable set to None in `env` is removed (e.g. WORLDSMITH_CONFIG, to serve the embedded defaults).
+        merged = {**os.environ, "WORLDSMITH_API_KEYS": ",".join(f"{s}:{k}" for s, k in KEYS.items()),
+                  "WORLDSMITH_CONFIG": str(MODEL_FREE_CONFIG), **(env or {})}
+        self.env = {key: value for key, value in merged.items() if value is not None}
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> "ServerProcess":

@@ -26,6 +26,8 @@ app.add_typer(characters_app, name="characters")
 console = Console(stderr=True)
 
 ConfigOption = typer.Option(None, "--config", "-c", help="TOML config file (default: built-in defaults).", envvar="WORLDSMITH_CONFIG")
+# What `serve` and `chat` run without a config: real models from the package index (defaults.toml).
+EMBEDDED_DEFAULTS = Path(__file__).parent / "defaults.toml"
 
 
 def _settings(config: Optional[Path], **overrides) -> Settings:
@@ -58,8 +60,8 @@ def serve(
     """Start the server and keep models resident until SIGTERM or Ctrl-C."""
     from worldsmith.api.server import serve as run_server
 
-    settings = _settings(config, server__host=host, server__port=port, server__http_port=http_port,
-                         server__metrics_port=metrics_port, server__data_dir=data_dir)
+    settings = _settings(config or EMBEDDED_DEFAULTS, server__host=host, server__port=port,
+                         server__http_port=http_port, server__metrics_port=metrics_port, server__data_dir=data_dir)
     configure_logging(log_level)
     try:
         asyncio.run(run_server(settings))
@@ -94,6 +96,39 @@ def models_list(config: Optional[Path] = ConfigOption) -> None:
     Console().print(table)
     if not settings.models:
         console.print("no models configured: the server runs procedural backends only")
+
+
+@app.command()
+def chat(
+    card: Path = typer.Argument(..., exists=True, dir_okay=False, help="A character file (JSON or TOML), e.g. examples/game/characters/bram.toml."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Talk to the NPC in CARD from the terminal, on the configured text model (default: the embedded Gemma 3)."""
+    from worldsmith.api.services import Services
+    from worldsmith.dialogue.chat import chat as run_chat, scratch_data_dir
+    from worldsmith.errors import WorldsmithError
+
+    settings = _settings(config or EMBEDDED_DEFAULTS, server__data_dir=scratch_data_dir())
+    configure_logging("WARNING")
+
+    async def session() -> int:
+        services = Services(settings)
+        with console.status("loading models"):
+            await services.start()
+        try:
+            status = services.statuses()["worldsmith.v1.DialogueService"]
+            if not status.serving:
+                console.print(f"[red]error:[/red] dialogue is not serving: {status.reason}")
+                return 2
+            return await run_chat(card, services)
+        finally:
+            await services.stop()
+
+    try:
+        raise typer.Exit(asyncio.run(session()))
+    except WorldsmithError as error:
+        console.print(f"[red]error:[/red] {error.message}")
+        raise typer.Exit(2) from None
 
 
 @characters_app.command("import")

@@ -14,8 +14,9 @@ SCOPES = ("runtime", "editor", "admin")
 
 
 def is_gguf_source(source: str) -> bool:
-    """A .gguf file or `package:NAME` (an installed package that ships one)."""
-    return source.startswith("package:") or source.lower().endswith(".gguf")
+    """A text generator's source that is a GGUF file: a .gguf path, or `package:NAME` (for text generators,
+    an installed package that ships a GGUF)."""
+    return source.lower().endswith(".gguf") or source.startswith("package:")
 
 
 class Section(BaseModel):

@@ -19,6 +19,7 @@ import torch
 from sentence_transformers import SentenceTransformer
 
 from worldsmith.errors import InvalidArgument
+from worldsmith.runtime import packages
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import Engine, Job, LaneLimits
 
@@ -75,7 +76,9 @@ class Embedder(Engine):
 
 def load(source: str, revision: str = "main", device: str = "cpu", dtype: torch.dtype = torch.float32,
          limits: LaneLimits | None = None) -> Embedder:
-    """Load a sentence-transformers model (Hugging Face id or local directory) onto `device`."""
+    """Load a sentence-transformers model (Hugging Face id, local directory, or `package:NAME`) onto `device`."""
+    if packages.is_package_source(source):
+        source = str(packages.model_folder(source, "modules.json"))
     model = SentenceTransformer(source, revision=revision, device=device, model_kwargs={"dtype": dtype})
     model.eval()
     model_id = Path(source).name if Path(source).exists() else source

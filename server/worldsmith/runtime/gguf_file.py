@@ -4,14 +4,15 @@ the registry reports (architecture, quantisation, licence, chat template, contro
 from __future__ import annotations
 
 import hashlib
-import importlib
+import mmap
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-PACKAGE_PREFIX = "package:"
+from worldsmith.runtime import packages
+
 _MAGIC = b"GGUF"
 # GGUF value types: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
@@ -41,22 +42,17 @@ class GgufFacts:
 def resolve(source: str) -> Path:
     """The GGUF file a config `source` names: a path to a .gguf file, or `package:NAME` for an installed
     package that ships one (one with an `assemble()` function that writes it, or a .gguf inside it)."""
-    if not source.startswith(PACKAGE_PREFIX):
+    if not packages.is_package_source(source):
         path = Path(source).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"GGUF file {source} does not exist")
         return path
-    name = source.removeprefix(PACKAGE_PREFIX)
-    try:
-        package = importlib.import_module(name)
-    except ImportError:
-        raise FileNotFoundError(f"{source}: no installed package {name!r} (pip install it, e.g. "
-                                f"`pip install {name.replace('_', '-')}`)") from None
-    if hasattr(package, "assemble"):
+    package = packages.import_package(source)
+    if hasattr(package, "assemble"):  # shipped in chunks, joined (and checked) on first use
         return Path(package.assemble())
     found = sorted(Path(package.__file__).parent.rglob("*.gguf"))
     if not found:
-        raise FileNotFoundError(f"{source}: package {name!r} ships no .gguf file")
+        raise FileNotFoundError(f"{source}: the package ships no .gguf file")
     return found[0]
 
 
@@ -92,8 +88,6 @@ class _Reader:
 def read_metadata(path: Path) -> dict:
     """The key/value header of a GGUF file (tensors are not read)."""
     with open(path, "rb") as file:
-        import mmap
-
         with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             reader = _Reader(memoryview(mapped))
             try:

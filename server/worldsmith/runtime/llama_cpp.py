@@ -163,9 +163,9 @@ class LlamaCppGenerator(Engine):
         }
         grammar = request.grammar
         if request.json_schema is not None:
-            body["json_schema"] = request.json_schema
+            body["json_schema"] = _compact(request.json_schema)
         elif grammar is not None and grammar.json_schema is not None:
-            body["json_schema"] = json.loads(grammar.json_schema)
+            body["json_schema"] = _compact(json.loads(grammar.json_schema))
         elif grammar is not None:
             body["grammar"] = grammar.ebnf
         return {"body": body, "prompt_tokens": prompt_tokens, "grammar_field": "json_schema" if request.json_schema is not None else "grammar"}
@@ -220,6 +220,13 @@ class LlamaCppGenerator(Engine):
             completion_tokens=completion_tokens,
             time_to_first_token_s=None if state["first_at"] is None else state["first_at"] - submitted_at,
         )
+
+
+def _compact(schema: dict) -> dict:
+    """The schema with JSON's optional whitespace turned off (llguidance's own option): with it on, a sampled
+    model can spend its whole budget on spaces and newlines and never close the object (seen on Gemma 3 at
+    temperature 1.5: an answer cut off by the token limit inside its whitespace)."""
+    return {**schema, "x-guidance": {**schema.get("x-guidance", {}), "whitespace_flexible": False}}
 
 
 def _error(error: dict, grammar_field: str) -> Exception:
