@@ -172,9 +172,14 @@ class TextGenerator(Engine):
                 use_async_batching=False,
             ),
         )
-        if model.config._attn_implementation == "sdpa":
+        if model.config._attn_implementation in ("sdpa", "eager"):
             # The batcher's SDPA attends every request to every request's keys; decode steps need only their own.
+            # Eager models (Gemma 2: softcapped attention logits, which SDPA cannot apply) take it too: packed
+            # attention softcaps, and masks sliding windows, itself.
             model.set_attn_implementation(packed_attention.NAME)
+        else:
+            log.info("%s: attention %r stays as loaded inside the batcher (packed attention replaces sdpa and eager "
+                     "only)", model_id, model.config._attn_implementation)
         self._masks = GrammarMasks(self._grammars.tokenizer_info, max_rows=max_batch_size, device=model.device)
         # Replaced before the batcher is built (in warmup or start), which is when the list is read.
         self._manager.logit_processor = SamplingProcessors(self._masks)
@@ -307,7 +312,8 @@ class TextGenerator(Engine):
     def _prepare(self, request: GenerationRequest) -> _Prepared:
         validate_request(request, self.has_chat_template)
         text = request.prompt or self.render_prompt(request.messages)
-        prompt_ids = self.tokenizer.encode(text, add_special_tokens=not request.prompt)
+        # A chat template writes its own <bos>; a raw prompt gets the tokenizer's, as in training (Gemma needs it).
+        prompt_ids = self.tokenizer.encode(text, add_special_tokens=bool(request.prompt))
         if len(prompt_ids) + request.max_new_tokens > self.context_tokens:
             raise InvalidArgument(
                 "messages",
@@ -381,22 +387,57 @@ class TextGenerator(Engine):
 
 
 def _eos_token_ids(model, tokenizer) -> list[int]:
-    """Every token that ends the assistant's turn: the generation config's and the tokenizer's."""
+    """Every token that ends the assistant's turn: the generation config's, the tokenizer's and the chat template's."""
     configured = model.generation_config.eos_token_id
     ids = configured if isinstance(configured, list) else [configured]
-    ids = [*ids, tokenizer.eos_token_id]
+    ids = [*ids, tokenizer.eos_token_id, _turn_end_token_id(tokenizer)]
     return sorted({token for token in ids if token is not None})
+
+
+_SENTINEL = "Sentinel reply 7f3a"
+
+
+def _turn_end_token_id(tokenizer) -> int | None:
+    """The special token the chat template writes right after an assistant message (Gemma's <end_of_turn>, ChatML's
+    <|im_end|>, Llama 3's <|eot_id|>): generation configs and tokenizers often name only <eos>, and a model that ends
+    its turn with <end_of_turn> would otherwise run on into a made-up next turn."""
+    if tokenizer.chat_template is None:
+        return None
+    conversation = [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": _SENTINEL}]
+    try:
+        text = tokenizer.apply_chat_template(conversation, tokenize=False)
+    except Exception as error:  # a template that needs other roles or kwargs: the configured ids must do
+        log.warning("could not render the chat template to find its end-of-turn token: %s", error)
+        return None
+    if not isinstance(text, str) or _SENTINEL not in text:
+        return None
+    after = tokenizer.encode(text[text.index(_SENTINEL) + len(_SENTINEL):], add_special_tokens=False)
+    specials = set(tokenizer.all_special_ids) | {
+        token_id for token_id, token in tokenizer.added_tokens_decoder.items() if token.special}
+    return after[0] if after and after[0] in specials else None
 
 
 def load(source: str, revision: str = "main", device: str = "cpu", dtype: torch.dtype = torch.float32,
          limits: LaneLimits | None = None, max_batch_size: int = 16,
          context_tokens: int | None = None) -> TextGenerator:
-    """Load a chat model (Hugging Face id or local directory) onto `device` behind a continuous batcher."""
-    tokenizer = AutoTokenizer.from_pretrained(source, revision=revision)
-    model = AutoModelForCausalLM.from_pretrained(source, revision=revision, dtype=dtype).to(device).eval()
+    """Load a causal LM (Hugging Face id, local directory or .gguf file) onto `device` behind a continuous batcher.
+
+    A model without a chat template (a base model) loads too; it serves raw `prompt` requests. A .gguf file is
+    dequantised to `dtype` by transformers (llama.cpp serves GGUF files quantised, on the CPU, with less memory).
+    The default context is the model's, capped at DEFAULT_CONTEXT_TOKENS: the batcher's cache holds max_batch_size
+    times the context, and Gemma 3 declares 32k.
+    """
+    where = {"revision": revision}
+    if source.endswith(".gguf"):
+        gguf = Path(source)
+        if not gguf.is_file():
+            raise FileNotFoundError(f"no GGUF file at {source}; name an existing .gguf file, e.g. /models/model.gguf")
+        source, where = str(gguf.parent), {"gguf_file": gguf.name}
+    tokenizer = AutoTokenizer.from_pretrained(source, **where)
+    model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **where).to(device).eval()
     if context_tokens is None:
         context_tokens = min(getattr(model.config, "max_position_embeddings", None) or DEFAULT_CONTEXT_TOKENS,
                              DEFAULT_CONTEXT_TOKENS)
     commit = getattr(model.config, "_commit_hash", None)
-    model_id = Path(source).name if Path(source).exists() else source
+    model_id = where.get("gguf_file") or (Path(source).name if Path(source).exists() else source)
     return TextGenerator(model, tokenizer, model_id, commit or revision, limits, max_batch_size, context_tokens)

@@ -1,12 +1,15 @@
-"""A tiny randomly initialised chat model (Llama architecture, byte-level BPE tokenizer, ChatML template)."""
+"""Tiny randomly initialised chat models: Llama (the default) or a real family's shape, with a byte-level BPE tokenizer."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from transformers import (AutoModelForCausalLM, GenerationConfig, LlamaConfig, LlamaForCausalLM,
+                          PreTrainedTokenizerFast)
+
+from worldsmith.runtime.tiny.families import FAMILIES, config_for
 
 SEED = 0
 VOCAB_SIZE = 1024
@@ -19,6 +22,19 @@ CHAT_TEMPLATE = (
     "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+# Gemma's: a <bos>, turns framed by <start_of_turn> / <end_of_turn>, the assistant called "model". The tokenizer's eos
+# is <eos>, so only the template says that <end_of_turn> ends the model's turn.
+GEMMA_BOS, GEMMA_EOS, GEMMA_PAD, GEMMA_TURN_START, GEMMA_TURN_END = (
+    "<bos>", "<eos>", "<pad>", "<start_of_turn>", "<end_of_turn>")
+GEMMA_CHAT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% for message in messages %}"
+    "{% set role = 'model' if message['role'] == 'assistant' else message['role'] %}"
+    "{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}"
 )
 
 # Enough English, game talk and JSON for common words and punctuation to become single tokens.
@@ -44,37 +60,53 @@ happy sad angry afraid surprised neutral calm curious
 """
 
 
-def _train_tokenizer() -> PreTrainedTokenizerFast:
-    """A byte-level BPE over the corpus: every byte string is encodable, like GPT-2's tokenizer."""
+def _train_tokenizer(template: str | None = "chatml") -> PreTrainedTokenizerFast:
+    """A byte-level BPE over the corpus: every byte string is encodable, like GPT-2's tokenizer.
+
+    `template`: "chatml" (eos <|im_end|>), "gemma" (adds <bos> like Gemma's tokenizer; eos <eos>, turns end with
+    <end_of_turn>) or None (a base model: ChatML's tokens, no chat template).
+    """
+    gemma = template == "gemma"
+    specials = ([GEMMA_PAD, GEMMA_EOS, GEMMA_BOS, GEMMA_TURN_START, GEMMA_TURN_END] if gemma
+                else [END_OF_TEXT, TURN_START, TURN_END])
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=VOCAB_SIZE,
-        special_tokens=[END_OF_TEXT, TURN_START, TURN_END],
+        special_tokens=specials,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     # Repeating the corpus is enough for the merges to cover its words; training is deterministic.
     tokenizer.train_from_iterator([CORPUS] * 4, trainer=trainer)
+    if gemma:
+        bos = tokenizer.token_to_id(GEMMA_BOS)
+        tokenizer.post_processor = processors.TemplateProcessing(
+            single=f"{GEMMA_BOS} $A", pair=f"{GEMMA_BOS} $A $B", special_tokens=[(GEMMA_BOS, bos)])
+        return PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token=GEMMA_BOS, eos_token=GEMMA_EOS,
+                                       pad_token=GEMMA_PAD, chat_template=GEMMA_CHAT_TEMPLATE, model_max_length=32768)
     return PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         eos_token=TURN_END,
         pad_token=END_OF_TEXT,
-        chat_template=CHAT_TEMPLATE,
+        chat_template=CHAT_TEMPLATE if template == "chatml" else None,
         model_max_length=2048,
     )
 
 
 def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2, num_heads: int = 4, num_kv_heads: int = 2,
-         intermediate_size: int | None = None) -> Path:
+         intermediate_size: int | None = None, family: str | None = None, chat_template: bool = True) -> Path:
     """Write the tiny model and its tokenizer to `directory` (loadable with from_pretrained).
 
     Benchmarks pass larger sizes so that compute, not overhead, dominates. `intermediate_size` defaults to twice
-    `hidden_size`.
+    `hidden_size`. `family` (one of runtime/tiny/families.py's FAMILIES, e.g. "gemma3") writes that family's config
+    shape instead, with its chat template style. `chat_template=False` writes a base model (no chat template).
     """
     directory = Path(directory)
-    tokenizer = _train_tokenizer()
+    if family is not None:
+        return _make_family(directory, family, hidden_size, chat_template)
+    tokenizer = _train_tokenizer("chatml" if chat_template else None)
     turn_end, end_of_text = tokenizer.convert_tokens_to_ids([TURN_END, END_OF_TEXT])
     config = LlamaConfig(
         vocab_size=len(tokenizer),
@@ -94,6 +126,25 @@ def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2, num_hea
         torch.manual_seed(SEED)
         model = LlamaForCausalLM(config)
     model.generation_config = GenerationConfig(eos_token_id=[turn_end, end_of_text], pad_token_id=end_of_text)
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def _make_family(directory: Path, family: str, hidden_size: int, chat_template: bool) -> Path:
+    template = FAMILIES[family]["template"] if chat_template else None
+    tokenizer = _train_tokenizer(template)
+    if FAMILIES[family]["template"] == "gemma" and chat_template:
+        bos, eos, pad = tokenizer.convert_tokens_to_ids([GEMMA_BOS, GEMMA_EOS, GEMMA_PAD])
+    else:
+        bos, (eos, pad) = None, tokenizer.convert_tokens_to_ids([TURN_END, END_OF_TEXT])
+    config = config_for(family, len(tokenizer), bos, eos, pad, hidden_size)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        model = AutoModelForCausalLM.from_config(config)
+    # As Gemma's real generation config does not always list <end_of_turn>, only <eos>: the engine reads it off the
+    # chat template.
+    model.generation_config = GenerationConfig(eos_token_id=eos, bos_token_id=bos, pad_token_id=pad)
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
