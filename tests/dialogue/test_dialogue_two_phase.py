@@ -1,0 +1,65 @@
+"""The pieces of a two-phase turn that need no model: reply languages, the script a base model continues,
+the decision's schema, and action names kept out of speech."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+
+from .dialogue_helpers import GIVE_ITEM_SCHEMA, blacksmith, quartermaster
+from worldsmith.dialogue.language import reply_language
+from worldsmith.dialogue.prompt import speaker_cue, transcript
+from worldsmith.dialogue.rating import RatingFilter
+from worldsmith.dialogue.reply import decision_guide, decision_schema, example_arguments
+from worldsmith._proto.worldsmith.v1 import dialogue_pb2
+
+
+def test_the_player_is_answered_in_their_language_when_the_card_lists_it():
+    bram = blacksmith(languages=["de", "fr"])
+    assert reply_language(bram, "Guten Morgen, hast du Eisen für mich?") == "de"
+    assert reply_language(bram, "Bonjour, avez-vous du fer pour moi ?") == "fr"
+    assert reply_language(bram, "Good morning, any iron for me?") == "en"
+    # Spanish is not on the card: the answer stays in the card's own language.
+    assert reply_language(bram, "Hola amigo, ¿tienes hierro para mí?") == "en"
+    assert reply_language(blacksmith(language="de"), "Hello there") == "de"
+
+
+def test_a_script_names_each_speaker_and_ends_where_the_character_speaks():
+    messages = [{"role": "system", "content": "A scene from a game."},
+                {"role": "user", "content": "Player: Hello!"},
+                {"role": "assistant", "content": "Aye."},
+                {"role": "user", "content": "[event] The bell rings.\nPlayer: What was that?"}]
+    script = transcript(messages, "Bram", cue=speaker_cue("Bram", "de"))
+    assert script == ("A scene from a game.\n\nPlayer: Hello!\nBram: Aye.\n[event] The bell rings.\n"
+                      "Player: What was that?\nBram [Deutsch]:")
+    assert speaker_cue("Bram", "en-GB") == "Bram:"
+
+
+def test_the_decision_schema_allows_only_the_cards_choices():
+    ada = quartermaster()
+    schema = decision_schema(ada)
+    jsonschema.validate({"emotion": "wary", "then": None}, schema)
+    jsonschema.validate({"emotion": "calm", "then": {"action": "give_item", "arguments": {"item": "sword", "count": 2}}}, schema)
+    for bad in ({"emotion": "furious", "then": None},
+                {"emotion": "calm", "then": {"action": "fly", "arguments": {}}},
+                {"emotion": "calm", "then": {"action": "give_item", "arguments": {"item": "sword", "count": 9}}},
+                # The card's schema allows more properties; generation declares only its own.
+                {"emotion": "calm", "then": {"action": "give_item", "arguments": {"item": "sword", "count": 1, "x": 1}}}):
+        assert not jsonschema.Draft202012Validator(schema).is_valid(bad), bad
+
+
+def test_worked_examples_in_a_script_are_valid_decisions():
+    ada = quartermaster()
+    guide = decision_guide(ada, script=True)
+    notes = [line.split(":", 1)[1].strip().removesuffix("]") for line in guide.splitlines() if line.startswith("[Ada's mood")]
+    assert len(notes) == 3  # no action, and one per action (two here)
+    for note in notes:
+        jsonschema.validate(json.loads(note), decision_schema(ada))
+    assert example_arguments(GIVE_ITEM_SCHEMA) == {"item": "sword", "count": 1}
+
+
+def test_action_names_never_reach_the_player_even_split_across_pieces():
+    words = RatingFilter(dialogue_pb2.CONTENT_RATING_MATURE, removed=["give_item"])
+    spoken = words.feed("I give_") + words.feed("item: here, the give_item sword") + words.flush()
+    assert spoken == "I here, the sword"
