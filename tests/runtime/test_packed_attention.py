@@ -20,9 +20,10 @@ HEADS, KV_HEADS, DIM = 4, 2, 8
 class _Attention(torch.nn.Module):
     num_key_value_groups = HEADS // KV_HEADS
     is_causal = True
+    head_dim = DIM
 
 
-def _packed_batch(query_lengths: list[int], key_lengths: list[int]):
+def _packed_batch(query_lengths: list[int], key_lengths: list[int], window: int | None = None):
     """Random queries and keys laid out as the batcher packs them, and the block-diagonal causal mask SDPA gets."""
     generator = torch.Generator().manual_seed(0)
     cu_q = torch.tensor([0, *torch.tensor(query_lengths).cumsum(0).tolist()], dtype=torch.int32)
@@ -34,7 +35,9 @@ def _packed_batch(query_lengths: list[int], key_lengths: list[int]):
     mask = torch.full((1, 1, int(cu_q[-1]), int(cu_k[-1])), float("-inf"))
     for b, (queries, keys) in enumerate(zip(query_lengths, key_lengths)):
         for i in range(queries):
-            mask[0, 0, cu_q[b] + i, cu_k[b]: cu_k[b] + keys - queries + i + 1] = 0
+            last = keys - queries + i  # the query's own key
+            first = 0 if window is None else max(0, last - window + 1)
+            mask[0, 0, cu_q[b] + i, cu_k[b] + first: cu_k[b] + last + 1] = 0
     kwargs = dict(scaling=0.35, cu_seq_lens_q=cu_q, cu_seq_lens_k=cu_k, max_length_q=max(query_lengths),
                   max_length_k=max(key_lengths))
     return query, key, value, mask, kwargs
@@ -50,6 +53,51 @@ def test_matches_sdpa_over_the_block_diagonal_mask(query_lengths, key_lengths):
     packed, _ = packed_attention.packed_attention_forward(_Attention(), query, key, value, None, **kwargs)
     assert packed.shape == expected.shape == (1, sum(query_lengths), HEADS, DIM)
     torch.testing.assert_close(packed, expected)
+
+
+@pytest.mark.parametrize("query_lengths, key_lengths", [
+    ([1, 1, 1, 1], [5, 17, 2, 9]),  # a decode step; the 17 keys run past the window
+    ([3, 1, 20], [3, 12, 26]),  # prefill chunks longer than the window, next to a decode
+])
+@pytest.mark.parametrize("window, softcap", [(6, None), (None, 0.5), (6, 0.5)])
+def test_sliding_windows_and_softcapping_match_eager_attention(query_lengths, key_lengths, window, softcap):
+    from transformers.models.gemma2.modeling_gemma2 import eager_attention_forward
+
+    query, key, value, mask, kwargs = _packed_batch(query_lengths, key_lengths, window)
+    query = query * 8  # large scores, so that a softcap of 0.5 changes them
+    expected, _ = eager_attention_forward(_Attention().eval(), query, key, value, mask, softcap=softcap,
+                                          sliding_window=window, **kwargs)
+    packed, _ = packed_attention.packed_attention_forward(_Attention(), query, key, value, None, softcap=softcap,
+                                                          sliding_window=window, **kwargs)
+    torch.testing.assert_close(packed, expected)
+    if softcap is not None:  # outside the batcher (no cu_seq_lens), softcapped attention is eager's too
+        q, k, v, m, _ = _packed_batch([6], [6])
+        outside, _ = packed_attention.packed_attention_forward(_Attention(), q, k, v, m, softcap=softcap, scaling=0.35)
+        reference, _ = eager_attention_forward(_Attention().eval(), q, k, v, m, softcap=softcap, scaling=0.35)
+        torch.testing.assert_close(outside, reference)
+
+
+async def test_softcapped_sliding_model_matches_model_generate(tmp_path):
+    # Gemma 2's shape and its softcap of 50, with weights large enough for scores to reach the cap (at the usual 0.02
+    # the cap changes nothing), untied so the output is not the input embedding echoed; a prompt past the window.
+    overrides = {"initializer_range": 1.0, "tie_word_embeddings": False}
+    directory = tiny_text.make(tmp_path / "gemma2", family="gemma2", config_overrides=overrides)
+    generator = load(str(directory), max_batch_size=2)
+    assert generator.model.config._attn_implementation == packed_attention.NAME
+    plain = AutoModelForCausalLM.from_pretrained(directory).eval()  # transformers' eager attention
+    assert plain.config._attn_implementation == "eager"
+    messages = [{"role": "user", "content": "Tell me of the dragon in the tower beyond the mountains, and the wolves."}]
+    ids = torch.tensor([generator._prepare(GenerationRequest(messages)).prompt_ids])
+    assert ids.shape[1] > 16
+    output = plain.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=32, do_sample=False,
+                            eos_token_id=generator.eos_token_ids, pad_token_id=generator.tokenizer.pad_token_id)
+    await generator.start()
+    try:
+        result = await generator.generate(GenerationRequest(messages, max_new_tokens=32, temperature=0))
+    finally:
+        await generator.stop()
+    assert result.completion_tokens > 8
+    assert result.text == generator.tokenizer.decode(output[0, ids.shape[1]:], skip_special_tokens=True)
 
 
 def test_a_decode_step_reads_its_keys_from_cache_rows():

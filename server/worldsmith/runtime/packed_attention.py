@@ -29,7 +29,7 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import repeat_kv, sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
-NAME = "worldsmith_packed_sdpa"
+NAME = "worldsmith_packed"  # no "sdpa" in it: transformers would then refuse models without SDPA support (Gemma 2)
 CACHE_ROWS = "packed_attention_cache_rows"  # attention kwarg set by read_keys_in_attention
 BUCKET = 64  # a decode's keys are padded to a multiple of this
 

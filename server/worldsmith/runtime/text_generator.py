@@ -172,11 +172,13 @@ class TextGenerator(Engine):
                 use_async_batching=False,
             ),
         )
-        if model.config._attn_implementation in ("sdpa", "eager"):
+        if model.config._attn_implementation in ("sdpa", "paged|eager"):
             # The batcher's SDPA attends every request to every request's keys; decode steps need only their own.
-            # Eager models (Gemma 2: softcapped attention logits, which SDPA cannot apply) take it too: packed
-            # attention softcaps, and masks sliding windows, itself.
+            # Eager models (Gemma 2: softcapped attention logits, which SDPA cannot apply; the batcher made them
+            # paged|eager) take it too: packed attention softcaps, and masks sliding windows, itself. It also serves
+            # calls from outside the batcher, so the manager need not restore the loaded implementation on stop.
             model.set_attn_implementation(packed_attention.NAME)
+            self._manager._original_attn_impl = None
         else:
             log.info("%s: attention %r stays as loaded inside the batcher (packed attention replaces sdpa and eager "
                      "only)", model_id, model.config._attn_implementation)

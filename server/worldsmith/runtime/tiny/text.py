@@ -96,16 +96,20 @@ def _train_tokenizer(template: str | None = "chatml") -> PreTrainedTokenizerFast
 
 
 def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2, num_heads: int = 4, num_kv_heads: int = 2,
-         intermediate_size: int | None = None, family: str | None = None, chat_template: bool = True) -> Path:
+         intermediate_size: int | None = None, family: str | None = None, chat_template: bool = True,
+         tokenizer=None, config_overrides: dict | None = None) -> Path:
     """Write the tiny model and its tokenizer to `directory` (loadable with from_pretrained).
 
     Benchmarks pass larger sizes so that compute, not overhead, dominates. `intermediate_size` defaults to twice
     `hidden_size`. `family` (one of runtime/tiny/families.py's FAMILIES, e.g. "gemma3") writes that family's config
     shape instead, with its chat template style. `chat_template=False` writes a base model (no chat template).
+    `tokenizer` (with `family`): a real tokenizer to use instead of the tiny one, e.g. Gemma 3's from its GGUF file
+    (its 262,144 tokens make the embeddings the bulk of the model); it gets the family's chat template if it has none.
+    `config_overrides` (with `family`): config values to change, e.g. {"attn_logit_softcapping": 0.01}.
     """
     directory = Path(directory)
     if family is not None:
-        return _make_family(directory, family, hidden_size, chat_template)
+        return _make_family(directory, family, hidden_size, chat_template, tokenizer, config_overrides or {})
     tokenizer = _train_tokenizer("chatml" if chat_template else None)
     turn_end, end_of_text = tokenizer.convert_tokens_to_ids([TURN_END, END_OF_TEXT])
     config = LlamaConfig(
@@ -131,14 +135,20 @@ def make(directory: Path, *, hidden_size: int = 64, num_layers: int = 2, num_hea
     return directory
 
 
-def _make_family(directory: Path, family: str, hidden_size: int, chat_template: bool) -> Path:
+def _make_family(directory: Path, family: str, hidden_size: int, chat_template: bool, tokenizer,
+                 overrides: dict) -> Path:
     template = FAMILIES[family]["template"] if chat_template else None
-    tokenizer = _train_tokenizer(template)
-    if FAMILIES[family]["template"] == "gemma" and chat_template:
-        bos, eos, pad = tokenizer.convert_tokens_to_ids([GEMMA_BOS, GEMMA_EOS, GEMMA_PAD])
+    if tokenizer is not None:
+        bos, eos, pad = tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id
     else:
-        bos, (eos, pad) = None, tokenizer.convert_tokens_to_ids([TURN_END, END_OF_TEXT])
+        tokenizer = _train_tokenizer(template)
+        if template == "gemma":
+            bos, eos, pad = tokenizer.convert_tokens_to_ids([GEMMA_BOS, GEMMA_EOS, GEMMA_PAD])
+        else:
+            bos, (eos, pad) = None, tokenizer.convert_tokens_to_ids([TURN_END, END_OF_TEXT])
     config = config_for(family, len(tokenizer), bos, eos, pad, hidden_size)
+    for name, value in overrides.items():
+        setattr(config, name, value)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SEED)
         model = AutoModelForCausalLM.from_config(config)
@@ -146,5 +156,11 @@ def _make_family(directory: Path, family: str, hidden_size: int, chat_template: 
     # chat template.
     model.generation_config = GenerationConfig(eos_token_id=eos, bos_token_id=bos, pad_token_id=pad)
     model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
+    own_template = tokenizer.chat_template
+    if template is not None and own_template is None:
+        tokenizer.chat_template = GEMMA_CHAT_TEMPLATE if template == "gemma" else CHAT_TEMPLATE
+    try:
+        tokenizer.save_pretrained(directory)
+    finally:
+        tokenizer.chat_template = own_template
     return directory
