@@ -1,4 +1,4 @@
-"""Text generation engine: chat messages in, streamed text out, many requests sharing one resident model.
+"""Text generation engine: chat messages (or a raw prompt) in, streamed text out, many requests sharing one model.
 
 Use
 ---
@@ -10,6 +10,11 @@ Use
     async for event in job.events():
         ...  # common_pb2.Queued while it waits in its lane, TextChunk deltas, then one GenerationResult
     result = await generator.generate(request, ctx)     # the same, chunks dropped
+
+Sources: a Hugging Face id, a local directory or a .gguf file (dequantised to `dtype`). A base model (no chat
+template, `has_chat_template` False) takes `GenerationRequest(prompt="Player: Hi!\nBram:")`; chat messages to it are
+refused with InvalidArgument. A reply ends at the generation config's and tokenizer's eos and at the token the chat
+template closes an assistant turn with (Gemma's <end_of_turn>).
 
 Constrained output: `json_schema={...}` or `grammar=Grammar.choice([...])` / `Grammar.ebnf_text(...)`. When the
 result's finish_reason is "stop", its text matches: `json.loads(result.text)` validates against the schema.
@@ -23,9 +28,10 @@ One transformers continuous-batching manager (`model.init_continuous_batching()`
 request, plain or constrained, in shared forward passes; requests join and leave between tokens. The engine's
 lanes decide which request enters next: `concurrency = max_batch_size` worker threads each carry one request
 from `add_request(..., streaming=True)` to its end, so at most max_batch_size requests are in the batcher and
-the rest wait, by priority, in bounded lanes with Queued events. A model loaded with SDPA attention runs inside the
-batcher with runtime/packed_attention.py, which attends each request to its own keys only (transformers' SDPA path
-attends every request to every request's keys, which grows with the square of the batch).
+the rest wait, by priority, in bounded lanes with Queued events. A model loaded with SDPA or eager attention runs
+inside the batcher with runtime/packed_attention.py, which attends each request to its own keys only (transformers'
+SDPA path attends every request to every request's keys, which grows with the square of the batch), with sliding
+windows and logit softcapping (Gemma 2 and 3, Mistral, Phi-3). Flash attention, where the batcher picks it, stays.
 
 The manager takes per-request values only through its logits processors, and it samples every request of a
 step with one call on the global RNG. We therefore install our own processor list (runtime/sampling.py):
