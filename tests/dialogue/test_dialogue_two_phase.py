@@ -53,7 +53,7 @@ def test_worked_examples_in_a_script_are_valid_decisions():
     ada = quartermaster()
     guide = decision_guide(ada, script=True)
     notes = [line.split(":", 1)[1].strip().removesuffix("]") for line in guide.splitlines() if line.startswith("[Ada's mood")]
-    assert len(notes) == 3  # no action, and one per action (two here)
+    assert len(notes) == 4  # chatter with no action, then an ask, for each of the two actions
     for note in notes:
         jsonschema.validate(json.loads(note), decision_schema(ada))
     assert example_arguments(GIVE_ITEM_SCHEMA) == {"item": "sword", "count": 1}

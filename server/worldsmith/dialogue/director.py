@@ -17,8 +17,8 @@ from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
 from worldsmith.dialogue.knowledge import LoreIndex, may_know
 from worldsmith.dialogue.language import reply_language
-from worldsmith.dialogue.prompt import EVENT, PLAYER, Prompt, TurnInput, build_prompt
-from worldsmith.dialogue.reply import decision_tokens, is_structured
+from worldsmith.dialogue.prompt import EVENT, MESSAGE_OVERHEAD_TOKENS, PLAYER, Prompt, TurnInput, build_prompt
+from worldsmith.dialogue.reply import decision_request, decision_tokens, is_structured
 from worldsmith.dialogue.turns import Sampling, TurnOutcome, TurnPlan, action_report
 from worldsmith.errors import InvalidArgument, NotFound, Unavailable
 from worldsmith.runtime.context import CallContext
@@ -215,7 +215,13 @@ class TurnDirector:
         count_tokens = generator.count_tokens
         structured = is_structured(character)
 
-        segment = sampling.max_new_tokens + (decision_tokens(character) if structured else 0)
+        script = not generator.has_chat_template
+        segment = sampling.max_new_tokens
+        if structured:
+            # The decision's answer, and for chat models the instruction that asks for it after the words.
+            segment += decision_tokens(character)
+            if not script:
+                segment += count_tokens(decision_request(character)) + 2 * MESSAGE_OVERHEAD_TOKENS
         # A turn with actions continues after each result, so it keeps room for one more segment.
         reserved = segment * (2 if character.actions else 1) + CONTEXT_MARGIN_TOKENS
         budget = min(self.settings.context_tokens, generator.context_tokens) - reserved
@@ -227,7 +233,6 @@ class TurnDirector:
         query = " ".join(item.text for item in inputs)
         lore = await self.retrieve_lore(query, character, session.world_state, ctx)
         player_text = " ".join(item.text for item in inputs if item.speaker == PLAYER)
-        script = not generator.has_chat_template
         language = reply_language(character, player_text)
         prompt = build_prompt(character, session, names, lore, inputs, budget, count_tokens,
                               language=language, transcript=script,

@@ -10,6 +10,7 @@ action's own schema. Keys sort in the order they are generated (schemas may be c
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import jsonschema
@@ -81,16 +82,31 @@ def decision_guide(character: dialogue_pb2.Character, script: bool) -> str:
     if not character.actions:
         lines[0] = f"After each line of {name}, a note gives {name}'s mood, one of: {', '.join(emotions_of(character))}."
     emotion = emotions_of(character)[0]
-    examples = [("Nice weather today.", "Aye, it is.", {"emotion": emotion, "then": None})]
-    for action in character.actions[:2]:
+    # Asked and not asked in turn, so the examples teach when to act as well as how. The requests are the
+    # actions' descriptions as a player would say them; on Gemma 3 270M that, and ending on an action, was the
+    # only arrangement of four tried that ever called one (1 of 4 asks, no false calls in 4 chats).
+    chatter = iter([("Nice weather today.", "Aye, it is."), ("How are you?", "Busy, as always."),
+                    ("What do you think of this town?", "It is home.")])
+    examples = []
+    for action in character.actions[:3]:
+        examples.append((*next(chatter), {"emotion": emotion, "then": None}))
         call = {"action": action.name, "arguments": example_arguments(action_schema(action))}
-        request = (action.description.rstrip(".") or action.name).lower()
-        examples.append((f"Please, I need you to do this: {request}.", "Very well.", {"emotion": emotion, "then": call}))
+        examples.append((_as_asked(action), "Very well.", {"emotion": emotion, "then": call}))
+    if not examples:
+        examples.append((*next(chatter), {"emotion": emotion, "then": None}))
     if script:
         lines.append("For example:")
         for said, answer, note in examples:
-            lines += [f"Player: {said}", f"{name}: {answer}", f"{decision_cue(character)} {json.dumps(note)}]"]
+            # Written exactly as the grammar makes the model write it: compact JSON.
+            lines += [f"Player: {said}", f"{name}: {answer}", f"{decision_cue(character)} {json.dumps(note, separators=(',', ':'))}]"]
     return "\n".join(lines)
+
+
+def _as_asked(action: dialogue_pb2.ActionSpec) -> str:
+    """An action's description as a player asks for it: "Hand the player a sword." -> "Please hand me a sword."."""
+    wish = re.sub(r"\bthe player\b", "me", action.description.strip().rstrip("."), flags=re.IGNORECASE)
+    wish = wish or action.name.replace("_", " ")
+    return f"Please {wish[0].lower()}{wish[1:]}."
 
 
 def decision_request(character: dialogue_pb2.Character) -> str:

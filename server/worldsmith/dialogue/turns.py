@@ -159,7 +159,9 @@ class Turn:
             if self.ctx.is_cancelled:
                 self.outcome.reason = Reason.TURN_END_REASON_CANCELLED
                 break
-            if not plan.structured or self.outcome.reason != Reason.TURN_END_REASON_COMPLETED:
+            # Words cut short by the token limit still get their emotion and action: the player heard them.
+            if not plan.structured or self.outcome.reason not in (Reason.TURN_END_REASON_COMPLETED,
+                                                                  Reason.TURN_END_REASON_MAX_TOKENS):
                 break
             words = "".join(spoken).strip()
             decision = await self._decide(messages, words, segment)
@@ -193,8 +195,11 @@ class Turn:
     def _fits(self, messages: list[dict[str, str]]) -> bool:
         """Whether another segment's words and decision fit the context after `messages`."""
         generator, character = self.generator, self.plan.character
-        used = (generator.count_tokens(transcript(messages, character.name)) if self.plan.script
-                else generator.prompt_tokens(messages))
+        if self.plan.script:
+            used = generator.count_tokens(transcript(messages, character.name))
+        else:  # the decision's prompt is the longest: the words, then the instruction that asks for it
+            used = generator.prompt_tokens([*messages, {"role": "assistant", "content": ""},
+                                            {"role": "user", "content": decision_request(character)}])
         return used + self.plan.sampling.max_new_tokens + decision_tokens(character) <= generator.context_tokens
 
     # -- phase 1: the words ---------------------------------------------------------------------------
@@ -262,8 +267,8 @@ class Turn:
     async def _decide(self, messages: list[dict[str, str]], words: str, segment: int):
         """(emotion, action or None), or None when the decision did not complete (cancel, token limit)."""
         plan, character = self.plan, self.plan.character
-        request = GenerationRequest(max_new_tokens=decision_tokens(character), temperature=0.0,
-                                    seed=(plan.sampling.seed + segment) % 2**63, json_schema=decision_schema(character))
+        request = GenerationRequest(max_new_tokens=decision_tokens(character), temperature=plan.sampling.temperature,
+                                    top_p=plan.sampling.top_p, seed=(plan.sampling.seed + segment) % 2**63, json_schema=decision_schema(character))
         said = [*messages, {"role": "assistant", "content": words}]
         if plan.script:
             request.prompt = transcript(said, character.name, cue=decision_cue(character))
