@@ -87,11 +87,12 @@ def decision_guide(character: dialogue_pb2.Character, script: bool) -> str:
     # only arrangement of four tried that ever called one (1 of 4 asks, no false calls in 4 chats).
     chatter = iter([("Nice weather today.", "Aye, it is."), ("How are you?", "Busy, as always."),
                     ("What do you think of this town?", "It is home.")])
+    agreements = iter(["Here you are.", "Right away.", "As you wish."])
     examples = []
     for action in character.actions[:3]:
         examples.append((*next(chatter), {"emotion": emotion, "then": None}))
         call = {"action": action.name, "arguments": example_arguments(action_schema(action))}
-        examples.append((_as_asked(action), "Very well.", {"emotion": emotion, "then": call}))
+        examples.append((_as_asked(action), next(agreements), {"emotion": emotion, "then": call}))
     if not examples:
         examples.append((*next(chatter), {"emotion": emotion, "then": None}))
     if script:
