@@ -7,7 +7,7 @@ import json
 
 import jsonschema
 
-from .dialogue_helpers import GIVE_ITEM_SCHEMA, blacksmith, quartermaster
+from .dialogue_helpers import GIVE_ITEM_SCHEMA, blacksmith, new_session, quartermaster, realtime
 from worldsmith.dialogue.language import reply_language
 from worldsmith.dialogue.prompt import speaker_cue, transcript
 from worldsmith.dialogue.rating import RatingFilter
@@ -63,3 +63,21 @@ def test_action_names_never_reach_the_player_even_split_across_pieces():
     words = RatingFilter(dialogue_pb2.CONTENT_RATING_MATURE, removed=["give_item"])
     spoken = words.feed("I give_") + words.feed("item: here, the give_item sword") + words.flush()
     assert spoken == "I here, the sword"
+
+
+async def test_a_turn_that_said_nothing_is_stored_and_shown_as_silence(service):
+    from worldsmith.dialogue.director import Delivered
+    from worldsmith.dialogue.prompt import SILENCE, TurnInput
+
+    session = await new_session(service, blacksmith())
+    director = service.director
+    turn = await director.prepare(session.id, "", [TurnInput("player", "Hello?")], director.sampling(
+        dialogue_pb2.GenerationOptions(), "options"), {"session_id": "session_id", "character_id": "character_id",
+                                                       "input": "utterance"}, realtime())
+    assert director.record(turn, Delivered(), outcome=None, interrupted=False) == ""
+    stored = (await service.GetSession(dialogue_pb2.GetSessionRequest(session_id=session.id), realtime())).session
+    assert [(t.speaker, t.text) for t in stored.turns] == [("player", "Hello?"), ("blacksmith", "")]
+    follow_up = await director.prepare(session.id, "", [TurnInput("player", "Are you there?")], turn.plan.sampling,
+                                       {"session_id": "session_id", "character_id": "character_id", "input": "utterance"},
+                                       realtime())
+    assert {"role": "assistant", "content": SILENCE} in follow_up.prompt.messages
