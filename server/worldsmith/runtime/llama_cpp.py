@@ -31,10 +31,11 @@ import time
 from typing import Any, Callable
 
 from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
-from worldsmith.runtime import gguf_file, metrics, process
+from worldsmith.runtime import gguf_file, process
 from worldsmith.runtime.context import CallContext
-from worldsmith.runtime.engine import Engine, Job, LaneLimits
+from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk, validate_request
+from worldsmith.runtime.text_engine import TextEngineBase, record_metrics
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ _SEED_RANGE = 2**32 - 1
 _WARMUP_SCHEMA = {"type": "object", "properties": {"ready": {"type": "boolean"}}, "required": ["ready"]}
 
 
-class LlamaCppGenerator(Engine):
+class LlamaCppGenerator(TextEngineBase):
     """One resident GGUF model behind llama.cpp's parallel slots, with lanes, Queued events and metrics."""
 
     name = "text"
@@ -123,34 +124,12 @@ class LlamaCppGenerator(Engine):
         """Resident memory the model and its slots' caches added to the process when loaded."""
         return self._resident_bytes
 
-    # -- requests -----------------------------------------------------------------------------------
-    def submit(self, request: GenerationRequest, ctx: CallContext) -> Job:
-        """Validate and check the prompt fits (raising InvalidArgument), then queue in ctx's lane."""
-        return super().submit(self._prepare(request), ctx)
-
-    async def generate(self, request: GenerationRequest, ctx: CallContext | None = None) -> GenerationResult:
-        """Submit and wait for the result, ignoring the streamed chunks."""
-        result = None
-        async for event in self.submit(request, ctx or CallContext()).events():
-            if isinstance(event, GenerationResult):
-                result = event
-        return result
-
-    def run_batch(self, jobs: list[Job]) -> None:
-        for job in jobs:
-            job.finish(self._generate(job.payload, job.ctx, job.emit, job.enqueued_at))
-
+    # -- requests -------------------------------------------------------------------------
     def _prepare(self, request: GenerationRequest) -> dict:
         validate_request(request, self.has_chat_template)
         prompt = request.prompt or self.render_prompt(request.messages)
         prompt_tokens = len(self.tokenize(prompt, with_bos=True))
-        if prompt_tokens + request.max_new_tokens > self.context_tokens:
-            raise InvalidArgument(
-                "messages" if request.messages else "prompt",
-                f"the prompt is {prompt_tokens} tokens; with max_new_tokens={request.max_new_tokens} it exceeds "
-                f"the model's context of {self.context_tokens} tokens. Drop older messages (count them with "
-                f"prompt_tokens) or lower max_new_tokens.",
-            )
+        self.check_fits(request, prompt_tokens)
         body: dict[str, Any] = {
             "prompt": prompt,
             "max_tokens": request.max_new_tokens,
@@ -212,7 +191,7 @@ class LlamaCppGenerator(Engine):
             raise DeadlineExceeded(f"the deadline passed after {state['tokens']} generated tokens")
         usage = state["usage"] or {}
         completion_tokens = usage.get("completion_tokens", state["tokens"])
-        _record_metrics(submitted_at, state["first_at"], completion_tokens)
+        record_metrics(submitted_at, state["first_at"], completion_tokens)
         return GenerationResult(
             text="".join(text),
             finish_reason=finish,
@@ -238,14 +217,6 @@ def _error(error: dict, grammar_field: str) -> Exception:
     return RuntimeError(f"llama.cpp failed the request: {message}")
 
 
-def _record_metrics(submitted_at: float, first_token_at: float | None, tokens: int) -> None:
-    if first_token_at is None:
-        return
-    now = time.monotonic()
-    metrics.TIME_TO_FIRST_TOKEN.observe(first_token_at - submitted_at)
-    metrics.TOKENS.inc(tokens)
-    if tokens > 1 and now > first_token_at:
-        metrics.TOKENS_PER_SECOND.observe((tokens - 1) / (now - first_token_at))
 
 
 def load(source: str, revision: str = "", device: str = "cpu", dtype: Any = None, limits: LaneLimits | None = None,

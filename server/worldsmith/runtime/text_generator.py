@@ -58,7 +58,7 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -68,12 +68,13 @@ from transformers.generation import ContinuousBatchingConfig
 from transformers.generation.continuous_batching import RequestStatus
 
 from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
-from worldsmith.runtime import metrics, packed_attention
+from worldsmith.runtime import packed_attention
 from worldsmith.runtime.context import CallContext
-from worldsmith.runtime.engine import Engine, Job, LaneLimits
+from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk, validate_request
 from worldsmith.runtime.grammar import CompiledGrammar, Grammar, GrammarCompiler, GrammarMasks
 from worldsmith.runtime.sampling import SamplingProcessors
+from worldsmith.runtime.text_engine import TextEngineBase, record_metrics
 from worldsmith.runtime.text_stream import TextStream
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class _ActiveRequest:
             self.done.set()
 
 
-class TextGenerator(Engine):
+class TextGenerator(TextEngineBase):
     """One resident causal LM behind a continuous batcher, with lanes, Queued events and metrics."""
 
     name = "text"
@@ -301,34 +302,12 @@ class TextGenerator(Engine):
                 active.end("cancelled")
 
     # -- requests -------------------------------------------------------------------------
-    def submit(self, request: GenerationRequest, ctx: CallContext) -> Job:
-        """Validate, tokenize and compile the grammar (raising InvalidArgument), then queue in ctx's lane."""
-        return super().submit(self._prepare(request), ctx)
-
-    async def generate(self, request: GenerationRequest, ctx: CallContext | None = None) -> GenerationResult:
-        """Submit and wait for the result, ignoring the streamed chunks."""
-        result = None
-        async for event in self.submit(request, ctx or CallContext()).events():
-            if isinstance(event, GenerationResult):
-                result = event
-        return result
-
-    def run_batch(self, jobs: list[Job]) -> None:
-        for job in jobs:
-            job.finish(self._generate(job.payload, job.ctx, job.emit, job.enqueued_at))
-
     def _prepare(self, request: GenerationRequest) -> _Prepared:
         validate_request(request, self.has_chat_template)
         text = request.prompt or self.render_prompt(request.messages)
         # A chat template writes its own <bos>; a raw prompt gets the tokenizer's, as in training (Gemma needs it).
         prompt_ids = self.tokenizer.encode(text, add_special_tokens=bool(request.prompt))
-        if len(prompt_ids) + request.max_new_tokens > self.context_tokens:
-            raise InvalidArgument(
-                "messages",
-                f"the prompt is {len(prompt_ids)} tokens; with max_new_tokens={request.max_new_tokens} it exceeds "
-                f"the model's context of {self.context_tokens} tokens. Drop older messages (count them with "
-                f"prompt_tokens) or lower max_new_tokens.",
-            )
+        self.check_fits(request, len(prompt_ids))
         grammar = request.grammar
         if request.json_schema is not None:
             grammar = Grammar.json(request.json_schema)
@@ -368,7 +347,7 @@ class TextGenerator(Engine):
         remaining = ctx.time_remaining()
         if active.finish_reason == "cancelled" and remaining is not None and remaining <= 0:
             raise DeadlineExceeded(f"the deadline passed after {len(tokens)} generated tokens")
-        self._record_metrics(submitted_at, active.first_token_at, len(tokens))
+        record_metrics(submitted_at, active.first_token_at, len(tokens))
         return GenerationResult(
             text=active.stream.text,
             finish_reason=active.finish_reason,
@@ -383,15 +362,6 @@ class TextGenerator(Engine):
         batcher = self._manager.batch_processor
         return batcher is None or batcher.scheduler.request_is_cancelled(request_id)
 
-    @staticmethod
-    def _record_metrics(submitted_at: float, first_token_at: float | None, tokens: int) -> None:
-        if first_token_at is None:
-            return
-        now = time.monotonic()
-        metrics.TIME_TO_FIRST_TOKEN.observe(first_token_at - submitted_at)
-        metrics.TOKENS.inc(tokens)
-        if tokens > 1 and now > first_token_at:
-            metrics.TOKENS_PER_SECOND.observe((tokens - 1) / (now - first_token_at))
 
 
 def _eos_token_ids(model, tokenizer) -> list[int]:
