@@ -469,6 +469,16 @@ def summarise(results: list[dict]) -> dict:
     return summary
 
 
+def checkout() -> dict:
+    """The commit the server code came from, and whether server/ had changes not committed yet."""
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    return {"commit": git("rev-parse", "--short", "HEAD"), "server_changes_not_committed": bool(git("status", "--porcelain", "server"))}
+
+
 def cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -537,6 +547,7 @@ def measure(args, cases: list[Case], cards, lore, judges) -> dict:
                "python": platform.python_version()}
     return {"model": run_info["model"], "machine": machine,
             "server": args.address or ("started: --config " + args.config if args.config else "started: embedded defaults"),
+            "checkout": checkout(),
             "server_startup_s": round(startup, 1) if startup else None, "run_seconds": run_info["seconds"],
             "settings": {"seed": args.seed, "max_new_tokens": args.max_new_tokens or "server default", "concurrency": args.concurrency},
             "criteria": criteria(), "summary": summarise(results), "cases": results}
