@@ -531,6 +531,7 @@ def main() -> None:
 
 def measure(args, cases: list[Case], cards, lore, judges) -> dict:
     server, startup = None, None
+    code = checkout()  # read before the server starts: other work may commit while it runs
     with tempfile.TemporaryDirectory(prefix="dialogue-quality-") as tmp:
         try:
             if args.address:
@@ -547,7 +548,7 @@ def measure(args, cases: list[Case], cards, lore, judges) -> dict:
                "python": platform.python_version()}
     return {"model": run_info["model"], "machine": machine,
             "server": args.address or ("started: --config " + args.config if args.config else "started: embedded defaults"),
-            "checkout": checkout(),
+            "checkout": code,
             "server_startup_s": round(startup, 1) if startup else None, "run_seconds": run_info["seconds"],
             "settings": {"seed": args.seed, "max_new_tokens": args.max_new_tokens or "server default", "concurrency": args.concurrency},
             "criteria": criteria(), "summary": summarise(results), "cases": results}
