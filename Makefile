@@ -46,8 +46,29 @@ proto: $(STAMP)
 lint-proto: tools
 	$(TOOLS)/node_modules/.bin/buf lint
 
-bench: $(STAMP)
+bench: $(STAMP) bench-tools
 	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+# Baselines for bench/engines.py, in their own venv so `make test` never builds them: llama-cpp-python compiled
+# from source for this CPU (GGML_NATIVE) and the llama-server binary of the same build (about 15 min on 2 cores).
+# AMX stays off: on the development VM the CPU reports AMX and the kernel grants it, yet ggml's AMX kernels die
+# of SIGILL at the first decode (tilezero on a worker thread); AVX512, VNNI and BF16 remain native.
+BENCH_VENV := .bench-venv
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CPP_PYTHON := 0.3.36
+LLAMA_BUILD := $(CURDIR)/$(BENCH_VENV)/llama-build
+.PHONY: bench-tools
+
+bench-tools: $(BENCH_VENV)/bin/llama-server
+
+$(BENCH_VENV)/bin/llama-server:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	CMAKE_ARGS="-DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON -DLLAVA_BUILD=OFF -DGGML_NATIVE=ON" \
+		CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BENCH_VENV)/bin/python -m pip install -q --no-cache-dir --no-binary llama-cpp-python \
+		--config-settings=build-dir=$(LLAMA_BUILD) llama-cpp-python==$(LLAMA_CPP_PYTHON)
+	test -x $(LLAMA_BUILD)/bin/llama-server
+	ln -sf $(LLAMA_BUILD)/bin/llama-server $@
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(DATA_DIR)
