@@ -267,8 +267,11 @@ class Turn:
     async def _decide(self, messages: list[dict[str, str]], words: str, segment: int):
         """(emotion, action or None), or None when the decision did not complete (cancel, token limit)."""
         plan, character = self.plan, self.plan.character
-        request = GenerationRequest(max_new_tokens=decision_tokens(character), temperature=plan.sampling.temperature,
-                                    top_p=plan.sampling.top_p, seed=(plan.sampling.seed + segment) % 2**63, json_schema=decision_schema(character))
+        # Sampled like the words, from the same seed: a replayed turn decides the same way.
+        request = GenerationRequest(
+            max_new_tokens=decision_tokens(character), temperature=plan.sampling.temperature, top_p=plan.sampling.top_p,
+            seed=(plan.sampling.seed + segment) % 2**63, json_schema=decision_schema(character),
+        )
         said = [*messages, {"role": "assistant", "content": words}]
         if plan.script:
             request.prompt = transcript(said, character.name, cue=decision_cue(character))
