@@ -9,7 +9,6 @@ action's own schema. Keys sort in the order they are generated (schemas may be c
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -82,8 +81,7 @@ def decision_guide(character: dialogue_pb2.Character, script: bool) -> str:
         lines.append(f"- {action.name}: {action.description} Arguments: {arguments}")
     if not character.actions:
         lines[0] = f"After each line of {name}, a note gives {name}'s mood, one of: {', '.join(emotions_of(character))}."
-    # Each example shows a different emotion: always the first one taught the model to pick only that one.
-    emotions = itertools.cycle(emotions_of(character))
+    emotion = emotions_of(character)[0]
     # Asked and not asked in turn, so the examples teach when to act as well as how. The requests are the
     # actions' descriptions as a player would say them; on Gemma 3 270M that, and ending on an action, was the
     # only arrangement of four tried that ever called one (1 of 4 asks, no false calls in 4 chats).
@@ -92,11 +90,11 @@ def decision_guide(character: dialogue_pb2.Character, script: bool) -> str:
     agreements = iter(["Here you are.", "Right away.", "As you wish."])
     examples = []
     for action in character.actions[:3]:
-        examples.append((*next(chatter), {"emotion": next(emotions), "then": None}))
+        examples.append((*next(chatter), {"emotion": emotion, "then": None}))
         call = {"action": action.name, "arguments": example_arguments(action_schema(action))}
-        examples.append((_as_asked(action), next(agreements), {"emotion": next(emotions), "then": call}))
-    while len(examples) < 2:
-        examples.append((*next(chatter), {"emotion": next(emotions), "then": None}))
+        examples.append((_as_asked(action), next(agreements), {"emotion": emotion, "then": call}))
+    if not examples:
+        examples.append((*next(chatter), {"emotion": emotion, "then": None}))
     if script:
         lines.append("For example:")
         for said, answer, note in examples:
