@@ -48,6 +48,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _processes import stop  # bench/_processes.py: this script's own folder is on the path
+
 import grpc
 import jsonschema
 
@@ -337,13 +339,7 @@ class ChildServer:
         raise SystemExit("the server's DialogueService did not become ready in time")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
         self.log.close()
 
 

@@ -57,6 +57,8 @@ import time
 import http.client
 from pathlib import Path
 
+from _processes import stop  # bench/_processes.py: this script's own folder is on the path
+
 # Only the standard library at module level: the llama-cpp-python worker runs this file under .bench-venv's Python.
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_VENV = ROOT / ".bench-venv"
@@ -338,12 +340,7 @@ class LlamaServer:
         return {"streams": results, "wall_s": time.perf_counter() - started, **proc_memory_mb(self.process.pid)}
 
     def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
 
 
 # -- worldsmith's gRPC server -----------------------------------------------------------------------------------
@@ -455,12 +452,7 @@ class GrpcServer:
         return {"streams": streams, "wall_s": wall, "requests": self.take_requests(), **proc_memory_mb(self.process.pid)}
 
     def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
 
 
 # -- the run ----------------------------------------------------------------------------------------------------
