@@ -235,7 +235,7 @@ class TurnDirector:
         player_text = " ".join(item.text for item in inputs if item.speaker == PLAYER)
         language = reply_language(character, player_text)
         prompt = build_prompt(character, session, names, lore, inputs, budget, count_tokens,
-                              language=language, transcript=script,
+                              language=language, script=script,
                               special_tokens=generator.special_tokens)
         if not sampling.seed:
             # 0 asks for a fresh reply every turn; any other seed replays exactly.

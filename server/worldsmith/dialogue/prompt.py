@@ -55,13 +55,13 @@ def _sections(
     summary: str,
     others: Sequence[str],
     language: str,
-    transcript: bool,
+    script: bool,
 ) -> list[str]:
     """System prompt sections, most important first (trimmed from the end when space is short).
 
-    Chat models get instructions; base models (`transcript`) get the same facts as the description that
+    Chat models get instructions; base models (`script`) get the same facts as the description that
     opens a play script, since they continue text rather than follow orders."""
-    if transcript:
+    if script:
         return _script_sections(character, lore, summary, others, language)
     identity = f"You are {character.name}" + (f", {character.role}" if character.role else "") + ", a character in a game."
     if others:
@@ -192,14 +192,14 @@ def build_prompt(
     budget_tokens: int,
     count_tokens: Callable[[str], int],
     language: str,
-    transcript: bool = False,
+    script: bool = False,
     special_tokens: Sequence[str] = (),
 ) -> Prompt:
     """The turn's messages within `budget_tokens`: history that does not fit is folded into
     the session summary (oldest first), then optional system sections are dropped
     (examples, lore, summary, backstory, persona) until the prompt fits."""
     # A script names every speaker; a chat names them only when several characters share the scene.
-    group = len(session.character_ids) > 1 or transcript
+    group = len(session.character_ids) > 1 or script
     others = [names.get(cid, cid) for cid in session.character_ids if cid != character.id]
     turns = list(session.turns)
     rendered = [history_message(t, character.id, names, group, special_tokens) for t in turns]
@@ -214,7 +214,7 @@ def build_prompt(
     folded, summary = 0, session.summary
     # Folding grows the summary, which can push more history out; a few rounds settle it.
     for _ in range(4):
-        sections = _sections(character, lore, summary, others, language, transcript)
+        sections = _sections(character, lore, summary, others, language, script)
         system_cost = count_tokens("\n\n".join(sections)) + MESSAGE_OVERHEAD_TOKENS
         room = budget_tokens - system_cost - input_cost
         keep, used = 0, 0
@@ -230,7 +230,7 @@ def build_prompt(
         folded += newly_folded
 
     kept = rendered[folded:]
-    sections = _sections(character, lore, summary, others, language, transcript)
+    sections = _sections(character, lore, summary, others, language, script)
     system_cost = count_tokens("\n\n".join(sections)) + MESSAGE_OVERHEAD_TOKENS
     # Still too long (a huge card or lore on a small context): drop optional sections, then cut.
     while len(sections) > 1 and system_cost + input_cost + sum(history_costs[folded:]) > budget_tokens:
