@@ -12,7 +12,6 @@ TEXTURE = "worldsmith.v1.TextureService"
 SCENE = "worldsmith.v1.SceneService"
 AVATAR = "worldsmith.v1.AvatarService"
 ADMIN = "worldsmith.v1.AdminService"
-SERVICES = (DIALOGUE, TEXTURE, SCENE, AVATAR, ADMIN)
 
 
 @dataclass(frozen=True)

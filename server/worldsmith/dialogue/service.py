@@ -24,7 +24,6 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 MAX_LORE_PER_CALL = 1000
 PLAYER_ID_PATTERN = re.compile(r"^[^\x00-\x1f]{1,128}$")
-Reason = dialogue_pb2.TurnEndReason
 
 
 class DialogueService:

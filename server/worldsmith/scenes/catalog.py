@@ -133,12 +133,3 @@ def _support_cycle(catalog: scene_pb2.AssetCatalog) -> list[str]:
         if tag in chain and tag == start:
             return chain
     return []
-
-
-def support_depth(assets: dict[str, scene_pb2.CatalogAsset], tag: str) -> int:
-    """How many assets stand below this one (0 for floor assets). The catalog is acyclic."""
-    depth = 0
-    while assets[tag].placement == ON_TOP_OF:
-        tag = assets[tag].on_top_of
-        depth += 1
-    return depth

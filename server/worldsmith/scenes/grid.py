@@ -37,14 +37,6 @@ class FloorGrid:
         r1 = min(self.rows, math.ceil((z_max - self.z0 - EDGE_TOLERANCE) / self.cell))
         return slice(r0, max(r0, r1)), slice(c0, max(c0, c1))
 
-    def cells_inside(self, x_min: float, x_max: float, z_min: float, z_max: float) -> tuple[slice, slice]:
-        """Rows and columns of the cells lying wholly inside a rectangle."""
-        c0 = max(0, math.ceil((x_min - self.x0 - EDGE_TOLERANCE) / self.cell))
-        c1 = min(self.cols, math.floor((x_max - self.x0 + EDGE_TOLERANCE) / self.cell))
-        r0 = max(0, math.ceil((z_min - self.z0 - EDGE_TOLERANCE) / self.cell))
-        r1 = min(self.rows, math.floor((z_max - self.z0 + EDGE_TOLERANCE) / self.cell))
-        return slice(r0, max(r0, r1)), slice(c0, max(c0, c1))
-
     def centre_of(self, row: float, col: float) -> tuple[float, float]:
         """World (x, z) of a cell's centre; fractional rows and columns are fine."""
         return self.x0 + (col + 0.5) * self.cell, self.z0 + (row + 0.5) * self.cell
