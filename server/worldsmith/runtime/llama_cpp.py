@@ -28,6 +28,7 @@ import os
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
@@ -45,10 +46,17 @@ _SEED_RANGE = 2**32 - 1
 _WARMUP_SCHEMA = {"type": "object", "properties": {"ready": {"type": "boolean"}}, "required": ["ready"]}
 
 
+@dataclass
+class _Prepared:
+    """A validated request as llama.cpp's completion body, with its prompt's token count."""
+
+    body: dict[str, Any]
+    prompt_tokens: int
+    grammar_field: str  # the request field an invalid grammar is reported under
+
+
 class LlamaCppGenerator(TextEngineBase):
     """One resident GGUF model behind llama.cpp's parallel slots, with lanes, Queued events and metrics."""
-
-    name = "text"
 
     def __init__(self, server, facts: gguf_file.GgufFacts, api_key: str, limits: LaneLimits | None,
                  max_batch_size: int, context_tokens: int, resident_bytes: int):
@@ -125,7 +133,7 @@ class LlamaCppGenerator(TextEngineBase):
         return self._resident_bytes
 
     # -- requests -------------------------------------------------------------------------
-    def _prepare(self, request: GenerationRequest) -> dict:
+    def _prepare(self, request: GenerationRequest) -> _Prepared:
         validate_request(request, self.has_chat_template)
         prompt = request.prompt or self.render_prompt(request.messages)
         prompt_tokens = len(self.tokenize(prompt, with_bos=True))
@@ -147,9 +155,9 @@ class LlamaCppGenerator(TextEngineBase):
             body["json_schema"] = _compact(json.loads(grammar.json_schema))
         elif grammar is not None:
             body["grammar"] = grammar.ebnf
-        return {"body": body, "prompt_tokens": prompt_tokens, "grammar_field": "json_schema" if request.json_schema is not None else "grammar"}
+        return _Prepared(body, prompt_tokens, "json_schema" if request.json_schema is not None else "grammar")
 
-    def _generate(self, prepared: dict, ctx: CallContext, emit: Callable[[Any], None],
+    def _generate(self, prepared: _Prepared, ctx: CallContext, emit: Callable[[Any], None],
                   submitted_at: float) -> GenerationResult:
         """Run one request in a llama.cpp slot, emitting TextChunks; blocks this worker until it ends."""
         if self._server is None:
@@ -180,11 +188,11 @@ class LlamaCppGenerator(TextEngineBase):
             return False
 
         server = self._server
-        answer = server.handle_completions(prepared["body"], on_chunk)
+        answer = server.handle_completions(prepared.body, on_chunk)
         if isinstance(answer, dict) and "error" in answer:
             state["error"] = answer["error"]
         if state["error"] is not None:
-            raise _error(state["error"], prepared["grammar_field"])
+            raise _error(state["error"], prepared.grammar_field)
         finish = state["finish"] or "stop"
         remaining = ctx.time_remaining()
         if finish == "cancelled" and remaining is not None and remaining <= 0:
@@ -195,7 +203,7 @@ class LlamaCppGenerator(TextEngineBase):
         return GenerationResult(
             text="".join(text),
             finish_reason=finish,
-            prompt_tokens=usage.get("prompt_tokens", prepared["prompt_tokens"]),
+            prompt_tokens=usage.get("prompt_tokens", prepared.prompt_tokens),
             completion_tokens=completion_tokens,
             time_to_first_token_s=None if state["first_at"] is None else state["first_at"] - submitted_at,
         )

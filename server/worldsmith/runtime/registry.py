@@ -23,17 +23,16 @@ log = logging.getLogger(__name__)
 LOADER_MODULES = {
     "transformers": "worldsmith.runtime.text_generator",
     "llama.cpp": "worldsmith.runtime.llama_cpp",
-    "diffusion": "worldsmith.runtime.diffusion",
-    "embedder": "worldsmith.runtime.embedder",
+    "diffusers": "worldsmith.runtime.diffusion",
+    "sentence-transformers": "worldsmith.runtime.embedder",
 }
 
 
 def engine_of(config: ModelConfig) -> str:
-    """The LOADER_MODULES key that loads this model."""
-    return config.text_engine if config.kind == "text-generator" else config.kind
-
-ENGINE_NAMES = {"transformers": "transformers", "llama.cpp": "llama.cpp", "diffusion": "diffusers",
-                "embedder": "sentence-transformers"}
+    """The engine that serves this model: its LOADER_MODULES key, as ModelInfo.engine reports it."""
+    if config.kind == "text-generator":
+        return config.text_engine
+    return {"diffusion": "diffusers", "embedder": "sentence-transformers"}[config.kind]
 
 KIND_TO_PROTO = {
     "text-generator": admin_pb2.MODEL_KIND_TEXT_GENERATOR,
@@ -61,7 +60,7 @@ class ModelEntry:
             name=self.name, kind=KIND_TO_PROTO[self.config.kind], source=self.config.source,
             revision=self.engine.revision if facts else self.config.revision, device=self.device, dtype=self.dtype,
             state=self.state, memory_bytes=memory, error=self.error, load_seconds=self.load_seconds,
-            engine=ENGINE_NAMES[engine_of(self.config)],
+            engine=engine_of(self.config),
             architecture=facts.architecture if facts else "", quantization=facts.quantization if facts else "",
             license=facts.license if facts else "", sha256=facts.sha256 if facts else "",
         )

@@ -147,8 +147,6 @@ class _ActiveRequest:
 class TextGenerator(TextEngineBase):
     """One resident causal LM behind a continuous batcher, with lanes, Queued events and metrics."""
 
-    name = "text"
-
     def __init__(self, model, tokenizer, model_id: str, revision: str, limits: LaneLimits | None = None,
                  max_batch_size: int = 16, context_tokens: int = DEFAULT_CONTEXT_TOKENS):
         super().__init__("text", limits)
