@@ -70,7 +70,9 @@ class TextChunk:
 @dataclass
 class GenerationResult:
     text: str
-    finish_reason: str  # "stop" (end of turn, stop sequence, grammar complete) | "length" | "cancelled"
+    # "stop" (end of turn, grammar complete) | "stop_sequence" (one of the request's stop sequences; the text
+    # excludes it) | "length" | "cancelled"
+    finish_reason: str
     prompt_tokens: int
     completion_tokens: int
     time_to_first_token_s: float | None  # from submit (queueing included); None if no token came
