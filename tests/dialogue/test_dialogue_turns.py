@@ -57,6 +57,26 @@ async def test_same_seed_and_history_give_the_same_reply(service):
     assert replies[0] == replies[1] and replies[0]
 
 
+async def test_a_callers_stop_sequence_ends_the_turn_before_it(service):
+    options = d.GenerationOptions(seed=3, max_new_tokens=20)
+    said = "Good morning! Any swords for sale?"
+    first = await new_session(service, blacksmith())
+    full = (await collect(service.Say(d.SayRequest(session_id=first.id, utterance=said, options=options),
+                                      realtime())))[-1].turn_completed.text
+    words = [word for word in full.split() if word.isalpha() and full.index(word) > 0]
+    stop = words[len(words) // 2]
+
+    second = (await service.CreateSession(d.CreateSessionRequest(character_ids=["blacksmith"]), realtime())).session
+    options.stop_sequences.append(stop)
+    responses = await collect(service.Say(d.SayRequest(session_id=second.id, utterance=said, options=options),
+                                          realtime()))
+    completed = responses[-1].turn_completed
+    assert completed.reason == Reason.TURN_END_REASON_STOP_SEQUENCE and not completed.interrupted
+    spoken = "".join(delta.text for delta in events_of(responses, "text_delta"))
+    assert completed.text == spoken.strip() == full[: full.index(stop)].strip()
+    assert stop not in spoken
+
+
 async def test_converse_streams_turns_one_after_another(service):
     session = await new_session(service, blacksmith())
     client = ConverseClient(service, session.id, options=d.GenerationOptions(seed=5, max_new_tokens=12))

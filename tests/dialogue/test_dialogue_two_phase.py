@@ -1,5 +1,5 @@
 """The pieces of a two-phase turn that need no model: reply languages, the script a base model continues,
-the decision's schema, and action names kept out of speech."""
+the decision's schema, action names kept out of speech, and a script line's end."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from worldsmith.dialogue.language import reply_language
 from worldsmith.dialogue.prompt import speaker_cue, transcript
 from worldsmith.dialogue.rating import RatingFilter
 from worldsmith.dialogue.reply import decision_guide, decision_schema, example_arguments
+from worldsmith.dialogue.turns import LINE_END, Sampling, Turn, TurnOutcome, TurnPlan
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
+from worldsmith.runtime.generation import GenerationResult, TextChunk
 
 
 def test_the_player_is_answered_in_their_language_when_the_card_lists_it():
@@ -81,3 +83,42 @@ async def test_a_turn_that_said_nothing_is_stored_and_shown_as_silence(service):
                                        {"session_id": "session_id", "character_id": "character_id", "input": "utterance"},
                                        realtime())
     assert {"role": "assistant", "content": SILENCE} in follow_up.prompt.messages
+
+
+class OneLineJob:
+    result = GenerationResult(text="Aye, steel.", finish_reason="stop_sequence", prompt_tokens=9, completion_tokens=4,
+                              time_to_first_token_s=0.01)
+
+    async def events(self):
+        yield TextChunk(self.result.text, self.result.completion_tokens)
+        yield self.result
+
+
+class OneLineEngine:
+    """A base model whose every reply ends at a stop sequence: the line's end."""
+
+    has_chat_template = False
+
+    def __init__(self):
+        self.requests = []
+
+    def submit(self, request, ctx):
+        self.requests.append(request)
+        return OneLineJob()
+
+
+async def test_a_script_line_that_ends_at_its_line_end_completes_the_turn():
+    engine = OneLineEngine()
+    plan = TurnPlan(turn_id="t1", character=blacksmith(), messages=[{"role": "user", "content": "Hello!"}],
+                    sampling=Sampling(max_new_tokens=16, temperature=0.8, top_p=0.95, seed=7, stop_sequences=()),
+                    structured=False, script=True)
+    events = [event async for event in Turn(plan, engine, realtime(), _no_result).events()]
+
+    outcome = events[-1]
+    assert isinstance(outcome, TurnOutcome) and outcome.reason == dialogue_pb2.TURN_END_REASON_COMPLETED
+    assert engine.requests[0].stop_sequences == [LINE_END]
+    assert [message.text for name, message in events[:-1] if name == "text_delta"] == ["Aye, steel."]
+
+
+async def _no_result(call):
+    return None

@@ -119,9 +119,25 @@ async def test_stop_sequence_ends_the_text_before_it(generator):
     request.stop_sequences = [stop]
     events = await collect(generator, request)
     result = events[-1]
-    assert result.finish_reason == "stop"
-    assert result.text == expected
+    assert result.finish_reason == "stop_sequence"
+    assert result.text == expected and stop not in result.text
     assert "".join(event.text for event in events if isinstance(event, TextChunk)) == expected
+
+
+async def test_a_stop_sequence_on_the_last_allowed_token_wins_over_the_length(generator):
+    request = GenerationRequest(HELLO, max_new_tokens=40, seed=21)
+    full = await collect(generator, request)
+    text, seen = full[-1].text, ""
+    for chunk in (event for event in full if isinstance(event, TextChunk)):
+        before, seen = seen, seen + chunk.text
+        word = chunk.text.strip()
+        if word.isalpha() and len(before) < text.find(word) + len(word) <= len(seen):
+            break  # the first occurrence of this word is completed by this chunk's last token
+
+    request.max_new_tokens, request.stop_sequences = chunk.tokens, [word]
+    result = await generator.generate(request)
+    assert result.finish_reason == "stop_sequence" and result.completion_tokens == chunk.tokens
+    assert result.text == text[: text.find(word)]
 
 
 async def test_max_new_tokens_bounds_the_reply(generator):

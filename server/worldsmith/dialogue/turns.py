@@ -36,6 +36,11 @@ FINISH_REASONS = {
     "stop_sequence": Reason.TURN_END_REASON_STOP_SEQUENCE,
     "cancelled": Reason.TURN_END_REASON_CANCELLED,
 }
+# Words that ended this way were said: a decision (emotion, action) follows them.
+SPOKEN_REASONS = (Reason.TURN_END_REASON_COMPLETED, Reason.TURN_END_REASON_MAX_TOKENS,
+                  Reason.TURN_END_REASON_STOP_SEQUENCE)
+# A script's line ends at the next line: the turn's own stop sequence, which completes it.
+LINE_END = "\n"
 
 
 @dataclass(frozen=True)
@@ -159,9 +164,9 @@ class Turn:
             if self.ctx.is_cancelled:
                 self.outcome.reason = Reason.TURN_END_REASON_CANCELLED
                 break
-            # Words cut short by the token limit still get their emotion and action: the player heard them.
-            if not plan.structured or self.outcome.reason not in (Reason.TURN_END_REASON_COMPLETED,
-                                                                  Reason.TURN_END_REASON_MAX_TOKENS):
+            # Words cut short by the token limit or a stop sequence still get their emotion and action: the player
+            # heard them.
+            if not plan.structured or self.outcome.reason not in SPOKEN_REASONS:
                 break
             words = "".join(spoken).strip()
             decision = await self._decide(messages, words, segment)
@@ -212,7 +217,7 @@ class Turn:
         if plan.script:
             # One line of the script: the next line belongs to someone else.
             request.prompt = transcript(messages, plan.character.name, cue=speaker_cue(plan.character.name, plan.language))
-            request.stop_sequences.append("\n")
+            request.stop_sequences.append(LINE_END)
         else:
             request.messages = messages
         return request
@@ -253,7 +258,7 @@ class Turn:
                 self.outcome.completion_tokens += result.completion_tokens
                 self.outcome.tokens_after_cancel += result.tokens_after_cancel
                 self.outcome.prompt_tokens = max(self.outcome.prompt_tokens, result.prompt_tokens)
-                self.outcome.reason = FINISH_REASONS.get(result.finish_reason, Reason.TURN_END_REASON_COMPLETED)
+                self.outcome.reason = self._end_reason(result.finish_reason)
             if ctx.is_cancelled or "".join(spoken).strip() or attempt:
                 break
             spoken.clear()
@@ -262,6 +267,13 @@ class Turn:
             tail = rating.flush()
             if tail:
                 yield delta(tail)
+
+    def _end_reason(self, finish_reason: str) -> int:
+        """The turn's end reason for how its words ended. A script's words also stop at LINE_END, the turn's own
+        stop; the result does not say which stop matched, so in a script a stop sequence completes the turn."""
+        if finish_reason == "stop_sequence" and self.plan.script:
+            return Reason.TURN_END_REASON_COMPLETED
+        return FINISH_REASONS.get(finish_reason, Reason.TURN_END_REASON_COMPLETED)
 
     # -- phase 2: the emotion and the action -------------------------------------------------------------
     async def _decide(self, messages: list[dict[str, str]], words: str, segment: int):

@@ -20,6 +20,9 @@ Constrained output: `json_schema={...}` or `grammar=Grammar.choice([...])` / `Gr
 result's finish_reason is "stop", its text matches: `json.loads(result.text)` validates against the schema.
 "length" means max_new_tokens ran out first; bound strings (maxLength) and arrays (maxItems) to avoid it.
 
+Stop sequences: `stop_sequences=["\nPlayer:"]` ends the request at the first one generated, with finish_reason
+"stop_sequence"; neither the chunks nor the result's text contain it.
+
 Budgeting a prompt: `render_prompt(messages)`, `count_tokens(text)`, `prompt_tokens(messages)`, `context_tokens`.
 
 How it works
@@ -123,7 +126,7 @@ class _ActiveRequest:
             return False
         delta = self.stream.update(tokens)
         if self.stream.stopped:
-            self.end("stop", delta)
+            self.end("stop_sequence", delta)
             return True
         if finished:
             delta += self.stream.finish(tokens)
