@@ -62,7 +62,7 @@ from lingua import Language, LanguageDetectorBuilder  # noqa: E402
 from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc  # noqa: E402
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d  # noqa: E402
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc  # noqa: E402
-from worldsmith.dialogue.commands import load_file  # noqa: E402
+from worldsmith.dialogue.card_files import load_file  # noqa: E402
 
 CARDS = ROOT / "examples" / "game" / "characters"
 OUT = ROOT / "bench" / "results" / "dialogue_quality.json"

@@ -259,3 +259,8 @@ def masked(settings: Settings) -> dict:
     for key in data["auth"]["keys"]:
         key["key"] = key["key"][:2] + "…" + "*" * 6
     return data
+
+
+def diffusion_options(settings: Settings) -> dict:
+    """What the diffusion loader takes beyond the model config: how many requests share a call."""
+    return {"max_batch_size": settings.textures.max_batch_size}

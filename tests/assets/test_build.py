@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from harness import KEYS, REPO, running
-from worldsmith.assets.commands import run_build
+from worldsmith.cli.build import run_build
 from worldsmith.assets.lockfile import LockFile
 from worldsmith.config import load_settings
 

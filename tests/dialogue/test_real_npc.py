@@ -13,7 +13,7 @@ from lingua import Language, LanguageDetectorBuilder
 
 from harness import CHANNEL_OPTIONS, KEYS, REPO, ServerProcess
 from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc, dialogue_pb2, dialogue_pb2_grpc
-from worldsmith.dialogue.commands import load_file
+from worldsmith.dialogue.card_files import load_file
 
 BRAM = REPO / "examples" / "game" / "characters" / "bram.toml"
 DIALOGUE = "worldsmith.v1.DialogueService"

@@ -1,11 +1,9 @@
-"""GenerateTexture on the procedural backend, bad input, and the CLI command."""
+"""GenerateTexture on the procedural backend and bad input."""
 
 from __future__ import annotations
 
 import io
-import json
 
-import numpy as np
 import pytest
 from google.protobuf import struct_pb2
 from PIL import Image
@@ -13,7 +11,6 @@ from PIL import Image
 from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.errors import InvalidArgument, Unavailable
 from worldsmith.runtime.context import CallContext
-from worldsmith.textures import commands
 from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.service import TextureService
 
@@ -46,10 +43,10 @@ async def test_procedural_stream_preview_maps_and_cache(service):
 
 
 async def test_empty_model_uses_procedural_for_presets_and_when_no_model_is_ready(settings, cpu_engine, tmp_path):
-    def missing(name):
-        raise Unavailable(f"{name} failed to load")
+    def missing():
+        raise Unavailable(f"{TINY} failed to load")
 
-    service = TextureService(settings, missing, cpu_engine, TextureCache(tmp_path))
+    service = TextureService(settings, {TINY: missing}, cpu_engine, TextureCache(tmp_path))
     result = result_of(await collect(service, texture_pb2.GenerateTextureRequest(prompt="oak planks", width=64, height=64, seed=1)))
     assert result.variations[0].recipe.backend == "procedural"
     backends = await service.ListTextureBackends(texture_pb2.ListTextureBackendsRequest(), CallContext())
@@ -99,17 +96,3 @@ async def test_bad_preset_parameters_name_the_parameter(service):
         await collect(service, procedural(preset="bricks", preset_parameters=parameters))
     fields = {name for name, _ in error.value.violations}
     assert fields == {"preset_parameters.rows", "preset_parameters.glitter", "preset_parameters.color"}
-
-
-def test_cli_command_writes_the_set_and_its_recipe(tmp_path):
-    written = commands.texture("mossy cobblestone", tile="both", maps="all", size=64, seed=1,
-                               output=tmp_path / "out", data_dir=tmp_path / "data")
-    names = sorted(path.name for path in written)
-    assert "mossy-cobblestone-albedo.png" in names and "mossy-cobblestone-orm.png" in names
-    assert len(names) == len(ALL_MAPS) + 1
-    recipe = json.loads((tmp_path / "out" / "mossy-cobblestone-recipe.json").read_text())
-    assert recipe["backend"] == "procedural" and recipe["parameters"]["preset"] == "cobblestone"
-    albedo = np.asarray(Image.open(tmp_path / "out" / "mossy-cobblestone-albedo.png"))
-    assert albedo.shape == (64, 64, 3)
-    with pytest.raises(InvalidArgument):
-        commands.texture("x", tile="diagonal", output=tmp_path / "out")

@@ -15,7 +15,7 @@ from worldsmith.runtime.registry import ModelRegistry
 from worldsmith.scenes.service import SceneService
 from worldsmith.store import Store
 from worldsmith.textures.cache import TextureCache
-from worldsmith.textures.local import diffusion_options
+from worldsmith.config import diffusion_options
 from worldsmith.textures.service import TextureService
 
 

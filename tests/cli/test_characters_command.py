@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from worldsmith.dialogue.commands import import_characters
+from worldsmith.cli.characters import import_characters as import_into_settings
+from worldsmith.config import Settings
 from worldsmith.errors import InvalidArgument
 from worldsmith.store import Store
 
@@ -34,6 +35,10 @@ text = "The armoury key hangs behind the quartermaster's desk."
 tags = ["garrison"]
 visibility = "global"
 '''
+
+
+def import_characters(path, data_dir):
+    return import_into_settings(path, Settings(server={"data_dir": str(data_dir)}))
 
 
 def stored(data_dir):

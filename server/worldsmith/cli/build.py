@@ -1,18 +1,34 @@
-"""`worldsmith build`: the command, its progress display and its summary."""
+"""`worldsmith build`: the command, its progress display and its summary; in-process builds run on the assembled services."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from pathlib import Path
+from typing import Optional
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from worldsmith.assets.build import Builder, EntryOutcome, LocalCaller, RemoteCaller
 from worldsmith.assets.manifest import ManifestError, load_manifest
+from worldsmith.cli.in_process import started_services
+from worldsmith.cli.shared import ConfigOption, console, settings_or_exit
 from worldsmith.config import Settings
+
+
+def build(
+    manifest: Path = typer.Argument(Path("assets.toml"), help="Build manifest."),
+    config: Optional[Path] = ConfigOption,
+    server: Optional[str] = typer.Option(None, "--server", help="HOST:PORT of a running server (batch lane) instead of in-process."),
+    key: Optional[str] = typer.Option(None, "--key", envvar="WORLDSMITH_API_KEY", help="Editor key for --server."),
+    check: bool = typer.Option(False, "--check", help="Generate nothing; exit 1 naming entries whose outputs differ from the lock."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Entries generated at once (default: the manifest's build.parallel)."),
+) -> None:
+    """Generate every entry of an asset manifest; only entries whose recipe changed are rebuilt."""
+    settings = None if server else settings_or_exit(config)
+    raise typer.Exit(asyncio.run(run_build(manifest, settings, server, key, check, jobs, console)))
 
 
 class Display:
@@ -72,11 +88,7 @@ async def run_build(manifest_path: Path, settings: Settings | None, server: str 
             caller = RemoteCaller(server, key)
             stack.push_async_callback(caller.close)
         else:
-            from worldsmith.api.services import Services
-
-            services = Services(settings)
-            await services.start()
-            stack.push_async_callback(services.stop)
+            services = await stack.enter_async_context(started_services(settings))
             caller = LocalCaller(services.by_name)
 
         builder = Builder(manifest, caller, jobs)
@@ -94,8 +106,3 @@ async def run_build(manifest_path: Path, settings: Settings | None, server: str 
         with Display(console, len(manifest.entries)) as display:
             outcomes = await builder.build(display.update)
         return _summary(console, outcomes)
-
-
-def build_command(manifest: Path, settings: Settings | None, server: str | None, key: str | None, check: bool, jobs: int | None) -> int:
-    console = Console(stderr=True)
-    return asyncio.run(run_build(manifest, settings, server, key, check, jobs, console))

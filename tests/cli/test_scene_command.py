@@ -8,7 +8,7 @@ import typer
 from typer.testing import CliRunner
 
 from tests.scenes.hard_rules import load_glb
-from worldsmith.scenes.commands import scene
+from worldsmith.cli.scene import scene
 
 app = typer.Typer()
 app.command("scene")(scene)

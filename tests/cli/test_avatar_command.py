@@ -7,7 +7,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from worldsmith.avatars.commands import avatar, write_avatar
+from worldsmith.cli.avatar import avatar, write_avatar
 
 
 def test_writes_every_file_and_the_dna_regenerates_it(tmp_path):

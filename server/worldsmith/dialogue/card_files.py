@@ -1,4 +1,4 @@
-"""`worldsmith characters import FILE`: load character cards (and lore) from JSON or TOML into the store.
+"""Character files: cards (and lore) in JSON or TOML, read and validated into messages.
 
 Accepted shapes:
   JSON  one card {...}, a list of cards [...], or {"characters": [...], "lore": [...]}
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf import json_format
@@ -20,20 +19,6 @@ from google.protobuf import json_format
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.dialogue.cards import validate_character, validate_lore
 from worldsmith.errors import InvalidArgument
-from worldsmith.store import Store
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    created: list[str]
-    updated: list[str]
-    lore_entries: int
-
-    def __str__(self) -> str:
-        parts = [f"{len(self.created)} character(s) created", f"{len(self.updated)} updated"]
-        if self.lore_entries:
-            parts.append(f"{self.lore_entries} lore entr{'y' if self.lore_entries == 1 else 'ies'} upserted")
-        return ", ".join(parts)
 
 
 def _read(path: Path) -> object:
@@ -111,18 +96,3 @@ def load_file(path: str | Path) -> tuple[list[dialogue_pb2.Character], list[dial
     if not characters and not lore:
         raise InvalidArgument(str(path), "holds no characters and no lore")
     return characters, lore
-
-
-def import_characters(path: str | Path, data_dir: str | Path) -> ImportSummary:
-    """Validate the whole file first, then write it: a bad file changes nothing."""
-    characters, lore = load_file(path)
-    store = Store.open(data_dir)
-    try:
-        created, updated = [], []
-        for card in characters:
-            (created if store.characters.upsert(card) else updated).append(card.id)
-        if lore:
-            store.lore.upsert_many(lore)
-    finally:
-        store.close()
-    return ImportSummary(created=created, updated=updated, lore_entries=len(lore))

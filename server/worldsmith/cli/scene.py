@@ -1,25 +1,24 @@
-"""`worldsmith scene PROMPT ...`: generate a scene in-process and write its JSON, GLB and heightmaps."""
+"""`worldsmith scene PROMPT ...`: generate a scene through SceneService in this process and write its files."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Optional
 
 import typer
 from google.protobuf import json_format
-from rich.console import Console
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
 from worldsmith.assets.files import write_atomic
-from worldsmith.errors import WorldsmithError
-from worldsmith.scenes.catalog import load_catalog_json
-from worldsmith.scenes.pipeline import DEFAULT_MAX_OBJECTS, generate
+from worldsmith.cli.in_process import scratch_data, started_services, stream_to_result
+from worldsmith.cli.shared import ConfigOption, console, exit_on_error, settings_or_exit
+from worldsmith.config import Settings
 
 KINDS = {"interior": scene_pb2.SCENE_KIND_INTERIOR, "dungeon": scene_pb2.SCENE_KIND_DUNGEON, "terrain": scene_pb2.SCENE_KIND_TERRAIN}
 ALGORITHMS = {"bsp": scene_pb2.DUNGEON_ALGORITHM_BSP, "caves": scene_pb2.DUNGEON_ALGORITHM_CAVES}
-
-console = Console(stderr=True)
+SERVICE = "worldsmith.v1.SceneService"
 
 
 def scene(
@@ -37,19 +36,26 @@ def scene(
     resolution: int = typer.Option(0, "--resolution", min=0, help="Terrain: samples per side (0: 257)."),
     tile: str = typer.Option("0,0", "--tile", help="Terrain: tile coordinates X,Z; neighbours stitch."),
     preview: bool = typer.Option(True, "--preview/--no-preview", help="Write the GLB preview."),
+    config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Generate a room, a dungeon or a terrain tile in this process, without a server."""
-    try:
+    """Generate a room, a dungeon or a terrain tile in this process, without a server (the config's planner model plans)."""
+    settings = settings_or_exit(config)
+    with exit_on_error():
         request = _request(prompt, kind, seed, bounds, catalog, objects, doors, windows, algorithm, furnish, resolution, tile, preview)
-        result = generate(request, progress=_show_progress(), max_objects=DEFAULT_MAX_OBJECTS)
-    except WorldsmithError as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from None
+        result = asyncio.run(generate_scene(settings, request))
     for name in write_scene(result, output):
         console.print(f"wrote {output / name}")
     q = result.quality
     console.print(f"{q.objects_placed}/{q.objects_requested} objects, {q.relations_satisfied}/{q.relations_requested} relations, "
                   f"{q.collisions} collisions, {q.out_of_bounds} out of bounds, {q.reachable_fraction:.0%} of the floor reachable")
+
+
+async def generate_scene(settings: Settings, request: scene_pb2.GenerateSceneRequest) -> scene_pb2.SceneResult:
+    """GenerateScene on the assembled services, with the planner model loaded when the config names one.
+    Scenes keep nothing between runs, so the services' data folder is a scratch one."""
+    with scratch_data(settings) as scratch:
+        async with started_services(scratch, [settings.scenes.planner_model]) as services:
+            return await stream_to_result(services, SERVICE, "GenerateScene", request, on_event=_show_progress())
 
 
 def write_scene(result: scene_pb2.SceneResult, folder: Path) -> list[str]:
@@ -84,6 +90,8 @@ def _request(prompt, kind, seed, bounds, catalog, objects, doors, windows, algor
     request = scene_pb2.GenerateSceneRequest(kind=KINDS[kind], prompt=prompt, seed=seed, bounds=common_pb2.Vec3(x=x, y=y, z=z),
                                              skip_preview=not preview)
     if catalog is not None:
+        from worldsmith.scenes.catalog import load_catalog_json
+
         request.catalog.CopyFrom(load_catalog_json(catalog))
     if kind == "interior":
         request.interior.CopyFrom(scene_pb2.InteriorParameters(doors=doors, windows=windows, object_count=objects))
@@ -108,8 +116,9 @@ def _numbers(text: str, count: int, option: str, kind):
 def _show_progress():
     last = {"stage": None}
 
-    def show(stage: str, step: int, total: int) -> None:
-        if stage != last["stage"]:
+    def show(event: scene_pb2.GenerateSceneResponse) -> None:
+        stage = event.progress.stage
+        if event.HasField("progress") and stage != last["stage"]:
             last["stage"] = stage
             console.print(f"[dim]{stage}...[/dim]")
 
