@@ -8,9 +8,9 @@ import pytest
 import torch
 from diffusers import StableDiffusionPipeline
 
-from worldsmith.assets.cache import ContentCache
 from worldsmith.runtime.diffusion import circular_padding
 from worldsmith.runtime.tiny.diffusion import make
+from worldsmith.store.content_cache import ContentCache
 
 
 def test_cache_round_trips_and_leaves_no_partial_files(tmp_path):

@@ -1,1 +1,1 @@
-"""Generated assets on disk: the content-addressed cache and offline build manifests."""
+"""Offline builds: asset manifests generated through the services, in this process or over gRPC."""

@@ -18,11 +18,11 @@ from google.protobuf import json_format, message_factory
 
 from worldsmith._proto.worldsmith.v1 import admin_pb2, common_pb2, dialogue_pb2
 from worldsmith.assets import outputs
-from worldsmith.assets.files import write_atomic
 from worldsmith.assets.lockfile import LockedEntry, LockFile, recipe_hash
 from worldsmith.assets.manifest import Entry, Manifest
 from worldsmith.errors import WorldsmithError
 from worldsmith.runtime.context import CallContext, Lane
+from worldsmith.store.files import write_atomic
 
 ADMIN = "worldsmith.v1.AdminService"
 DIALOGUE = "worldsmith.v1.DialogueService"

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from worldsmith.assets.files import sha256_file, write_atomic
+from worldsmith.store.files import sha256_file, write_atomic
 
 VERSION = 1
 

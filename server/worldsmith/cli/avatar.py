@@ -9,10 +9,10 @@ from typing import Callable, Optional, Sequence
 import typer
 
 from worldsmith._proto.worldsmith.v1 import avatar_pb2
-from worldsmith.assets.files import write_atomic
 from worldsmith.cli.in_process import scratch_data, started_services, stream_to_result
 from worldsmith.cli.shared import ConfigOption, console, exit_on_error, settings_or_exit
 from worldsmith.config import Settings, load_settings
+from worldsmith.store.files import write_atomic
 
 SERVICE = "worldsmith.v1.AvatarService"
 

@@ -11,10 +11,10 @@ import typer
 from google.protobuf import json_format
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
-from worldsmith.assets.files import write_atomic
 from worldsmith.cli.in_process import scratch_data, started_services, stream_to_result
 from worldsmith.cli.shared import ConfigOption, console, exit_on_error, settings_or_exit
 from worldsmith.config import Settings
+from worldsmith.store.files import write_atomic
 
 KINDS = {"interior": scene_pb2.SCENE_KIND_INTERIOR, "dungeon": scene_pb2.SCENE_KIND_DUNGEON, "terrain": scene_pb2.SCENE_KIND_TERRAIN}
 ALGORITHMS = {"bsp": scene_pb2.DUNGEON_ALGORITHM_BSP, "caves": scene_pb2.DUNGEON_ALGORITHM_CAVES}

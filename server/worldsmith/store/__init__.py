@@ -1,4 +1,4 @@
-"""SQLite persistence for characters, lore and dialogue sessions."""
+"""Persistence: SQLite for characters, lore and sessions, and the content-addressed file cache beside it."""
 
 from __future__ import annotations
 

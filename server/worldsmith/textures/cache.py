@@ -7,7 +7,7 @@ from pathlib import Path
 from google.protobuf.message import DecodeError
 
 from worldsmith._proto.worldsmith.v1 import texture_pb2
-from worldsmith.assets.cache import ContentCache
+from worldsmith.store.content_cache import ContentCache
 
 KIND = "textures"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from worldsmith.assets.files import write_atomic
+from worldsmith.store.files import write_atomic
 
 KEY = re.compile(r"[0-9a-f]{16,128}")
 
