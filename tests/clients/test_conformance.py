@@ -1,13 +1,11 @@
-"""Each client's exchange with a live server, byte for byte: the Godot add-on's Connect JSON
-calls, the Unity WebGL build's gRPC-Web frames, and the Unity desktop build's native gRPC;
-with results, errors and their details, a missing key, deadlines and a cancel mid-stream."""
+"""The Unity client's exchanges with a live server, byte for byte: the WebGL build's gRPC-Web
+frames and the desktop build's native gRPC, with results, errors and their details, a missing
+key, deadlines and a cancel mid-stream. The Godot add-on runs its own code in test_godot_calls."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import json
-import re
 
 import grpc
 import pytest
@@ -21,41 +19,6 @@ from harness import KEYS
 from worldsmith._proto.worldsmith.v1 import scene_pb2, scene_pb2_grpc
 
 SCENE = "worldsmith.v1.SceneService/GenerateScene"
-SERVER_INFO = "worldsmith.v1.AdminService/GetServerInfo"
-
-
-def _scene_request(objects: int, seed: int = 9, kind: str = "SCENE_KIND_INTERIOR") -> dict:
-    return {"kind": kind, "seed": str(seed), "interior": {"objectCount": objects}, "skipPreview": True}
-
-
-async def _godot_call(stack, method: str, request: dict, *, streaming: bool, key: str | None = KEYS["editor"],
-                      timeout_ms: int = 30000) -> wire.Exchange:
-    headers = wire.godot_headers(streaming, key or "", timeout_ms)
-    raw = wire.godot_request(stack.http.port, method, headers, wire.godot_body(streaming, request))
-    return await wire.Exchange.open(stack.http.port, raw)
-
-
-async def _godot_stream(stack, request: dict, **kwargs) -> tuple[wire.Response, list[dict], dict]:
-    """Messages and the end-of-stream JSON, split from 7-byte reads as connect_call.gd does."""
-    exchange = await _godot_call(stack, SCENE, request, streaming=True, **kwargs)
-    response = await exchange.response()
-    reader, messages, end = wire.EnvelopeReader(), [], None
-    async for chunk in exchange.body_chunks():
-        for flags, payload in reader.feed(chunk):
-            assert end is None, "nothing may follow the end-of-stream message"
-            if flags & 0x02:
-                end = json.loads(payload)
-            else:
-                assert flags == 0
-                messages.append(json.loads(payload))
-    exchange.close()
-    assert end is not None and not reader.buffer
-    return response, messages, end
-
-
-def _bad_request(detail: dict) -> error_details_pb2.BadRequest:
-    assert detail["type"] == "google.rpc.BadRequest"
-    return error_details_pb2.BadRequest.FromString(base64.b64decode(detail["value"] + "=="))
 
 
 async def _steps_after(scenes: SteppingSceneService, settle: float = 0.4) -> int:
@@ -64,101 +27,6 @@ async def _steps_after(scenes: SteppingSceneService, settle: float = 0.4) -> int
     before = scenes.steps_run
     await asyncio.sleep(settle)
     return scenes.steps_run - before
-
-
-# --- Godot: Connect protocol, JSON bodies, HTTPClient -------------------------------------
-
-def test_replayed_headers_are_the_godot_clients():
-    gdscript = wire.GODOT_CALL.read_text()
-    sent = set(re.findall(r'headers\.append\("([\w-]+): ', gdscript))
-    replayed = {line.split(":")[0] for s in (True, False) for line in wire.godot_headers(s, "k", 1)}
-    assert sent == replayed
-
-
-async def test_godot_unary_call(stack):
-    exchange = await _godot_call(stack, SERVER_INFO, {}, streaming=False)
-    response = await exchange.read_all(await exchange.response())
-    exchange.close()
-    assert response.status == 200
-    assert response.headers["content-type"] == "application/json"
-    assert "content-encoding" not in response.headers or response.headers["content-encoding"] == "identity"
-    info = json.loads(response.body)
-    assert info["version"] and {s["name"] for s in info["services"]} >= {"worldsmith.v1.SceneService"}
-
-
-async def test_godot_stream_arrives_message_by_message(stack):
-    response, messages, end = await _godot_stream(stack, _scene_request(objects=4))
-    assert response.status == 200
-    assert response.headers["content-type"] == "application/connect+json"
-    assert response.headers.get("transfer-encoding") == "chunked"  # streamed, not buffered
-    progress = [m["progress"] for m in messages if "progress" in m]
-    assert [(p["stage"], p["step"], p["total"]) for p in progress] == [("layout", i, 4) for i in range(1, 5)]
-    result = messages[-1]["result"]
-    assert len(result["graph"]["nodes"]) == 4 and result["recipe"]["seed"] == "9"
-    assert "error" not in end
-
-
-async def test_godot_stream_error_carries_bad_request(stack):
-    _, messages, end = await _godot_stream(stack, _scene_request(objects=5000))
-    assert messages == []
-    assert end["error"]["code"] == "invalid_argument"
-    violation = _bad_request(end["error"]["details"][0]).field_violations[0]
-    assert violation.field == "interior.object_count" and "at most 1000" in violation.description
-
-
-async def test_godot_unknown_enum_name_is_invalid_argument(stack):
-    _, _, end = await _godot_stream(stack, _scene_request(objects=2, kind="SCENE_KIND_CASTLE"))
-    assert end["error"]["code"] == "invalid_argument"
-    assert _bad_request(end["error"]["details"][0]).field_violations[0].field == "request"
-
-
-async def test_godot_unary_error_is_connect_error_json(stack):
-    exchange = await _godot_call(stack, SERVER_INFO, {"verbose": True}, streaming=False)
-    response = await exchange.read_all(await exchange.response())
-    exchange.close()
-    assert response.status == 400
-    error = json.loads(response.body)
-    assert error["code"] == "invalid_argument" and "verbose" in error["message"]
-    assert _bad_request(error["details"][0]).field_violations[0].field == "request"
-
-
-async def test_godot_missing_key(stack, scenes):
-    exchange = await _godot_call(stack, SERVER_INFO, {}, streaming=False, key=None)
-    response = await exchange.read_all(await exchange.response())
-    exchange.close()
-    assert response.status == 401
-    assert json.loads(response.body)["code"] == "unauthenticated"
-
-    before = scenes.steps_run
-    _, messages, end = await _godot_stream(stack, _scene_request(objects=3), key=None)
-    assert messages == [] and end["error"]["code"] == "unauthenticated"
-    _, _, end = await _godot_stream(stack, _scene_request(objects=3), key=KEYS["runtime"])
-    assert end["error"]["code"] == "permission_denied"
-    assert scenes.steps_run == before
-
-
-async def test_godot_cancel_mid_stream_stops_the_work(stack, scenes):
-    exchange = await _godot_call(stack, SCENE, _scene_request(objects=200), streaming=True)
-    await exchange.response()
-    reader = wire.EnvelopeReader()
-    async for chunk in exchange.body_chunks():
-        if any(b"progress" in payload for _, payload in reader.feed(chunk)):
-            break
-    exchange.close()  # WorldsmithCall.cancel() closes the HTTPClient
-    assert await _steps_after(scenes) == 0
-    assert scenes.steps_run < 200
-
-
-async def test_godot_deadline_stops_the_work(stack, scenes):
-    _, messages, end = await _godot_stream(stack, _scene_request(objects=200), timeout_ms=300)
-    assert end["error"]["code"] == "deadline_exceeded"
-    assert 0 < len(messages) < 200
-    assert await _steps_after(scenes) == 0
-
-
-async def test_request_over_the_size_limit_is_refused(stack):
-    _, _, end = await _godot_stream(stack, {**_scene_request(objects=1), "prompt": "x" * 100_000})
-    assert end["error"]["code"] == "resource_exhausted"
 
 
 # --- Unity WebGL: gRPC-Web binary frames through GrpcWebHandler + UnityWebRequest ----------
@@ -170,7 +38,7 @@ def _grpc_web_request(port: int, message: bytes, key: str | None) -> bytes:
                "grpc-accept-encoding: identity", "grpc-timeout: 30S"]
     if key:
         headers.append(f"Authorization: Bearer {key}")
-    return wire.godot_request(port, SCENE, headers, wire.envelope(message))
+    return wire.raw_request(port, SCENE, headers, wire.envelope(message))
 
 
 async def _grpc_web_stream(stack, request: scene_pb2.GenerateSceneRequest, key: str | None = KEYS["editor"]):

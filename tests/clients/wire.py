@@ -1,51 +1,17 @@
 """Raw HTTP/1.1 exchanges for conformance tests: send a client's exact bytes, read the answer
-in small pieces (as a game engine's socket would) and split Connect / gRPC-Web envelopes."""
+in small pieces (as a game engine's socket would) and split gRPC-Web envelopes."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import struct
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import h11
 
-REPO = Path(__file__).resolve().parents[2]
-GODOT_CALL = REPO / "clients" / "godot" / "addons" / "worldsmith" / "connect_call.gd"
 
-
-def gdscript_constants(path: Path = GODOT_CALL) -> dict[str, str]:
-    """The `const NAME := "value"` strings of a GDScript file."""
-    return dict(re.findall(r'^const (\w+) := "([^"]*)"', path.read_text(), re.M))
-
-
-def godot_headers(streaming: bool, api_key: str, timeout_ms: int) -> list[str]:
-    """WorldsmithCall.request_headers() in connect_call.gd, line for line."""
-    const = gdscript_constants()
-    if streaming:
-        headers = ["Content-Type: " + const["STREAM_CONTENT_TYPE"], "Connect-Accept-Encoding: identity"]
-    else:
-        headers = ["Content-Type: " + const["UNARY_CONTENT_TYPE"], "Accept-Encoding: identity"]
-    headers.append("Connect-Protocol-Version: " + const["PROTOCOL_VERSION"])
-    if timeout_ms > 0:
-        headers.append(f"Connect-Timeout-Ms: {timeout_ms}")
-    if api_key:
-        headers.append("Authorization: Bearer " + api_key)
-    headers += ["User-Agent: " + const["USER_AGENT"], "Accept: */*"]
-    return headers
-
-
-def godot_body(streaming: bool, request: dict) -> bytes:
-    """WorldsmithCall.request_body(): JSON (Godot's JSON.stringify is compact), enveloped for streams."""
-    payload = json.dumps(request, separators=(",", ":")).encode()
-    return envelope(payload) if streaming else payload
-
-
-def godot_request(port: int, method: str, headers: list[str], body: bytes) -> bytes:
-    """The bytes Godot's HTTPClient.request_raw() writes: our header lines, then Host and
-    Content-Length, which it adds itself (it adds User-Agent and Accept only when missing)."""
+def raw_request(port: int, method: str, headers: list[str], body: bytes) -> bytes:
+    """A POST of `body` to /method with our header lines, then Host and Content-Length."""
     lines = [f"POST /{method} HTTP/1.1", *headers, f"Host: 127.0.0.1:{port}", f"Content-Length: {len(body)}"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
@@ -55,7 +21,7 @@ def envelope(payload: bytes, flags: int = 0) -> bytes:
 
 
 class EnvelopeReader:
-    """The Python twin of envelope.gd: feed any chunking, get whole (flags, payload) envelopes."""
+    """Feed any chunking, get whole (flags, payload) envelopes."""
 
     def __init__(self):
         self.buffer = b""
