@@ -53,7 +53,7 @@ async def main(quick: bool) -> dict:
     cpu = FunctionEngine()
     await cpu.start()
     settings = TexturesConfig(models=[MODEL], max_size=2048, max_steps=100)
-    service = TextureService(settings, {MODEL: engine}, cpu, TextureCache(workdir / "data"))
+    service = TextureService(settings, {MODEL: lambda: engine}, cpu, TextureCache(workdir / "data"))
     server = grpc.aio.server()
     descriptor = texture_pb2.DESCRIPTOR.services_by_name["TextureService"]
     server.add_generic_rpc_handlers([ServiceAdapter(descriptor, service, Authenticator(AuthConfig(enabled=False))).generic_handler()])

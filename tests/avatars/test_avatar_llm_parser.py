@@ -51,7 +51,7 @@ def test_answers_in_the_schema_become_parameters():
 async def test_service_reads_descriptions_with_the_model(generator):
     cpu = FunctionEngine("cpu-avatars-llm", concurrency=1)
     await cpu.start()
-    service = AvatarService(AvatarsConfig(parser_model="parser"), cpu, parser_generator=lambda: generator)
+    service = AvatarService(AvatarsConfig(parser_model="parser"), cpu, parser_provider=lambda: generator)
     request = avatar_pb2.CreateAvatarRequest(description="a knight in red", seed=3, texture_size=128, lods=[1.0])
     events = [event async for event in service.CreateAvatar(request, CallContext())]
     await cpu.stop()
@@ -68,7 +68,7 @@ async def test_an_unloaded_parser_model_answers_unavailable():
 
     cpu = FunctionEngine("cpu-avatars-unloaded", concurrency=1)
     await cpu.start()
-    service = AvatarService(AvatarsConfig(parser_model="parser"), cpu, parser_generator=not_loaded)
+    service = AvatarService(AvatarsConfig(parser_model="parser"), cpu, parser_provider=not_loaded)
     with pytest.raises(Unavailable):
         await service.CreateAvatar(avatar_pb2.CreateAvatarRequest(description="elf"), CallContext()).__anext__()
     # DNA regeneration needs no model.

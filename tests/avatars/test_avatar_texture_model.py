@@ -50,7 +50,7 @@ async def _result(service: AvatarService) -> tuple[list[str], avatar_pb2.AvatarR
 
 async def test_texture_model_paints_hair_and_garment_tiles(engines, tmp_path):
     cpu, painter = engines
-    stages, painted = await _result(AvatarService(AvatarsConfig(), cpu, texture_generator=lambda: painter))
+    stages, painted = await _result(AvatarService(AvatarsConfig(), cpu, texture_provider=lambda: painter))
     assert stages == ["parameters", "skeleton", "texture", "texture-model", "lod0", "sidecars"]
     assert painted.recipe.parameters["texture_model"]["id"] == painter.model_id
     _, procedural = await _result(AvatarService(AvatarsConfig(), cpu))
@@ -62,7 +62,7 @@ async def test_texture_model_paints_hair_and_garment_tiles(engines, tmp_path):
     for tile in ["hair"] + [piece.kind for piece in painted.dna.parameters.outfit]:
         assert not np.array_equal(a[atlas.tile_box(tile, 512)], b[atlas.tile_box(tile, 512)]), tile
     # Same DNA, same model: same bytes.
-    _, again = await _result(AvatarService(AvatarsConfig(), cpu, texture_generator=painter))
+    _, again = await _result(AvatarService(AvatarsConfig(), cpu, texture_provider=lambda: painter))
     assert again.glb == painted.glb
     (tmp_path / "painted.glb").write_bytes(painted.glb)
     report = validate([tmp_path / "painted.glb"])[0]
@@ -75,5 +75,5 @@ async def test_an_unloaded_texture_model_leaves_the_procedural_paint(engines):
     def not_loaded():
         raise Unavailable("model 'textures' is still loading")
 
-    stages, result = await _result(AvatarService(AvatarsConfig(), cpu, texture_generator=not_loaded))
+    stages, result = await _result(AvatarService(AvatarsConfig(), cpu, texture_provider=not_loaded))
     assert "texture-model" not in stages and "texture_model" not in result.recipe.parameters

@@ -35,7 +35,7 @@ async def service(generator):
     cpu = FunctionEngine()
     await cpu.start()
     # As the server wires it: asked for the generator on each call.
-    yield SceneService(ScenesConfig(planner_model="planner"), cpu, planner_generator=lambda: generator)
+    yield SceneService(ScenesConfig(planner_model="planner"), cpu, planner_provider=lambda: generator)
     await cpu.stop()
 
 
@@ -50,7 +50,7 @@ async def test_an_unloaded_planner_model_answers_unavailable():
 
     cpu = FunctionEngine()
     await cpu.start()
-    service = SceneService(ScenesConfig(planner_model="planner"), cpu, planner_generator=not_loaded)
+    service = SceneService(ScenesConfig(planner_model="planner"), cpu, planner_provider=not_loaded)
     with pytest.raises(Unavailable):
         await service.GenerateScene(room(1), CallContext()).__anext__()
     await cpu.stop()

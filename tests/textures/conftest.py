@@ -45,5 +45,5 @@ def settings():
 
 @pytest.fixture
 def service(settings, diffusion_engine, cpu_engine, tmp_path):
-    return TextureService(settings, {TINY: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "data"))
+    return TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "data"))
 

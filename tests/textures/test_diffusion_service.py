@@ -71,8 +71,8 @@ async def test_every_returned_map_tiles(service):
 
 
 async def test_same_recipe_same_bytes_and_the_second_call_is_a_cache_hit(settings, diffusion_engine, cpu_engine, tmp_path):
-    first_service = TextureService(settings, {TINY: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "a"))
-    other_service = TextureService(settings, {TINY: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "b"))
+    first_service = TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "a"))
+    other_service = TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "b"))
     wanted = request(maps=[texture_pb2.TEXTURE_MAP_ALBEDO, texture_pb2.TEXTURE_MAP_NORMAL], format=texture_pb2.IMAGE_FORMAT_PNG16)
     first = result_of(await collect(first_service, wanted))
     before = steps_run(diffusion_engine)

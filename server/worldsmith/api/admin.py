@@ -7,7 +7,7 @@ from typing import Callable
 
 from worldsmith import __version__
 from worldsmith._proto.worldsmith.v1 import admin_pb2
-from worldsmith.api.health import ServiceStatus
+from worldsmith.domain import Domain, Scope, ServiceStatus
 from worldsmith.errors import InvalidArgument
 from worldsmith.runtime import devices, process
 from worldsmith.runtime.context import CallContext
@@ -51,3 +51,12 @@ class AdminService:
 def _require_name(name: str) -> None:
     if not name:
         raise InvalidArgument("name", "is required: the name of a model in the config's [models] table")
+
+
+DOMAIN = Domain(
+    service=admin_pb2.DESCRIPTOR.services_by_name["AdminService"],
+    build=lambda parts: AdminService(parts.registry, parts.statuses, parts.settings.auth.enabled),
+    default_scope=Scope.ADMIN,
+    # Editor tools and builds read which models serve them (builds hash the revisions); changing models needs admin.
+    scopes={"GetServerInfo": Scope.EDITOR},
+)

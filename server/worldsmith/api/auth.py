@@ -7,7 +7,9 @@ import logging
 
 import grpc
 
+from worldsmith.api.domains import BY_NAME
 from worldsmith.config import AuthConfig
+from worldsmith.domain import Scope
 from worldsmith.errors import PermissionDenied, Unauthenticated
 from worldsmith.runtime.context import Caller
 
@@ -16,28 +18,21 @@ log = logging.getLogger(__name__)
 OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
 # What each scope may call. admin implies editor implies runtime.
-IMPLIED = {"runtime": {"runtime"}, "editor": {"runtime", "editor"}, "admin": {"runtime", "editor", "admin"}}
-
-# Methods a game client (runtime scope) may call; the rest of a service needs editor,
-# and AdminService needs admin.
-RUNTIME_METHODS = {
-    "worldsmith.v1.DialogueService": {"CreateSession", "GetSession", "DeleteSession", "ExportSession",
-                                      "ImportSession", "Say", "Converse", "GetCharacter", "ListCharacters"},
-    "worldsmith.v1.AvatarService": {"CreateAvatar", "GetAvatarOptions"},
+IMPLIED = {
+    Scope.RUNTIME: {Scope.RUNTIME},
+    Scope.EDITOR: {Scope.RUNTIME, Scope.EDITOR},
+    Scope.ADMIN: {Scope.RUNTIME, Scope.EDITOR, Scope.ADMIN},
 }
 
 
-def required_scope(full_method: str) -> str | None:
-    """'/worldsmith.v1.TextureService/GenerateTexture' -> 'editor'; None for open methods."""
+def required_scope(full_method: str) -> Scope | None:
+    """'/worldsmith.v1.TextureService/GenerateTexture' -> editor, as the service's Domain declares;
+    None for open methods. A service no Domain declares needs editor (grpc answers UNIMPLEMENTED)."""
     if full_method.startswith(OPEN_PREFIXES):
         return None
     service, _, method = full_method.lstrip("/").partition("/")
-    if service == "worldsmith.v1.AdminService":
-        # Editor tools and builds read which models serve them; changing models needs admin.
-        return "editor" if method == "GetServerInfo" else "admin"
-    if method in RUNTIME_METHODS.get(service, ()):
-        return "runtime"
-    return "editor"
+    domain = BY_NAME.get(service)
+    return Scope.EDITOR if domain is None else domain.scope_of(method)
 
 
 class Authenticator:
@@ -51,7 +46,7 @@ class Authenticator:
         """The caller for this key, or Unauthenticated / PermissionDenied."""
         scope = required_scope(full_method)
         if not self.enabled:
-            return Caller("auth-disabled", frozenset(IMPLIED["admin"]))
+            return Caller("auth-disabled", frozenset(IMPLIED[Scope.ADMIN]))
         if scope is None:
             return Caller()
         if not authorization:
@@ -64,7 +59,7 @@ class Authenticator:
         if found is None:
             raise Unauthenticated("unknown API key")
         if scope not in found.scopes:
-            raise PermissionDenied(f"key {found.key_id!r} lacks the {scope!r} scope that {full_method} needs")
+            raise PermissionDenied(f"key {found.key_id!r} lacks the {scope.value!r} scope that {full_method} needs")
         return found
 
 

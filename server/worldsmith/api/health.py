@@ -1,48 +1,29 @@
-"""Per-service serving status, derived from the config and the registry; feeds health and GetServerInfo."""
+"""Per-service serving status, derived from the declared models, the config and the registry; feeds health and GetServerInfo."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from worldsmith.api.domains import DOMAINS, SCENES
 from worldsmith.config import Settings
+from worldsmith.domain import Domain, ServiceStatus, Use
 from worldsmith.runtime.registry import ModelRegistry
 
-DIALOGUE = "worldsmith.v1.DialogueService"
-TEXTURE = "worldsmith.v1.TextureService"
-SCENE = "worldsmith.v1.SceneService"
-AVATAR = "worldsmith.v1.AvatarService"
-ADMIN = "worldsmith.v1.AdminService"
+SCENE = SCENES.name  # the service tests step through by hand
 
 
-@dataclass(frozen=True)
-class ServiceStatus:
-    serving: bool
-    reason: str
-    backend: str
-
-
-def _needs(registry: ModelRegistry, names: list[str]) -> str:
-    return "; ".join(reason for reason in (registry.reason(n) for n in names if n) if reason)
+def service_status(domain: Domain, settings: Settings, registry: ModelRegistry) -> ServiceStatus:
+    """NOT_SERVING, with the reason, while a model the service requires is unset or one it uses
+    is not ready; a lent model never changes the status."""
+    reasons = []
+    for slot in domain.models:
+        if slot.use is Use.LENT:
+            continue
+        names = slot.names(settings)
+        if not names and slot.use is Use.REQUIRED:
+            return ServiceStatus(False, slot.unset_reason(), "")
+        reasons += [registry.reason(name) for name in names]
+    reason = "; ".join(reason for reason in reasons if reason)
+    return ServiceStatus(not reason, reason, domain.backend(settings))
 
 
 def service_statuses(settings: Settings, registry: ModelRegistry) -> dict[str, ServiceStatus]:
-    """NOT_SERVING, with the reason, for a service whose configured model is not ready."""
-    statuses: dict[str, ServiceStatus] = {}
-
-    if not settings.dialogue.model:
-        statuses[DIALOGUE] = ServiceStatus(False, "no text-generator model configured: set [dialogue] model in the config", "")
-    else:
-        reason = _needs(registry, [settings.dialogue.model, settings.dialogue.embedder])
-        statuses[DIALOGUE] = ServiceStatus(not reason, reason, settings.models[settings.dialogue.model].text_engine)
-
-    reason = _needs(registry, settings.textures.models)
-    statuses[TEXTURE] = ServiceStatus(not reason, reason, "diffusion" if settings.textures.models else "procedural")
-
-    reason = _needs(registry, [settings.scenes.planner_model])
-    statuses[SCENE] = ServiceStatus(not reason, reason, "llm-planner" if settings.scenes.planner_model else "keyword-planner")
-
-    reason = _needs(registry, [settings.avatars.parser_model])
-    statuses[AVATAR] = ServiceStatus(not reason, reason, "llm-parser" if settings.avatars.parser_model else "rule-parser")
-
-    statuses[ADMIN] = ServiceStatus(True, "", "")
-    return statuses
+    return {domain.name: service_status(domain, settings, registry) for domain in DOMAINS}

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import socket
 import ssl
-from typing import Any, Callable
+from typing import AsyncIterator, NoReturn
 
 import grpc
 import uvicorn
@@ -23,15 +23,15 @@ from connectrpc.errors import ConnectError, ErrorDetail
 from connectrpc.method import IdempotencyLevel, MethodInfo, StreamType
 from connectrpc.request import RequestContext
 from connectrpc.server import ConnectASGIApplication, Endpoint
-from google.protobuf import descriptor_pool, message_factory
+from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import Message
 from protobuf.wkt import Any as WireAny
 from starlette.middleware.cors import CORSMiddleware
 
-from worldsmith._proto.worldsmith.v1 import admin_pb2, avatar_pb2, dialogue_pb2, scene_pb2, texture_pb2  # noqa: F401 - fills the pool
-from worldsmith.api import errors, validation
-from worldsmith.api.adapter import DEFAULT_LANES, CallScope
+from worldsmith.api import calls, errors, validation
 from worldsmith.api.auth import Authenticator
+from worldsmith.api.domains import declared
 from worldsmith.config import Settings
 from worldsmith.errors import InvalidArgument, WorldsmithError
 
@@ -78,24 +78,44 @@ class _Validating:
         return message
 
 
-def _stream_type(method: MethodDescriptor) -> StreamType:
-    return {
-        (False, False): StreamType.UNARY,
-        (False, True): StreamType.SERVER_STREAM,
-        (True, False): StreamType.CLIENT_STREAM,
-        (True, True): StreamType.BIDI_STREAM,
-    }[(method.client_streaming, method.server_streaming)]
+STREAM_TYPES = {  # (client streaming, server streaming) -> connectrpc's stream type
+    (False, False): StreamType.UNARY,
+    (False, True): StreamType.SERVER_STREAM,
+    (True, False): StreamType.CLIENT_STREAM,
+    (True, True): StreamType.BIDI_STREAM,
+}
+ENDPOINT_FACTORIES = {
+    StreamType.UNARY: Endpoint.unary,
+    StreamType.SERVER_STREAM: Endpoint.server_stream,
+    StreamType.CLIENT_STREAM: Endpoint.client_stream,
+    StreamType.BIDI_STREAM: Endpoint.bidi_stream,
+}
+
+
+class _HttpTransport:
+    """How a Connect or gRPC-Web call refuses: connectrpc writes the raised ConnectError."""
+
+    def client_gone(self) -> bool:
+        return False  # a client that leaves cancels the call's task
+
+    async def refuse(self, error: BaseException, request_id: str) -> NoReturn:
+        raise connect_error(error, request_id) from None
+
+
+def _decoded(request: Message) -> Message:
+    return request  # the _Validating codec has parsed and checked it
 
 
 class _ServiceEndpoints:
     """connectrpc endpoints for one service descriptor over one implementation object."""
 
-    def __init__(self, descriptor: ServiceDescriptor, implementation: Any, authenticator: Authenticator):
+    def __init__(self, descriptor: ServiceDescriptor, implementation: object, authenticator: Authenticator):
         self.descriptor = descriptor
         self.implementation = implementation
         self.authenticator = authenticator
+        self.lane = declared(descriptor.full_name).lane
 
-    def endpoints(self) -> dict[str, Any]:
+    def endpoints(self) -> dict[str, Endpoint]:
         found = {}
         for method in self.descriptor.methods:
             function = getattr(self.implementation, method.name, None)
@@ -103,81 +123,37 @@ class _ServiceEndpoints:
                 found[f"/{self.descriptor.full_name}/{method.name}"] = self._endpoint(method, function)
         return found
 
-    def _scope(self, method: MethodDescriptor, ctx: RequestContext) -> CallScope:
+    def _scope(self, method: MethodDescriptor, ctx: RequestContext) -> calls.CallScope:
         headers = list(ctx.request_headers.allitems())
         remaining = None if ctx.timeout_ms is None else ctx.timeout_ms / 1000
         try:
-            return CallScope(method, self.descriptor, self.authenticator, headers, remaining)
+            return calls.CallScope(method, self.lane, self.authenticator, headers, remaining)
         except WorldsmithError as error:  # the key is missing, unknown, or lacks the scope
             raise connect_error(error, "-") from None
 
-    def _fail(self, scope: CallScope, error: BaseException) -> BaseException:
-        """What to raise for an error out of the domain; connectrpc writes it to the client."""
-        scope.ctx.cancel()
-        if isinstance(error, (asyncio.CancelledError, GeneratorExit)):
-            scope.finish("CANCELLED")
-            return error
-        if not isinstance(error, WorldsmithError):
-            log.exception("unhandled error in %s", scope.name, exc_info=error)
-        scope.finish(error.code if isinstance(error, WorldsmithError) else "INTERNAL")
-        return connect_error(error, scope.ctx.request_id)
-
-    def _endpoint(self, method: MethodDescriptor, function: Callable):
+    def _endpoint(self, method: MethodDescriptor, function: calls.DomainMethod) -> Endpoint:
+        # Client and bidirectional streams: Connect over HTTP/1.1 sends the whole request
+        # stream before the response starts, which suits tools more than games.
         info = MethodInfo(
             name=method.name,
             service_name=self.descriptor.full_name,
             input=message_factory.GetMessageClass(method.input_type),
             output=message_factory.GetMessageClass(method.output_type),
             idempotency_level=IdempotencyLevel.UNKNOWN,
-            stream_type=_stream_type(method),
+            stream_type=STREAM_TYPES[(method.client_streaming, method.server_streaming)],
         )
 
-        if info.stream_type == StreamType.UNARY:
-            async def unary(request, ctx: RequestContext):
-                scope = self._scope(method, ctx)
-                try:
-                    scope.set_lane(request)
-                    response = await function(request, scope.ctx)
-                except BaseException as error:
-                    raise self._fail(scope, error) from None
-                scope.finish("OK")
-                return response
-            return Endpoint.unary(info, unary)
-
-        if info.stream_type == StreamType.SERVER_STREAM:
-            async def server_stream(request, ctx: RequestContext):
-                scope = self._scope(method, ctx)
-                try:
-                    scope.set_lane(request)
-                    async for response in function(request, scope.ctx):
-                        yield response
-                except BaseException as error:
-                    raise self._fail(scope, error) from None
-                scope.finish("OK")
-            return Endpoint.server_stream(info, server_stream)
-
-        # Client and bidirectional streams: Connect over HTTP/1.1 sends the whole request
-        # stream before the response starts, which suits tools more than games.
-        async def streaming_in(requests, ctx: RequestContext):
+        async def responses(incoming: Message | AsyncIterator[Message], ctx: RequestContext) -> AsyncIterator[Message]:
             scope = self._scope(method, ctx)
-            scope.ctx.lane = DEFAULT_LANES.get(self.descriptor.full_name, scope.ctx.lane)
-            try:
-                if method.server_streaming:
-                    async for response in function(requests, scope.ctx):
-                        yield response
-                else:
-                    yield await function(requests, scope.ctx)
-            except BaseException as error:
-                raise self._fail(scope, error) from None
-            scope.finish("OK")
+            # aclosing: when connectrpc closes this stream (the client left), the call core sees it at once.
+            async with contextlib.aclosing(calls.respond(method, function, scope, incoming, _decoded, _HttpTransport())) as stream:
+                async for response in stream:
+                    yield response
 
-        if method.server_streaming:
-            return Endpoint.bidi_stream(info, streaming_in)
+        async def response(incoming: Message | AsyncIterator[Message], ctx: RequestContext) -> Message:
+            return await calls.single(responses(incoming, ctx))
 
-        async def client_stream(requests, ctx: RequestContext):
-            async for response in streaming_in(requests, ctx):
-                return response
-        return Endpoint.client_stream(info, client_stream)
+        return ENDPOINT_FACTORIES[info.stream_type](info, responses if method.server_streaming else response)
 
 
 class _Application(ConnectASGIApplication):
@@ -190,10 +166,9 @@ class _Application(ConnectASGIApplication):
 
 def build_app(settings: Settings, services: dict[str, object], authenticator: Authenticator):
     """The ASGI app serving `services` (full service name -> implementation object)."""
-    pool = descriptor_pool.Default()
-    endpoints: dict[str, Any] = {}
+    endpoints: dict[str, Endpoint] = {}
     for name, implementation in services.items():
-        endpoints.update(_ServiceEndpoints(pool.FindServiceByName(name), implementation, authenticator).endpoints())
+        endpoints.update(_ServiceEndpoints(declared(name).service, implementation, authenticator).endpoints())
     app = _Application(
         service=services,
         endpoints=lambda _services: endpoints,

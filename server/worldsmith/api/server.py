@@ -10,25 +10,15 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from worldsmith._proto.worldsmith.v1 import admin_pb2, avatar_pb2, dialogue_pb2, scene_pb2, texture_pb2
-from worldsmith.api import health as service_health
 from worldsmith.api.adapter import ServiceAdapter
 from worldsmith.api.auth import AuthInterceptor, Authenticator
+from worldsmith.api.domains import DOMAINS
 from worldsmith.api.http import HttpListener, serve_http
 from worldsmith.api.services import Services
 from worldsmith.config import ConfigError, Settings
 from worldsmith.runtime import metrics
 
 log = logging.getLogger(__name__)
-
-DESCRIPTORS = {
-    service_health.DIALOGUE: dialogue_pb2.DESCRIPTOR.services_by_name["DialogueService"],
-    service_health.TEXTURE: texture_pb2.DESCRIPTOR.services_by_name["TextureService"],
-    service_health.SCENE: scene_pb2.DESCRIPTOR.services_by_name["SceneService"],
-    service_health.AVATAR: avatar_pb2.DESCRIPTOR.services_by_name["AvatarService"],
-    service_health.ADMIN: admin_pb2.DESCRIPTOR.services_by_name["AdminService"],
-}
-
 
 class WorldsmithServer:
     """One process: the services (registry, engines, domains) behind the gRPC listener."""
@@ -77,13 +67,15 @@ class WorldsmithServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        for name, implementation in self.services.items():
-            self._grpc.add_generic_rpc_handlers([ServiceAdapter(DESCRIPTORS[name], implementation, self.authenticator).generic_handler()])
-        for name in DESCRIPTORS.keys() - self.services.keys():
-            # Registered with no methods: reflection lists it, every call is UNIMPLEMENTED.
-            self._grpc.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(name, {})])
+        for domain in DOMAINS:
+            if domain.name in self.services:
+                self._grpc.add_generic_rpc_handlers([ServiceAdapter(domain.service, self.services[domain.name], self.authenticator).generic_handler()])
+            else:
+                # Registered with no methods: reflection lists it, every call is UNIMPLEMENTED.
+                self._grpc.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(domain.name, {})])
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
-        reflection.enable_server_reflection([*DESCRIPTORS, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], self._grpc)
+        served = [domain.name for domain in DOMAINS]
+        reflection.enable_server_reflection([*served, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], self._grpc)
 
         address = f"{settings.host}:{settings.port}"
         if settings.tls.enabled:

@@ -5,18 +5,17 @@ The gRPC server, the HTTP/1.1 listener and in-process builds all call the same o
 
 from __future__ import annotations
 
+import logging
+
 from worldsmith.api import health as service_health
-from worldsmith.api.admin import AdminService
-from worldsmith.avatars.service import AvatarService
-from worldsmith.config import Settings
-from worldsmith.dialogue.service import DialogueService
+from worldsmith.api.domains import DOMAINS
+from worldsmith.config import Settings, diffusion_options
+from worldsmith.domain import Domain, Parts, ServiceStatus, Use
 from worldsmith.runtime.engine import FunctionEngine, LaneLimits
 from worldsmith.runtime.registry import ModelRegistry
-from worldsmith.scenes.service import SceneService
 from worldsmith.store import Store
-from worldsmith.textures.cache import TextureCache
-from worldsmith.config import diffusion_options
-from worldsmith.textures.service import TextureService
+
+log = logging.getLogger(__name__)
 
 
 def loader_options(settings: Settings) -> dict[str, dict]:
@@ -30,6 +29,12 @@ def loader_options(settings: Settings) -> dict[str, dict]:
     return options
 
 
+def _log_model_free_paths(domain: Domain, settings: Settings) -> None:
+    for slot in domain.models:
+        if slot.use is Use.OPTIONAL and not slot.names(settings):
+            log.info("%s is not set: %s serves without that model (%s)", slot.key, domain.name, domain.backend(settings))
+
+
 class Services:
     """The model registry, the shared CPU engine and one implementation object per service."""
 
@@ -41,32 +46,18 @@ class Services:
         self.by_name: dict[str, object] = {}
         self.store: Store | None = None
 
-    def _optional_model(self, name: str, key: str):
-        """The model's provider, or None when the config names none (the service then uses its
-        model-free path: keyword planner, rule parser, procedural paint)."""
-        return self.registry.provider(name, key) if name else None
-
-    def statuses(self) -> dict[str, service_health.ServiceStatus]:
+    def statuses(self) -> dict[str, ServiceStatus]:
         return service_health.service_statuses(self.settings, self.registry)
 
     async def start(self, load_models: bool = True) -> None:
         self.settings.server.data_dir.mkdir(parents=True, exist_ok=True)
         await self.cpu_engine.start()
         self.store = Store.open(self.settings.server.data_dir)
-        dialogue = self.settings.dialogue
+        for domain in DOMAINS:
+            _log_model_free_paths(domain, self.settings)
         self.by_name = {
-            service_health.DIALOGUE: DialogueService(
-                dialogue, self.store,
-                self.registry.provider(dialogue.model, "dialogue.model"),
-                self.registry.provider(dialogue.embedder, "dialogue.embedder"),
-            ),
-            service_health.TEXTURE: TextureService(self.settings.textures, self.registry.get, self.cpu_engine,
-                                                   TextureCache(self.settings.server.data_dir)),
-            service_health.SCENE: SceneService(self.settings.scenes, self.cpu_engine, planner_generator=self._optional_model(self.settings.scenes.planner_model, "scenes.planner_model")),
-            service_health.AVATAR: AvatarService(self.settings.avatars, self.cpu_engine,
-                                                 parser_generator=self._optional_model(self.settings.avatars.parser_model, "avatars.parser_model"),
-                                                 texture_generator=self._optional_model(next(iter(self.settings.textures.models), ""), "textures.models")),
-            service_health.ADMIN: AdminService(self.registry, self.statuses, self.settings.auth.enabled),
+            domain.name: domain.build(Parts(domain, self.settings, self.registry, self.store, self.cpu_engine, self.statuses))
+            for domain in DOMAINS
         }
         if load_models:
             await self.registry.load_all()

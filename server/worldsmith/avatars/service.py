@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 
 from worldsmith._proto.worldsmith.v1 import avatar_pb2, common_pb2
 from worldsmith.avatars import catalogue, dna, pipeline, texture_model
@@ -13,36 +13,33 @@ from worldsmith.errors import Unavailable
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.diffusion import DiffusionEngine
 from worldsmith.runtime.engine import FunctionEngine, Job
-from worldsmith.runtime.text_generator import TextGenerator
+from worldsmith.runtime.generation import TextEngine
+from worldsmith.runtime.registry import ModelProvider
 
 
 class AvatarService:
     """Rigged humanoid avatars. Bad requests are refused before anything is queued; the build runs
     in the caller's lane on the CPU engine, streaming a Progress per stage, then the result.
 
-    With `parser_generator` (the TextGenerator named by avatars.parser_model, or a function that
-    returns it, such as `lambda: registry.get(name)`, so a model loaded later is picked up) the
-    model reads descriptions under the parameter schema's grammar; without it the rule-based
-    parser does. With `texture_generator` (a DiffusionEngine, or a function returning one, e.g. the
-    texture service's model) the hair and garment tiles of the atlas get diffusion detail."""
+    With `parser_provider` (the model avatars.parser_model names) the model reads descriptions
+    under the parameter schema's grammar; without it the rule-based parser does. With
+    `texture_provider` (the texture service's model, lent) the hair and garment tiles of the atlas
+    get diffusion detail while that model is ready."""
 
     def __init__(self, settings: AvatarsConfig, engine: FunctionEngine,
-                 parser_generator: TextGenerator | Callable[[], TextGenerator] | None = None,
-                 texture_generator: DiffusionEngine | Callable[[], DiffusionEngine] | None = None):
+                 parser_provider: ModelProvider[TextEngine] | None = None,
+                 texture_provider: ModelProvider[DiffusionEngine] | None = None):
         self.settings = settings
         self.engine = engine
-        self.parser_generator = parser_generator
-        self.texture_generator = texture_generator
-
-    @staticmethod
-    def _resolve(provider):
-        # A function is asked each call: it raises Unavailable while the model is not loaded.
-        return provider() if callable(provider) else provider
+        self.parser_provider = parser_provider
+        self.texture_provider = texture_provider
 
     def _texture_engine(self) -> DiffusionEngine | None:
-        """The texture model, or None: while it is not loaded avatars keep their procedural paint."""
+        """The lent texture model, or None: while it is not ready avatars keep their procedural paint."""
+        if self.texture_provider is None:
+            return None
         try:
-            return self._resolve(self.texture_generator)
+            return self.texture_provider()
         except Unavailable:
             return None
 
@@ -50,8 +47,8 @@ class AvatarService:
         dna.validate(request, self.settings.max_texture_size)  # bad input fails before anything queues
         textures = self._texture_engine()
         described, reader, model = None, "rules", ("", "")
-        if self.parser_generator is not None and request.description.strip():
-            parser = LlmParser(self._resolve(self.parser_generator))
+        if self.parser_provider is not None and request.description.strip():
+            parser = LlmParser(self.parser_provider())  # Unavailable while the model is not ready
             yield _progress("describe", 0, 1)
             described, reader = await parser.parse(request.description, request.seed or request.dna.seed, ctx)
             model = parser.model

@@ -7,7 +7,7 @@ import base64
 import contextlib
 import re
 import uuid
-from typing import AsyncIterator, Callable
+from typing import TYPE_CHECKING, AsyncIterator
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
@@ -18,7 +18,12 @@ from worldsmith.dialogue.saves import FORMAT_VERSION, export_blob, import_blob
 from worldsmith.dialogue.turns import Turn, TurnOutcome
 from worldsmith.errors import AlreadyExists, InvalidArgument, NotFound
 from worldsmith.runtime.context import CallContext
+from worldsmith.runtime.generation import TextEngine
+from worldsmith.runtime.registry import ModelProvider
 from worldsmith.store import Store
+
+if TYPE_CHECKING:  # sentence-transformers loads only with an embedder model
+    from worldsmith.runtime.embedder import Embedder
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -28,11 +33,10 @@ PLAYER_ID_PATTERN = re.compile(r"^[^\x00-\x1f]{1,128}$")
 
 class DialogueService:
     """CRUD works without a model; Say and Converse answer UNAVAILABLE (with the reason) until
-    the text generator is resident. `generator_provider()` / `embedder_provider()` return the
-    resident engine or raise worldsmith.errors.Unavailable."""
+    the text generator is resident. Without `embedder_provider` lore is retrieved by BM25."""
 
-    def __init__(self, settings: DialogueConfig, store: Store, generator_provider: Callable[[], object],
-                 embedder_provider: Callable[[], object] | None = None):
+    def __init__(self, settings: DialogueConfig, store: Store, generator_provider: ModelProvider[TextEngine],
+                 embedder_provider: ModelProvider[Embedder] | None = None):
         self.settings = settings
         self.store = store
         self.director = TurnDirector(settings, store, generator_provider, embedder_provider)

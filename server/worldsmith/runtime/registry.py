@@ -1,4 +1,14 @@
-"""Model registry: loads configured models at start-up, keeps them resident, loads and unloads at run time."""
+"""Model registry: loads configured models at start-up, keeps them resident, loads and unloads at run time.
+
+Services reach a model only through a `ModelProvider`, asked on each call. The policy for a
+service's models, the same in every domain: a model the config leaves unset means the service's
+model-free path (keyword planner, rule parser, procedural paint, BM25), logged at assembly, or,
+for a model the service cannot do without, NOT_SERVING naming the config key to set; a model the
+config names that is not ready (loading, failed, unloaded) makes the service NOT_SERVING with the
+reason, and each call that needs it fails with UNAVAILABLE and that reason (retryable: the load
+may finish, or AdminService.LoadModel may load it). A model one service lends another (the
+textures' diffusion model painting avatar atlases) is used only while it is ready.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +18,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, Protocol, TypeVar
 
 from worldsmith._proto.worldsmith.v1 import admin_pb2
 from worldsmith.config import ModelConfig
@@ -18,8 +28,7 @@ from worldsmith.runtime.engine import LaneLimits
 
 log = logging.getLogger(__name__)
 
-# Each kind's module exposes `load(source, revision, device, dtype, limits, **options) -> engine`;
-# the engine has warmup(), memory_bytes(), async start() and async stop().
+# Each kind's module exposes `load(source, revision, device, dtype, limits, **options) -> ResidentEngine`.
 LOADER_MODULES = {
     "transformers": "worldsmith.runtime.text_generator",
     "llama.cpp": "worldsmith.runtime.llama_cpp",
@@ -34,6 +43,28 @@ def engine_of(config: ModelConfig) -> str:
         return config.text_engine
     return {"diffusion": "diffusers", "embedder": "sentence-transformers"}[config.kind]
 
+
+class ResidentEngine(Protocol):
+    """What the registry needs of every engine it keeps resident."""
+
+    name: str
+
+    def warmup(self) -> None: ...
+    def memory_bytes(self) -> int: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+EngineT = TypeVar("EngineT", covariant=True)
+
+
+class ModelProvider(Protocol[EngineT]):
+    """The resident engine of one configured model, looked up on each call, so a model loaded
+    later is picked up; raises Unavailable with the reason while the model is not ready."""
+
+    def __call__(self) -> EngineT: ...
+
+
 KIND_TO_PROTO = {
     "text-generator": admin_pb2.MODEL_KIND_TEXT_GENERATOR,
     "diffusion": admin_pb2.MODEL_KIND_DIFFUSION,
@@ -46,7 +77,7 @@ class ModelEntry:
     name: str
     config: ModelConfig
     state: int = admin_pb2.MODEL_STATE_UNLOADED
-    engine: Any = None
+    engine: ResidentEngine | None = None
     device: str = ""
     dtype: str = ""
     error: str = ""
@@ -92,17 +123,17 @@ class ModelRegistry:
         except KeyError:
             raise NotFound(f"model {name!r} is not in the config (configured: {', '.join(self._entries) or 'none'})") from None
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> ResidentEngine:
         entry = self.entry(name)
         if entry.state != admin_pb2.MODEL_STATE_READY:
             raise Unavailable(self.reason(name))
         return entry.engine
 
-    def provider(self, name: str, key: str) -> Callable[[], Any]:
-        """A lookup of the resident model `name` on each call, so a model loaded later is picked up;
-        Unavailable naming the config `key` when it is not set, or saying why the model is not ready."""
+    def provider(self, name: str, key: str) -> ModelProvider[ResidentEngine]:
+        """The provider of model `name`, which the config key `key` names; with no name, a provider
+        whose Unavailable says which key to set."""
 
-        def provide():
+        def provide() -> ResidentEngine:
             if not name:
                 raise Unavailable(f"{key} is not set in the config, so no model serves this")
             return self.get(name)
@@ -151,7 +182,7 @@ class ModelRegistry:
             self._changed()
             return entry.info()
 
-    def _load_and_warm(self, entry: ModelEntry):
+    def _load_and_warm(self, entry: ModelEntry) -> ResidentEngine:
         config = entry.config
         local = Path(config.source).expanduser()
         if config.source.startswith(("/", "./", "../", "~")) and not (local.is_dir() or local.is_file()):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
 from worldsmith.config import ScenesConfig
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import FunctionEngine, Job
-from worldsmith.runtime.text_generator import TextGenerator
+from worldsmith.runtime.generation import TextEngine
+from worldsmith.runtime.registry import ModelProvider
 from worldsmith.scenes.pipeline import build, needs_plan, plan_for, prepare
 from worldsmith.scenes.plan import Plan
 from worldsmith.scenes.planner_keywords import KeywordPlanner
@@ -23,24 +24,20 @@ class SceneService:
     """Rooms, dungeons and terrain as scene graphs. Bad requests are refused before anything is
     queued; the generation itself runs in the caller's lane on the CPU engine.
 
-    With `planner_generator` (the TextGenerator named by scenes.planner_model, or a function that
-    returns it, such as `lambda: registry.get(name)`, so a model loaded later is picked up) the
-    model writes the plan under the plan schema's grammar; without it the keyword planner does. The
-    solver places the objects either way."""
+    With `planner_provider` (the model scenes.planner_model names) the model writes the plan
+    under the plan schema's grammar; without it the keyword planner does. The solver places the
+    objects either way."""
 
-    def __init__(self, settings: ScenesConfig, engine: FunctionEngine,
-                 planner_generator: TextGenerator | Callable[[], TextGenerator] | None = None):
+    def __init__(self, settings: ScenesConfig, engine: FunctionEngine, planner_provider: ModelProvider[TextEngine] | None = None):
         self.settings = settings
         self.engine = engine
         self.keywords = KeywordPlanner()
-        self.planner_generator = planner_generator
+        self.planner_provider = planner_provider
 
     def _llm_planner(self) -> LlmPlanner | None:
-        if self.planner_generator is None:
+        if self.planner_provider is None:
             return None
-        # A function is asked each call: it raises Unavailable while the model is not loaded.
-        generator = self.planner_generator() if callable(self.planner_generator) else self.planner_generator
-        return LlmPlanner(generator)
+        return LlmPlanner(self.planner_provider())  # Unavailable while the model is not ready
 
     async def GenerateScene(self, request: scene_pb2.GenerateSceneRequest, ctx: CallContext) -> AsyncIterator[scene_pb2.GenerateSceneResponse]:
         model = ("", "")

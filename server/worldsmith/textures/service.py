@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any, AsyncIterator, Callable, Mapping
+from typing import Any, AsyncIterator, Mapping
 
 import numpy as np
 from google.protobuf import struct_pb2
@@ -16,6 +16,7 @@ from worldsmith.errors import InvalidArgument, Unavailable
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.diffusion import DiffusionEngine, DiffusionOutput, DiffusionRequest
 from worldsmith.runtime.engine import FunctionEngine
+from worldsmith.runtime.registry import ModelProvider
 from worldsmith.textures import pipeline, procedural
 from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.pbr import Surface
@@ -26,21 +27,19 @@ from worldsmith.textures.request import PROCEDURAL, TexturePlan, plan
 # Bump when a change to the diffusion path (decoding, map derivation) changes output bytes.
 DIFFUSION_VERSION = "1"
 
-Models = Callable[[str], DiffusionEngine] | Mapping[str, DiffusionEngine]
-
 
 class TextureService:
     """GenerateTexture and ListTextureBackends.
 
-    `models` looks up a loaded diffusion engine by its configured name (the registry's
-    `get`, raising Unavailable for a model that did not load, or a plain mapping). Procedural
-    materials, map derivation and PNG encoding run on the shared CPU engine. An unset tiling
-    means both axes: this service exists to make tileable materials.
+    `model_providers` holds a provider for each diffusion model textures.models names, by name.
+    Procedural materials, map derivation and PNG encoding run on the shared CPU engine. An
+    unset tiling means both axes: this service exists to make tileable materials.
     """
 
-    def __init__(self, settings: TexturesConfig, models: Models, cpu_engine: FunctionEngine, cache: TextureCache):
+    def __init__(self, settings: TexturesConfig, model_providers: Mapping[str, ModelProvider[DiffusionEngine]],
+                 cpu_engine: FunctionEngine, cache: TextureCache):
         self.settings = settings
-        self._models = models
+        self._model_providers = model_providers
         self.cpu_engine = cpu_engine
         self.cache = cache
 
@@ -108,11 +107,9 @@ class TextureService:
 
     # -- helpers -----------------------------------------------------------------------
     def _engine(self, name: str) -> DiffusionEngine:
-        if isinstance(self._models, Mapping):
-            if name not in self._models:
-                raise Unavailable(f"diffusion model {name!r} is not loaded")
-            return self._models[name]
-        return self._models(name)
+        if name not in self._model_providers:
+            raise Unavailable(f"diffusion model {name!r} is not loaded")
+        return self._model_providers[name]()
 
     def _ready_models(self) -> list[str]:
         ready = []

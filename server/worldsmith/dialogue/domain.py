@@ -1,0 +1,31 @@
+"""The dialogue domain as the server offers it: DialogueService, its models, access and lane."""
+
+from __future__ import annotations
+
+from worldsmith._proto.worldsmith.v1 import dialogue_pb2
+from worldsmith.config import Settings
+from worldsmith.dialogue.service import DialogueService
+from worldsmith.domain import Domain, ModelSlot, Parts, Scope, Use
+from worldsmith.runtime.context import Lane
+
+
+def _build(parts: Parts) -> DialogueService:
+    return DialogueService(parts.settings.dialogue, parts.store, parts.model("dialogue.model"), parts.model("dialogue.embedder"))
+
+
+def _backend(settings: Settings) -> str:
+    return settings.models[settings.dialogue.model].text_engine if settings.dialogue.model else ""
+
+
+# A game client (runtime key) runs sessions and turns and reads characters; writing them needs editor.
+RUNTIME_METHODS = ("CreateSession", "GetSession", "DeleteSession", "ExportSession", "ImportSession",
+                   "Say", "Converse", "GetCharacter", "ListCharacters")
+
+DOMAIN = Domain(
+    service=dialogue_pb2.DESCRIPTOR.services_by_name["DialogueService"],
+    build=_build,
+    models=(ModelSlot("dialogue.model", "text-generator", Use.REQUIRED), ModelSlot("dialogue.embedder", "embedder")),
+    backend=_backend,
+    lane=Lane.REALTIME,  # NPCs talking in a running game
+    scopes={method: Scope.RUNTIME for method in RUNTIME_METHODS},
+)

@@ -1,0 +1,21 @@
+"""The texture domain as the server offers it: TextureService, its diffusion models, access and lane."""
+
+from __future__ import annotations
+
+from worldsmith._proto.worldsmith.v1 import texture_pb2
+from worldsmith.domain import Domain, ModelSlot, Parts
+from worldsmith.textures.cache import TextureCache
+from worldsmith.textures.service import TextureService
+
+
+def _build(parts: Parts) -> TextureService:
+    return TextureService(parts.settings.textures, parts.models("textures.models"), parts.cpu_engine,
+                          TextureCache(parts.settings.server.data_dir))
+
+
+DOMAIN = Domain(
+    service=texture_pb2.DESCRIPTOR.services_by_name["TextureService"],
+    build=_build,
+    models=(ModelSlot("textures.models", "diffusion"),),
+    backend=lambda settings: "diffusion" if settings.textures.models else "procedural",
+)
