@@ -31,10 +31,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from google.protobuf import json_format
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf import json_format, message_factory
+from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor
+from google.protobuf.message import Message
 
 from worldsmith._proto.worldsmith.v1 import avatar_pb2, dialogue_pb2, scene_pb2, texture_pb2
 
@@ -44,18 +46,32 @@ LAYOUT_ROOTS = {"unity": "Assets/Worldsmith", "godot": "generated", "plain": "bu
 @dataclass(frozen=True)
 class EntryKind:
     name: str
-    service: str
-    method: str
-    request_class: type
+    rpc: MethodDescriptor  # the streaming RPC that makes an entry of this kind
     required: tuple[str, ...]
     folder: str
 
+    @property
+    def service(self) -> str:
+        return self.rpc.containing_service.full_name
+
+    @property
+    def method(self) -> str:
+        return self.rpc.name
+
+    @property
+    def request_class(self) -> type[Message]:
+        return message_factory.GetMessageClass(self.rpc.input_type)
+
+
+def _rpc(module: ModuleType, service: str, method: str) -> MethodDescriptor:
+    return module.DESCRIPTOR.services_by_name[service].methods_by_name[method]
+
 
 KINDS = {
-    "texture": EntryKind("texture", "worldsmith.v1.TextureService", "GenerateTexture", texture_pb2.GenerateTextureRequest, ("prompt",), "Textures"),
-    "scene": EntryKind("scene", "worldsmith.v1.SceneService", "GenerateScene", scene_pb2.GenerateSceneRequest, ("kind",), "Scenes"),
-    "avatar": EntryKind("avatar", "worldsmith.v1.AvatarService", "CreateAvatar", avatar_pb2.CreateAvatarRequest, (), "Avatars"),
-    "barks": EntryKind("barks", "worldsmith.v1.DialogueService", "Say", dialogue_pb2.SayRequest, (), "Barks"),
+    "texture": EntryKind("texture", _rpc(texture_pb2, "TextureService", "GenerateTexture"), ("prompt",), "Textures"),
+    "scene": EntryKind("scene", _rpc(scene_pb2, "SceneService", "GenerateScene"), ("kind",), "Scenes"),
+    "avatar": EntryKind("avatar", _rpc(avatar_pb2, "AvatarService", "CreateAvatar"), (), "Avatars"),
+    "barks": EntryKind("barks", _rpc(dialogue_pb2, "DialogueService", "Say"), (), "Barks"),
 }
 
 # Barks are several Say turns of one character; these keys describe them instead of a request.
