@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from dataclasses import dataclass, field
 from typing import AsyncIterator
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
-from worldsmith.dialogue.director import Delivered, PreparedTurn, TurnDirector
+from worldsmith.dialogue.delivery import Delivery
+from worldsmith.dialogue.director import TurnDirector
 from worldsmith.dialogue.prompt import TurnInput
-from worldsmith.dialogue.turns import ACTION_RESULT_TIMEOUT_S, Sampling, Turn, TurnOutcome
+from worldsmith.dialogue.turns import ACTION_RESULT_TIMEOUT_S, Sampling, Turn, TurnEvent, TurnOutcome
 from worldsmith.errors import InvalidArgument
 from worldsmith.runtime.context import CallContext
 
@@ -27,18 +29,16 @@ class ActiveTurn:
     inputs: list[TurnInput]
     character_id: str
     ctx: CallContext
-    prepared: PreparedTurn | None = None
-    delivered: Delivered = field(default_factory=Delivered)
+    delivery: Delivery | None = None  # once the turn is prepared
     # Set when the client stopped the turn: INTERRUPTED (new input) or CANCELLED.
     stop_reason: int | None = None
-    outcome: TurnOutcome | None = None
     waiting: dict[str, asyncio.Future] = field(default_factory=dict)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task | None = None
 
     @property
     def turn_id(self) -> str:
-        return self.prepared.plan.turn_id if self.prepared else ""
+        return self.delivery.prepared.plan.turn_id if self.delivery else ""
 
     def stop(self, reason: int) -> None:
         if self.stop_reason is None:
@@ -53,12 +53,41 @@ class ActiveTurn:
                 future.set_result(None)
 
 
+# What the conversation's inbox carries: the client's messages, and the running turn's events.
+@dataclass
+class RequestArrived:
+    request: dialogue_pb2.ConverseRequest
+
+
+@dataclass
+class RequestsEnded:
+    """The client closed its side of the stream."""
+
+
+@dataclass
+class RequestsFailed:
+    error: Exception
+
+
+@dataclass
+class TurnProduced:
+    turn: ActiveTurn
+    item: TurnEvent | TurnOutcome
+
+
+@dataclass
+class TurnFailed:
+    turn: ActiveTurn
+    error: Exception
+
+
 class Conversation:
     def __init__(self, director: TurnDirector, requests: AsyncIterator[dialogue_pb2.ConverseRequest], ctx: CallContext):
         self.director = director
         self.requests = requests
         self.ctx = ctx
-        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.inbox: asyncio.Queue[RequestArrived | RequestsEnded | RequestsFailed | TurnProduced | TurnFailed] = (
+            asyncio.Queue())
         self.session_id = ""
         self.character_id = ""
         self.sampling: Sampling | None = None
@@ -72,54 +101,45 @@ class Conversation:
     async def _read(self) -> None:
         try:
             async for request in self.requests:
-                self.inbox.put_nowait(("request", request))
-            self.inbox.put_nowait(("closed", None))
+                self.inbox.put_nowait(RequestArrived(request))
+            self.inbox.put_nowait(RequestsEnded())
         except Exception as error:  # the transport failed; end the conversation with it
-            self.inbox.put_nowait(("failed", error))
+            self.inbox.put_nowait(RequestsFailed(error))
 
     async def run(self) -> AsyncIterator[dialogue_pb2.ConverseResponse]:
         reader = asyncio.create_task(self._read())
         try:
             await self._open()
             while not (self.closed and self.current is None and not self.pending):
-                kind, *payload = await self.inbox.get()
-                if kind == "request":
-                    await self._handle(payload[0])
-                elif kind == "closed":
-                    self.closed = True
-                    if self.current is not None:
-                        self.current.release_waiting()
-                elif kind == "failed":
-                    raise payload[0]
-                elif kind == "turn_failed":
-                    raise payload[1]
-                elif kind == "turn":
-                    turn, item = payload
-                    if isinstance(item, TurnOutcome):
-                        completed = await self.director.complete(turn.prepared, turn.delivered, item, turn.stop_reason)
-                        self._finish(turn)
-                        yield dialogue_pb2.ConverseResponse(turn_completed=completed)
-                        if self.pending:
+                match await self.inbox.get():
+                    case RequestArrived(request):
+                        await self._handle(request)
+                    case RequestsEnded():
+                        self.closed = True
+                        if self.current is not None:
+                            self.current.release_waiting()
+                    case RequestsFailed(error) | TurnFailed(error=error):
+                        raise error
+                    case TurnProduced(turn, item):
+                        event = await turn.delivery.send(item, turn.stop_reason)
+                        if turn.delivery.completed:
+                            self._finish(turn)
+                        if event is not None:
+                            yield event.response(dialogue_pb2.ConverseResponse)
+                            turn.delivery.sent(event)
+                        if turn.delivery.completed and self.pending:
                             self._start_turn()
-                        continue
-                    name, message = item
-                    if turn.stop_reason is not None and name != "turn_started":
-                        continue  # made after the client stopped the turn: never delivered
-                    turn.prepared.started = True
-                    yield dialogue_pb2.ConverseResponse(**{name: message})
-                    if name == "text_delta":
-                        turn.delivered.add(message)
         finally:
             reader.cancel()
             await self._abandon()
 
     async def _open(self) -> None:
-        kind, payload = await self.inbox.get()
-        if kind == "failed":
-            raise payload
-        if kind != "request" or payload.WhichOneof("message") != "start":
+        first = await self.inbox.get()
+        if isinstance(first, RequestsFailed):
+            raise first.error
+        if not isinstance(first, RequestArrived) or first.request.WhichOneof("message") != "start":
             raise InvalidArgument("start", "the first message must be start {session_id, character_id, options}")
-        start = payload.start
+        start = first.request.start
         session = await self.director.load_session(start.session_id, "start.session_id")
         self.character_id = self.director.answering_character_id(session, start.character_id, "start.character_id")
         await self.director.load_character(self.character_id, "start.character_id")
@@ -189,32 +209,36 @@ class Conversation:
         """Runs in its own task so requests keep being read while the turn speaks."""
         try:
             async with self.director.session_lock(self.session_id):
-                turn.prepared = await self.director.prepare(self.session_id, turn.character_id, turn.inputs, self.sampling,
-                                                             TURN_FIELDS, turn.ctx)
-
-                async def wait_for_result(call: dialogue_pb2.ActionCall):
-                    future = asyncio.get_running_loop().create_future()
-                    turn.waiting[call.call_id] = future
-                    self.calls_made.add(call.call_id)
-                    if turn.stop_reason is not None or self.closed:
-                        future.set_result(None)
-                    try:
-                        return await asyncio.wait_for(future, ACTION_RESULT_TIMEOUT_S)
-                    except TimeoutError:
-                        return None
-                    finally:
-                        turn.waiting.pop(call.call_id, None)
-
-                plan = turn.prepared.plan
-                async with contextlib.aclosing(Turn(plan, turn.prepared.generator, turn.ctx, wait_for_result).events()) as events:
-                    async for item in events:
+                prepared = await self.director.prepare(self.session_id, turn.character_id, turn.inputs, self.sampling,
+                                                       TURN_FIELDS, turn.ctx)
+                turn.delivery = Delivery(self.director, prepared)
+                wait_for_result = functools.partial(self._wait_for_result, turn)
+                turn_events = Turn(prepared.plan, prepared.generator, turn.ctx, wait_for_result).events()
+                async with contextlib.aclosing(turn_events) as items:
+                    async for item in items:
                         if isinstance(item, TurnOutcome):
-                            turn.outcome = item
-                        self.inbox.put_nowait(("turn", turn, item))
+                            # Its actions are recorded even if the stream ends before the main loop sends it.
+                            turn.delivery.outcome = item
+                        self.inbox.put_nowait(TurnProduced(turn, item))
                 # Hold the session until the main loop has recorded the turn.
                 await turn.finished.wait()
         except Exception as error:
-            self.inbox.put_nowait(("turn_failed", turn, error))
+            self.inbox.put_nowait(TurnFailed(turn, error))
+
+    async def _wait_for_result(self, turn: ActiveTurn,
+                               call: dialogue_pb2.ActionCall) -> dialogue_pb2.ActionResult | None:
+        """The game's result for an action call, or None when none will come (stopped turn, closed stream, timeout)."""
+        future = asyncio.get_running_loop().create_future()
+        turn.waiting[call.call_id] = future
+        self.calls_made.add(call.call_id)
+        if turn.stop_reason is not None or self.closed:
+            future.set_result(None)
+        try:
+            return await asyncio.wait_for(future, ACTION_RESULT_TIMEOUT_S)
+        except TimeoutError:
+            return None
+        finally:
+            turn.waiting.pop(call.call_id, None)
 
     def _finish(self, turn: ActiveTurn) -> None:
         if turn.turn_id:
@@ -233,6 +257,6 @@ class Conversation:
             turn.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await turn.task
-        if turn.prepared is not None and turn.prepared.started:
-            self.director.record(turn.prepared, turn.delivered, turn.outcome, interrupted=True)
+        if turn.delivery is not None:
+            turn.delivery.close()
         self._finish(turn)

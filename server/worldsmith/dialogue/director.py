@@ -59,8 +59,6 @@ class PreparedTurn:
     prompt: Prompt
     plan: TurnPlan
     generator: TextEngine
-    # True once the client has seen the turn begin; from then on it is recorded however it ends.
-    started: bool = False
     recorded: bool = False
     record_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -13,9 +13,10 @@ from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
 from worldsmith.dialogue.cards import ID_PATTERN, validate_character, validate_lore
 from worldsmith.dialogue.conversation import Conversation
-from worldsmith.dialogue.director import Delivered, TurnDirector, check_world_state
+from worldsmith.dialogue.delivery import Delivery
+from worldsmith.dialogue.director import TurnDirector, check_world_state
 from worldsmith.dialogue.saves import FORMAT_VERSION, export_blob, import_blob
-from worldsmith.dialogue.turns import Turn, TurnOutcome
+from worldsmith.dialogue.turns import Turn
 from worldsmith.errors import AlreadyExists, InvalidArgument, NotFound
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import TextEngine
@@ -172,27 +173,16 @@ class DialogueService:
                 request.session_id, request.character_id, inputs, sampling,
                 {"session_id": "session_id", "character_id": "character_id", "input": "utterance"}, ctx,
             )
-            delivered = Delivered()
-            outcome: TurnOutcome | None = None
-            recorded = False
+            delivery = Delivery(director, turn)
             try:
-                async with contextlib.aclosing(Turn(turn.plan, turn.generator, ctx, _no_result).events()) as events:
-                    async for item in events:
-                        if isinstance(item, TurnOutcome):
-                            outcome = item
-                            continue
-                        name, message = item
-                        turn.started = True
-                        yield dialogue_pb2.SayResponse(**{name: message})
-                        if name == "text_delta":
-                            delivered.add(message)
-                completed = await director.complete(turn, delivered, outcome)
-                recorded = True
-                yield dialogue_pb2.SayResponse(turn_completed=completed)
+                async with contextlib.aclosing(Turn(turn.plan, turn.generator, ctx, _no_result).events()) as items:
+                    async for item in items:
+                        event = await delivery.send(item)
+                        if event is not None:
+                            yield event.response(dialogue_pb2.SayResponse)
+                            delivery.sent(event)
             finally:
-                if not recorded and turn.started:
-                    # The client left mid-turn: keep what it received.
-                    director.record(turn, delivered, outcome, interrupted=True)
+                delivery.close()
 
     async def Converse(self, requests: AsyncIterator[dialogue_pb2.ConverseRequest], ctx: CallContext) -> AsyncIterator[dialogue_pb2.ConverseResponse]:
         async with contextlib.aclosing(Conversation(self.director, requests, ctx).run()) as responses:

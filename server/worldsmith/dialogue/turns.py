@@ -10,13 +10,13 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, NamedTuple, TypeVar
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, dialogue_pb2
 from worldsmith.dialogue.prompt import speaker_cue, transcript
 from worldsmith.dialogue.rating import RatingFilter
-from worldsmith.dialogue.reply import (InvalidAction, decision_cue, decision_request, decision_schema, decision_tokens,
-                                       validate_action)
+from worldsmith.dialogue.reply import (InvalidAction, ParsedAction, decision_cue, decision_request, decision_schema,
+                                       decision_tokens, validate_action)
 from worldsmith.errors import Cancelled
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
@@ -24,6 +24,7 @@ from worldsmith.runtime.generation import GenerationRequest, GenerationResult, T
 
 log = logging.getLogger(__name__)
 Reason = dialogue_pb2.TurnEndReason
+T = TypeVar("T")
 
 # A turn may act and continue a few times; a model that keeps acting is stopped here.
 MAX_SEGMENTS = 4
@@ -85,7 +86,17 @@ class TurnOutcome:
 
 # The caller's answer to an action call: the game's result, or None when none can come (Say).
 ResultWaiter = Callable[[dialogue_pb2.ActionCall], Awaitable[dialogue_pb2.ActionResult | None]]
-TurnEvent = tuple[str, object]  # (response oneof field, message)
+
+
+class TurnEvent(NamedTuple):
+    """One event of a turn: the field of the response's `event` oneof it goes in, and its message."""
+
+    field: str
+    message: Any
+
+    def response(self, response_type: type[T]) -> T:
+        """The event as a SayResponse or ConverseResponse."""
+        return response_type(**{self.field: self.message})
 
 
 _END = object()
@@ -138,7 +149,7 @@ def action_report(call: dialogue_pb2.ActionCall, result: dialogue_pb2.ActionResu
 
 
 class Turn:
-    """Runs one turn; `events()` yields (field, message) pairs in order, then one TurnOutcome.
+    """Runs one turn; `events()` yields TurnEvents in order, then one TurnOutcome.
 
     Text deltas carry the utterance index (one utterance per segment: an action ends it). Cancelling `ctx`
     ends the turn at the next token with reason CANCELLED.
@@ -152,14 +163,14 @@ class Turn:
         self.outcome = TurnOutcome(reason=Reason.TURN_END_REASON_COMPLETED)
         self.first_token_at: float | None = None
         self.emotion_shown: str | None = None
+        self.spoken = ""  # what the model said in the current segment, before the rating filter
 
     async def events(self) -> AsyncIterator[TurnEvent | TurnOutcome]:
         plan = self.plan
-        yield "turn_started", dialogue_pb2.TurnStarted(turn_id=plan.turn_id, character_id=plan.character.id)
+        yield TurnEvent("turn_started", dialogue_pb2.TurnStarted(turn_id=plan.turn_id, character_id=plan.character.id))
         messages = list(plan.messages)
         for segment in range(MAX_SEGMENTS):
-            spoken: list[str] = []
-            async for event in self._speak(messages, segment, spoken):
+            async for event in self._speak(messages, segment):
                 yield event
             if self.ctx.is_cancelled:
                 self.outcome.reason = Reason.TURN_END_REASON_CANCELLED
@@ -168,21 +179,18 @@ class Turn:
             # heard them.
             if not plan.structured or self.outcome.reason not in SPOKEN_REASONS:
                 break
-            words = "".join(spoken).strip()
+            words = self.spoken.strip()
             decision = await self._decide(messages, words, segment)
             if decision is None:
                 break
             emotion, action = decision
             if emotion != self.emotion_shown:
                 self.emotion_shown = emotion
-                yield "emotion", dialogue_pb2.EmotionChanged(turn_id=plan.turn_id, emotion=emotion)
+                yield TurnEvent("emotion", dialogue_pb2.EmotionChanged(turn_id=plan.turn_id, emotion=emotion))
             if action is None:
                 break
-            call = dialogue_pb2.ActionCall(
-                turn_id=plan.turn_id, call_id=f"{plan.turn_id}.{segment}", name=action.name,
-                arguments_json=json.dumps(action.arguments, separators=(",", ":"), sort_keys=True),
-            )
-            yield "action_call", call
+            call = self._call(action, segment)
+            yield TurnEvent("action_call", call)
             result = await self.wait_for_result(call)
             self.outcome.actions.append((call, result))
             if result is None or self.ctx.is_cancelled:
@@ -208,6 +216,24 @@ class Turn:
         return used + self.plan.sampling.max_new_tokens + decision_tokens(character) <= generator.context_tokens
 
     # -- phase 1: the words ---------------------------------------------------------------------------
+    async def _speak(self, messages: list[dict[str, str]], segment: int) -> AsyncIterator[TurnEvent]:
+        """Stream the character's words, filtered by its content rating; `self.spoken` collects them unfiltered."""
+        self.spoken = ""
+        rating = RatingFilter(self.plan.character.content_rating,
+                              removed=[action.name for action in self.plan.character.actions])
+        request = self._speech_request(messages, segment)
+        for attempt in range(2):  # a reply that is over before it says anything gets one more try
+            async for event in self._stream(request, rating, segment):
+                yield event
+            if self.ctx.is_cancelled or self.spoken.strip() or attempt:
+                break
+            self.spoken = ""
+            request.seed = (request.seed + MAX_SEGMENTS) % 2**63
+        if not self.ctx.is_cancelled:
+            tail = rating.flush()
+            if tail:
+                yield self._text_delta(segment, tail)
+
     def _speech_request(self, messages: list[dict[str, str]], segment: int) -> GenerationRequest:
         plan, sampling = self.plan, self.plan.sampling
         request = GenerationRequest(
@@ -222,51 +248,41 @@ class Turn:
             request.messages = messages
         return request
 
-    async def _speak(self, messages: list[dict[str, str]], segment: int, spoken: list[str]) -> AsyncIterator[TurnEvent]:
-        """Stream the character's words; `spoken` collects what was generated, before filtering."""
-        plan, ctx = self.plan, self.ctx
-        rating = RatingFilter(plan.character.content_rating, removed=[action.name for action in plan.character.actions])
+    async def _stream(self, request: GenerationRequest, rating: RatingFilter, segment: int) -> AsyncIterator[TurnEvent]:
+        """One generation of the words: Queued events and text deltas, text that arrived together in one delta."""
+        try:
+            job = self.generator.submit(request, self.ctx)
+            async with contextlib.aclosing(ready_together(job.events())) as batches:
+                async for batch in batches:
+                    text = ""
+                    for event in batch:
+                        if isinstance(event, TextChunk):
+                            if self.first_token_at is None:
+                                self.first_token_at = time.monotonic()
+                            text += event.text
+                        elif isinstance(event, common_pb2.Queued):
+                            yield TurnEvent("queued", event)
+                        elif isinstance(event, GenerationResult):
+                            self._count(event)
+                    if text and not self.ctx.is_cancelled:
+                        opening = not self.spoken.strip()
+                        self.spoken += text
+                        released = rating.feed(text.lstrip() if opening else text)
+                        if released:
+                            yield self._text_delta(segment, released)
+        except Cancelled:
+            pass  # cancelled before the engine started it: nothing was generated
 
-        def delta(text: str) -> TurnEvent:
-            return "text_delta", dialogue_pb2.TextDelta(turn_id=plan.turn_id, utterance_index=segment, text=text)
+    def _text_delta(self, segment: int, text: str) -> TurnEvent:
+        return TurnEvent("text_delta", dialogue_pb2.TextDelta(turn_id=self.plan.turn_id, utterance_index=segment,
+                                                              text=text))
 
-        request = self._speech_request(messages, segment)
-        result: GenerationResult | None = None
-        for attempt in range(2):  # a reply that is over before it says anything gets one more try
-            try:
-                async with contextlib.aclosing(ready_together(self.generator.submit(request, ctx).events())) as batches:
-                    async for batch in batches:
-                        text = ""
-                        for event in batch:
-                            if isinstance(event, TextChunk):
-                                if self.first_token_at is None:
-                                    self.first_token_at = time.monotonic()
-                                text += event.text
-                            elif isinstance(event, common_pb2.Queued):
-                                yield "queued", event
-                            elif isinstance(event, GenerationResult):
-                                result = event
-                        if text and not ctx.is_cancelled:
-                            opening = not "".join(spoken).strip()
-                            spoken.append(text)
-                            released = rating.feed(text.lstrip() if opening else text)
-                            if released:
-                                yield delta(released)
-            except Cancelled:
-                pass  # cancelled before the engine started it: nothing was generated
-            if result is not None:
-                self.outcome.completion_tokens += result.completion_tokens
-                self.outcome.tokens_after_cancel += result.tokens_after_cancel
-                self.outcome.prompt_tokens = max(self.outcome.prompt_tokens, result.prompt_tokens)
-                self.outcome.reason = self._end_reason(result.finish_reason)
-            if ctx.is_cancelled or "".join(spoken).strip() or attempt:
-                break
-            spoken.clear()
-            request.seed = (request.seed + MAX_SEGMENTS) % 2**63
-        if not ctx.is_cancelled:
-            tail = rating.flush()
-            if tail:
-                yield delta(tail)
+    def _count(self, result: GenerationResult) -> None:
+        """Add a generation of the words to the outcome: its tokens, and how it ended."""
+        self.outcome.completion_tokens += result.completion_tokens
+        self.outcome.tokens_after_cancel += result.tokens_after_cancel
+        self.outcome.prompt_tokens = max(self.outcome.prompt_tokens, result.prompt_tokens)
+        self.outcome.reason = self._end_reason(result.finish_reason)
 
     def _end_reason(self, finish_reason: str) -> int:
         """The turn's end reason for how its words ended. A script's words also stop at LINE_END, the turn's own
@@ -305,3 +321,10 @@ class Turn:
             # Constrained decoding makes this unreachable; if it ever happens nothing is sent.
             log.error("turn %s: dropped an invalid decision %r: %s", plan.turn_id, result.text, error)
             return None
+
+    # -- phase 3: the action ------------------------------------------------------------------------------
+    def _call(self, action: ParsedAction, segment: int) -> dialogue_pb2.ActionCall:
+        return dialogue_pb2.ActionCall(
+            turn_id=self.plan.turn_id, call_id=f"{self.plan.turn_id}.{segment}", name=action.name,
+            arguments_json=json.dumps(action.arguments, separators=(",", ":"), sort_keys=True),
+        )
