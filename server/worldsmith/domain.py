@@ -38,6 +38,8 @@ class ModelSlot:
     key: str
     kind: str  # the [models] kind the key must name, for messages: "text-generator"
     use: Use = Use.OPTIONAL
+    # What the model's loader takes beyond its [models] table, from this domain's settings.
+    loader_options: Callable[[Settings], dict] | None = None
 
     def names(self, settings: Settings) -> list[str]:
         """The model names the config gives this key (none when it is unset)."""

@@ -8,6 +8,7 @@ from worldsmith._proto.worldsmith.v1 import admin_pb2, avatar_pb2, dialogue_pb2,
 from worldsmith.api.auth import required_scope
 from worldsmith.api.domains import DOMAINS, declared
 from worldsmith.api.health import service_status
+from worldsmith.api.services import loader_options
 from worldsmith.config import Settings
 from worldsmith.domain import Domain, Parts, Scope
 from worldsmith.errors import Unavailable
@@ -76,3 +77,11 @@ def test_health_follows_the_declared_models_and_ignores_lent_ones():
     dialogue = service_status(declared("worldsmith.v1.DialogueService"), Settings(), registry)
     assert dialogue.reason == "no text-generator model configured: set [dialogue] model in the config"
 
+
+
+def test_loader_options_come_from_the_slots_that_name_the_model():
+    settings = Settings(models={"npc": TINY_TEXT, "painter": TINY_DIFFUSION}, dialogue={"model": "npc", "max_batch_size": 3},
+                        textures={"models": ["painter"], "max_batch_size": 2}, scenes={"planner_model": "npc"})
+    options = loader_options(settings)
+    assert options["painter"] == {"max_batch_size": 2}
+    assert options["npc"]["max_batch_size"] == 3 and options["npc"]["context_tokens"] > 0

@@ -9,7 +9,7 @@ import logging
 
 from worldsmith.api import health as service_health
 from worldsmith.api.domains import DOMAINS
-from worldsmith.config import Settings, diffusion_options
+from worldsmith.config import Settings
 from worldsmith.domain import Domain, Parts, ServiceStatus, Use
 from worldsmith.runtime.engine import FunctionEngine, LaneLimits
 from worldsmith.runtime.registry import ModelRegistry
@@ -19,13 +19,13 @@ log = logging.getLogger(__name__)
 
 
 def loader_options(settings: Settings) -> dict[str, dict]:
-    """What each model's loader takes beyond its [models] table, from the sections that use it."""
-    options: dict[str, dict] = {name: diffusion_options(settings) for name in settings.textures.models}
-    dialogue = settings.dialogue
-    if dialogue.model:
-        # The KV cache is sized for max_batch_size turns of a full prompt plus a reply.
-        options[dialogue.model] = {"max_batch_size": dialogue.max_batch_size,
-                                   "context_tokens": dialogue.context_tokens + dialogue.max_new_tokens}
+    """What each model's loader takes beyond its [models] table, as the domains that use it declare."""
+    options: dict[str, dict] = {}
+    for domain in DOMAINS:
+        for slot in domain.models:
+            if slot.loader_options is not None:
+                for name in slot.names(settings):
+                    options.setdefault(name, {}).update(slot.loader_options(settings))
     return options
 
 

@@ -13,6 +13,12 @@ def _build(parts: Parts) -> DialogueService:
     return DialogueService(parts.settings.dialogue, parts.store, parts.model("dialogue.model"), parts.model("dialogue.embedder"))
 
 
+def _generator_options(settings: Settings) -> dict:
+    # The KV cache is sized for max_batch_size turns of a full prompt plus a reply.
+    dialogue = settings.dialogue
+    return {"max_batch_size": dialogue.max_batch_size, "context_tokens": dialogue.context_tokens + dialogue.max_new_tokens}
+
+
 def _backend(settings: Settings) -> str:
     return settings.models[settings.dialogue.model].text_engine if settings.dialogue.model else ""
 
@@ -24,7 +30,7 @@ RUNTIME_METHODS = ("CreateSession", "GetSession", "DeleteSession", "ExportSessio
 DOMAIN = Domain(
     service=dialogue_pb2.DESCRIPTOR.services_by_name["DialogueService"],
     build=_build,
-    models=(ModelSlot("dialogue.model", "text-generator", Use.REQUIRED), ModelSlot("dialogue.embedder", "embedder")),
+    models=(ModelSlot("dialogue.model", "text-generator", Use.REQUIRED, _generator_options), ModelSlot("dialogue.embedder", "embedder")),
     backend=_backend,
     lane=Lane.REALTIME,  # NPCs talking in a running game
     scopes={method: Scope.RUNTIME for method in RUNTIME_METHODS},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from worldsmith._proto.worldsmith.v1 import texture_pb2
+from worldsmith.config import diffusion_options
 from worldsmith.domain import Domain, ModelSlot, Parts
 from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.service import TextureService
@@ -16,6 +17,6 @@ def _build(parts: Parts) -> TextureService:
 DOMAIN = Domain(
     service=texture_pb2.DESCRIPTOR.services_by_name["TextureService"],
     build=_build,
-    models=(ModelSlot("textures.models", "diffusion"),),
+    models=(ModelSlot("textures.models", "diffusion", loader_options=diffusion_options),),
     backend=lambda settings: "diffusion" if settings.textures.models else "procedural",
 )
