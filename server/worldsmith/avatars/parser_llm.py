@@ -3,13 +3,12 @@ parameter schema's grammar, so every finished answer is a valid set of parameter
 
 from __future__ import annotations
 
-import json
-
 from worldsmith._proto.worldsmith.v1 import avatar_pb2
 from worldsmith.avatars import catalogue, colors
 from worldsmith.avatars.describe import RuleBasedParser
 from worldsmith.runtime.context import CallContext
-from worldsmith.runtime.text_generator import GenerationRequest
+from worldsmith.runtime.generation import TextEngine
+from worldsmith.runtime.structured import StructuredModel
 
 INSTRUCTIONS = """You turn a description of a game character into avatar parameters.
 Reply with JSON only. Give only what the description says or clearly implies; leave the rest out.
@@ -78,31 +77,18 @@ def parameters_from_answer(answer: dict) -> avatar_pb2.AvatarParameters:
     return params
 
 
-class LlmParser:
-    """Reads descriptions with a TextGenerator (runtime/text_generator.py). An answer cut short by
-    the token budget falls back to the rule-based parser, and `parse` says which one read it."""
+class LlmParser(StructuredModel):
+    """Reads descriptions with a text engine. An answer cut short by the token budget (runtime/structured.py)
+    falls back to the rule-based parser, and `parse` says which one read it, and why."""
 
-    name = "llm"
-
-    def __init__(self, generator, max_new_tokens: int = 256, temperature: float = 0.2):
-        self.generator = generator
-        self.max_new_tokens = max_new_tokens
-        self.temperature = temperature
-
-    @property
-    def model(self) -> tuple[str, str]:
-        """The model's id and revision, for the recipe."""
-        return self.generator.model_id, self.generator.revision
+    def __init__(self, generator: TextEngine, max_new_tokens: int = 256, temperature: float = 0.2):
+        super().__init__(generator, max_new_tokens, temperature)
 
     async def parse(self, description: str, seed: int, ctx: CallContext) -> tuple[avatar_pb2.AvatarParameters, str]:
         """Parameters the description names, and the reader's name ("llm", or the fallback's)."""
-        request = GenerationRequest(
-            messages=[{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": description}],
-            json_schema=parameter_schema(), seed=seed & 0xFFFFFFFF, temperature=self.temperature,
-            max_new_tokens=self.max_new_tokens,
+        messages = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": description}]
+        return await self.answer(
+            messages, parameter_schema(), seed & 0xFFFFFFFF, ctx,
+            read=lambda value: (parameters_from_answer(value), self.name),
+            fall_back=lambda reason: (RuleBasedParser().parse(description), f"rules ({reason})"),
         )
-        result = await self.generator.generate(request, ctx)
-        ctx.check()
-        if result.finish_reason != "stop":
-            return RuleBasedParser().parse(description), f"rules (the model's answer ran past {self.max_new_tokens} tokens)"
-        return parameters_from_answer(json.loads(result.text)), self.name

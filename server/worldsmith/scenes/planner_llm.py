@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from worldsmith.runtime.context import CallContext
-from worldsmith.runtime.text_generator import GenerationRequest
+from worldsmith.runtime.generation import TextEngine
+from worldsmith.runtime.structured import StructuredModel
 from worldsmith.scenes.catalog import ON_TOP_OF
 from worldsmith.scenes.plan import Plan, plan_schema, plannable_assets
 from worldsmith.scenes.planner_keywords import KeywordPlanner
@@ -21,34 +20,24 @@ Use only the catalog's tags, stay within each asset's maximum, and keep the floo
 should cover well under half of it."""
 
 
-class LlmPlanner:
-    """Plans with a TextGenerator (runtime/text_generator.py), the dialogue-class model.
+class LlmPlanner(StructuredModel):
+    """Plans with a text engine, the dialogue-class model.
 
     The JSON Schema is built from the request's catalog, so the grammar only lets the model write
     known tags and bounded counts: every finished answer is a plan. An answer cut short by the token
-    budget falls back to the keyword planner, and the plan says so."""
+    budget (runtime/structured.py) falls back to the keyword planner, and the plan says why."""
 
-    name = "llm"
+    answer_name = "plan"
 
-    def __init__(self, generator, max_new_tokens: int = 384, temperature: float = 0.7):
-        self.generator = generator
-        self.max_new_tokens = max_new_tokens
-        self.temperature = temperature
-
-    @property
-    def model(self) -> tuple[str, str]:
-        """The model's id and revision, for the recipe."""
-        return self.generator.model_id, self.generator.revision
+    def __init__(self, generator: TextEngine, max_new_tokens: int = 384, temperature: float = 0.7):
+        super().__init__(generator, max_new_tokens, temperature)
 
     async def plan(self, spec: SceneSpec, ctx: CallContext) -> Plan:
-        request = GenerationRequest(messages=messages_for(spec), json_schema=plan_schema(spec), seed=spec.seed,
-                                    temperature=self.temperature, max_new_tokens=self.max_new_tokens)
-        result = await self.generator.generate(request, ctx)
-        ctx.check()
-        if result.finish_reason != "stop":
-            fallback = KeywordPlanner().plan(spec)
-            return Plan(fallback.items, f"keywords (the model's plan ran past {self.max_new_tokens} tokens)")
-        return Plan.from_dict(json.loads(result.text), self.name)
+        return await self.answer(
+            messages_for(spec), plan_schema(spec), spec.seed, ctx,
+            read=lambda value: Plan.from_dict(value, self.name),
+            fall_back=lambda reason: Plan(KeywordPlanner().plan(spec).items, f"keywords ({reason})"),
+        )
 
 
 def messages_for(spec: SceneSpec) -> list[dict]:
