@@ -1,6 +1,9 @@
-"""The Unity client's exchanges with a live server, byte for byte: the WebGL build's gRPC-Web
-frames and the desktop build's native gRPC, with results, errors and their details, a missing
-key, deadlines and a cancel mid-stream. The Godot add-on runs its own code in test_godot_calls."""
+"""The Unity client's exchanges with a live server, built from its C# source (tests/clients/
+csharp_client.py): each RPC's path and kind from the generated stubs, the key's metadata and the
+default deadline from CallDefaultsInterceptor and WorldsmithClientOptions, the headers a WebGL build
+drops from UnityWebRequestHandler. The WebGL build's gRPC-Web frames and the desktop build's native
+gRPC, with results, errors and their details, a missing key, deadlines and a cancel mid-stream.
+The Godot add-on runs its own code in test_godot_calls."""
 
 from __future__ import annotations
 
@@ -9,16 +12,29 @@ import base64
 
 import grpc
 import pytest
+from google.protobuf import descriptor_pool
 from google.rpc import error_details_pb2, status_pb2
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 from grpc_status import rpc_status
 
-from tests.clients import wire
+from tests.clients import csharp_client, wire
 from tests.clients.conftest import ORIGIN
 from tests.clients.stepping_scenes import SteppingSceneService
 from harness import KEYS
-from worldsmith._proto.worldsmith.v1 import scene_pb2, scene_pb2_grpc
+from worldsmith._proto.worldsmith.v1 import scene_pb2
 
-SCENE = "worldsmith.v1.SceneService/GenerateScene"
+RPCS = {(rpc.service.rsplit(".", 1)[-1], rpc.method): rpc for rpc in csharp_client.rpcs()}
+GENERATE_SCENE = RPCS["SceneService", "GenerateScene"]
+DEFAULTS = csharp_client.call_defaults()
+#: What grpc-dotnet (GrpcChannel + GrpcWebHandler in GrpcWeb mode) sets on a call before the
+#: client's own metadata; the library's behaviour, not ours.
+GRPC_WEB_STACK_HEADERS = {
+    "content-type": "application/grpc-web", "accept": "application/grpc-web", "x-grpc-web": "1",
+    "te": "trailers", "user-agent": "grpc-dotnet/2.67.0", "grpc-accept-encoding": "identity,gzip,deflate",
+}
+#: Request headers browsers refuse from scripts (the Fetch standard's forbidden names that the
+#: stack above or HttpClient could set).
+BROWSER_REFUSED = {"te", "host", "content-length", "connection", "accept-encoding", "transfer-encoding"}
 
 
 async def _steps_after(scenes: SteppingSceneService, settle: float = 0.4) -> int:
@@ -29,19 +45,46 @@ async def _steps_after(scenes: SteppingSceneService, settle: float = 0.4) -> int
     return scenes.steps_run - before
 
 
+# --- Both transports: the generated stubs against the served contract ---------------------
+
+_KINDS = {(False, False): "Unary", (False, True): "ServerStreaming", (True, False): "ClientStreaming",
+          (True, True): "DuplexStreaming"}
+
+
+def _served_rpcs(port: int) -> dict[str, tuple[str, str, str]]:
+    """Path -> (kind, request type, response type) for every method the server's reflection lists."""
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        database = ProtoReflectionDescriptorDatabase(channel)
+        pool = descriptor_pool.DescriptorPool(database)
+        served = {}
+        for service_name in database.get_services():
+            for method in pool.FindServiceByName(service_name).methods:
+                kind = _KINDS[method.client_streaming, method.server_streaming]
+                served[f"/{service_name}/{method.name}"] = (kind, method.input_type.full_name,
+                                                           method.output_type.full_name)
+        return served
+
+
+async def test_every_rpc_of_the_csharp_stubs_is_served_with_its_shape(stack):
+    served = await asyncio.wait_for(asyncio.to_thread(_served_rpcs, stack.port), timeout=30)
+    mismatched = [rpc for rpc in RPCS.values()
+                  if served.get(rpc.path) != (rpc.kind, rpc.request_type, rpc.response_type)]
+    assert not mismatched, mismatched
+
+
 # --- Unity WebGL: gRPC-Web binary frames through GrpcWebHandler + UnityWebRequest ----------
 
-def _grpc_web_request(port: int, message: bytes, key: str | None) -> bytes:
-    # What GrpcWebHandler(GrpcWebMode.GrpcWeb) sends once UnityWebRequest has dropped the
-    # headers browsers refuse (TE, User-Agent).
-    headers = ["Content-Type: application/grpc-web", "Accept: application/grpc-web", "X-Grpc-Web: 1",
-               "grpc-accept-encoding: identity", "grpc-timeout: 30S"]
-    if key:
-        headers.append(f"Authorization: Bearer {key}")
-    return wire.raw_request(port, SCENE, headers, wire.envelope(message))
+def _grpc_web_request(port: int, message: bytes, key: str) -> bytes:
+    """What a WebGL build sends: the stack's headers, the interceptor's key and deadline, less
+    what UnityWebRequestHandler leaves out; the browser adds Host and Content-Length."""
+    headers = {**GRPC_WEB_STACK_HEADERS, "grpc-timeout": f"{int(DEFAULTS.deadline_s * 1000)}m"}
+    headers.update(DEFAULTS.metadata(key))
+    forbidden = csharp_client.web_forbidden_headers()
+    lines = [f"{name}: {value}" for name, value in headers.items() if name not in forbidden]
+    return wire.raw_request(port, GENERATE_SCENE.path.lstrip("/"), lines, wire.envelope(message))
 
 
-async def _grpc_web_stream(stack, request: scene_pb2.GenerateSceneRequest, key: str | None = KEYS["editor"]):
+async def _grpc_web_stream(stack, request: scene_pb2.GenerateSceneRequest, key: str = KEYS["editor"]):
     raw = _grpc_web_request(stack.http.port, request.SerializeToString(), key)
     exchange = await wire.Exchange.open(stack.http.port, raw)
     response = await exchange.read_all(await exchange.response())
@@ -75,8 +118,12 @@ async def test_grpc_web_error_details(stack):
     assert bad_request.field_violations[0].field == "interior.object_count"
 
 
+def test_webgl_handler_leaves_out_what_browsers_refuse():
+    assert BROWSER_REFUSED <= csharp_client.web_forbidden_headers()
+
+
 async def test_grpc_web_missing_key(stack):
-    _, messages, trailers = await _grpc_web_stream(stack, _interior(3), key=None)
+    _, messages, trailers = await _grpc_web_stream(stack, _interior(3), key="")
     assert messages == [] and trailers["grpc-status"] == str(grpc.StatusCode.UNAUTHENTICATED.value[0])
 
 
@@ -96,7 +143,7 @@ async def test_cors_preflight_for_browser_builds(stack):
     def preflight(origin: str) -> bytes:
         headers = [f"Origin: {origin}", "Access-Control-Request-Method: POST",
                    "Access-Control-Request-Headers: authorization, content-type, x-grpc-web"]
-        lines = [f"OPTIONS /{SCENE} HTTP/1.1", f"Host: 127.0.0.1:{stack.http.port}", *headers]
+        lines = [f"OPTIONS {GENERATE_SCENE.path} HTTP/1.1", f"Host: 127.0.0.1:{stack.http.port}", *headers]
         return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
     exchange = await wire.Exchange.open(stack.http.port, preflight(ORIGIN))
@@ -113,24 +160,31 @@ async def test_cors_preflight_for_browser_builds(stack):
 # --- Unity desktop: native gRPC over HTTP/2 (YetAnotherHttpHandler) ------------------------
 
 @pytest.fixture
-async def scene_stub(stack):
+async def channel(stack):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.port}") as channel:
-        yield scene_pb2_grpc.SceneServiceStub(channel)
+        yield channel
 
 
-def _metadata(scope: str | None = "editor"):
-    return (("authorization", f"Bearer {KEYS[scope]}"),) if scope else ()
+def _generate_scene(channel, request: scene_pb2.GenerateSceneRequest, key: str = KEYS["editor"],
+                    timeout: float = DEFAULTS.deadline_s):
+    """SceneService.SceneServiceClient.GenerateScene through CallDefaultsInterceptor."""
+    assert GENERATE_SCENE.kind == "ServerStreaming"
+    assert GENERATE_SCENE.request_type == request.DESCRIPTOR.full_name
+    call = channel.unary_stream(GENERATE_SCENE.path,
+                                request_serializer=scene_pb2.GenerateSceneRequest.SerializeToString,
+                                response_deserializer=scene_pb2.GenerateSceneResponse.FromString)
+    return call(request, metadata=DEFAULTS.metadata(key), timeout=timeout)
 
 
-async def test_native_grpc_stream(scene_stub):
-    call = scene_stub.GenerateScene(_interior(3), metadata=_metadata(), timeout=30)
+async def test_native_grpc_stream(channel):
+    call = _generate_scene(channel, _interior(3))
     events = [event async for event in call]
     assert [e.progress.step for e in events if e.HasField("progress")] == [1, 2, 3]
     assert events[-1].result.recipe.seed == 9
 
 
-async def test_native_grpc_error_details_and_missing_key(scene_stub):
-    call = scene_stub.GenerateScene(_interior(5000), metadata=_metadata(), timeout=30)
+async def test_native_grpc_error_details_and_missing_key(channel):
+    call = _generate_scene(channel, _interior(5000))
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         [event async for event in call]
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -139,12 +193,12 @@ async def test_native_grpc_error_details_and_missing_key(scene_stub):
     assert status.details[0].Unpack(bad_request) and bad_request.field_violations[0].field == "interior.object_count"
 
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        [event async for event in scene_stub.GenerateScene(_interior(3), metadata=_metadata(None), timeout=30)]
+        [event async for event in _generate_scene(channel, _interior(3), key="")]
     assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_native_grpc_cancel_mid_stream_stops_the_work(scene_stub, scenes):
-    call = scene_stub.GenerateScene(_interior(200), metadata=_metadata(), timeout=30)
+async def test_native_grpc_cancel_mid_stream_stops_the_work(channel, scenes):
+    call = _generate_scene(channel, _interior(200))
     async for event in call:
         if event.HasField("progress"):
             break
@@ -152,8 +206,8 @@ async def test_native_grpc_cancel_mid_stream_stops_the_work(scene_stub, scenes):
     assert await _steps_after(scenes) == 0
 
 
-async def test_native_grpc_deadline(scene_stub, scenes):
+async def test_native_grpc_deadline(channel, scenes):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        [event async for event in scene_stub.GenerateScene(_interior(200), metadata=_metadata(), timeout=0.3)]
+        [event async for event in _generate_scene(channel, _interior(200), timeout=0.3)]
     assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert await _steps_after(scenes) == 0
