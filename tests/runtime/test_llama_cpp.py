@@ -113,6 +113,30 @@ async def test_a_cancel_stops_within_one_token(gemma):
     assert seen <= 4 and result.completion_tokens <= 4
 
 
+async def test_a_stop_sequence_ends_the_text_before_it(gemma):
+    chunks, result = await collect(gemma, GenerationRequest(prompt=SCRIPT, max_new_tokens=64, temperature=0.0,
+                                                            stop_sequences=["\n"]))
+    assert result.finish_reason == "stop_sequence", result
+    assert result.text and "\n" not in result.text and "".join(chunks) == result.text
+    words = result.text.split()
+    cut = await gemma.generate(GenerationRequest(prompt=SCRIPT, max_new_tokens=64, temperature=0.0,
+                                                 stop_sequences=[words[1]]))
+    assert (cut.finish_reason, cut.text) == ("stop_sequence", result.text[:result.text.index(words[1])])
+
+
+async def test_a_cached_prompt_prefix_gives_the_same_reply_as_a_fresh_one(gemma):
+    """The next turn of a conversation reuses the slot that read its start; its reply is the one a fresh slot
+    gives (greedy), so the reuse drops exactly the tokens that differ."""
+    first = GenerationRequest(prompt=SCRIPT + " Aye, the mine.\nPlayer: And the road?\nBram:", max_new_tokens=24,
+                              temperature=0.0)
+    second = GenerationRequest(prompt=SCRIPT + " Aye, the mine.\nPlayer: What about the miners?\nBram:",
+                               max_new_tokens=24, temperature=0.0)
+    fresh = await gemma.generate(second)
+    await gemma.generate(first)
+    again = await gemma.generate(second)
+    assert again.text == fresh.text and again.prompt_tokens == fresh.prompt_tokens
+
+
 async def test_four_streams_share_the_slots(gemma):
     requests = [GenerationRequest(prompt=f"Story {i}: Once upon a time", max_new_tokens=16, seed=i) for i in range(4)]
     results = await asyncio.gather(*(gemma.generate(request) for request in requests))

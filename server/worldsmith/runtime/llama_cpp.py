@@ -1,4 +1,5 @@
-"""llama.cpp engine: a GGUF model served by llama.cpp's own server loop, in process, under the text contract.
+"""llama.cpp engine: a GGUF model in llama.cpp (llama-cpp-python's bindings, built for this CPU) under the text
+contract, with its own continuous batching.
 
 Use
 ---
@@ -9,106 +10,115 @@ Use
 
 How it works
 ------------
-xllamacpp (a prebuilt wheel: no compiler at install time) runs llama.cpp's C++ server inside this process: one
-native loop with `max_batch_size` parallel slots decodes every running request in one batch per step
-(continuous batching), keeps each slot's prompt cache, and enforces grammars and JSON Schemas with its own
-samplers. Each of the engine's `max_batch_size` workers carries one request through `handle_completions`, which
-blocks that worker (the GIL is released while llama.cpp works) and calls back once per token; returning True
-from the callback stops the request, so a cancel lands within one token. The prompt is always text the engine
-rendered (the GGUF's chat template through llama.cpp's own renderer, or the caller's raw prompt), and llama.cpp
-tokenises it; token counts come from the same tokenizer over the server's loopback port, guarded by a random key.
+One llama.cpp context holds `max_batch_size` sequences; `runtime/llama_batcher.py` decodes all running requests
+in one batch per step and keeps each slot's cached prompt for the next request that shares it. Each of the
+engine's `max_batch_size` workers carries one request: it renders and tokenises the prompt (the GGUF's chat
+template, or the caller's raw prompt), hands the sequence to the batcher and waits while the batcher streams its
+text. Grammars and JSON Schemas are compiled by xgrammar against llama.cpp's vocabulary and masked into each
+sequence's logits before llama.cpp's own samplers pick the token (`runtime/llama_sampler.py`).
 """
 
 from __future__ import annotations
 
-import http.client
+import ctypes
 import json
 import logging
 import os
-import secrets
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
+
+import llama_cpp as llama
 
 from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
 from worldsmith.runtime import gguf_file, process
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import LaneLimits
-from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk, validate_request
+from worldsmith.runtime.generation import GenerationRequest, GenerationResult, Grammar, validate_request
+from worldsmith.runtime.grammar import GrammarCompiler, SequenceGrammar
+from worldsmith.runtime.llama_batcher import Batcher, Sequence
+from worldsmith.runtime.llama_sampler import Sampler
 from worldsmith.runtime.text_engine import TextEngineBase, record_metrics
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONTEXT_TOKENS = 4096
-# llama.cpp seeds are 32-bit and 0xFFFFFFFF means "random"; a request's seed maps below it.
-_SEED_RANGE = 2**32 - 1
+BATCH_TOKENS = 2048  # tokens decoded per step at most: every generating sequence's next token, then prompt chunks
 _WARMUP_SCHEMA = {"type": "object", "properties": {"ready": {"type": "boolean"}}, "required": ["ready"]}
+_LOG_LEVELS = {3: logging.WARNING, 4: logging.ERROR}  # ggml_log_level; info, debug and continuations: DEBUG
+
+
+@llama.llama_log_callback
+def _native_log(level: int, text: bytes, user_data) -> None:
+    log.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s", text.decode("utf-8", "replace").rstrip())
 
 
 @dataclass
 class _Prepared:
-    """A validated request as llama.cpp's completion body, with its prompt's token count."""
+    """A validated request: its prompt tokens, and the grammar it must match, compiled."""
 
-    body: dict[str, Any]
-    prompt_tokens: int
-    grammar_field: str  # the request field an invalid grammar is reported under
+    request: GenerationRequest
+    prompt: list[int]
+    grammar: Any  # a CompiledGrammar, or None
 
 
 class LlamaCppGenerator(TextEngineBase):
-    """One resident GGUF model behind llama.cpp's parallel slots, with lanes, Queued events and metrics."""
+    """One resident GGUF model behind llama.cpp's batched decoding, with lanes, Queued events and metrics."""
 
-    def __init__(self, server, facts: gguf_file.GgufFacts, api_key: str, limits: LaneLimits | None,
-                 max_batch_size: int, context_tokens: int, resident_bytes: int):
+    def __init__(self, model, context, facts: gguf_file.GgufFacts, limits: LaneLimits | None, max_batch_size: int,
+                 context_tokens: int, resident_bytes: int):
         super().__init__("text", limits)
-        self.concurrency = max_batch_size  # one worker per slot
+        self.concurrency = max_batch_size  # one worker per sequence slot
         self.facts = facts
         self.model_id = facts.path.name
         self.revision = facts.sha256[:12]
         self.context_tokens = context_tokens
         self.has_chat_template = facts.chat_template is not None
         self.special_tokens = facts.control_tokens
-        self._server = server
-        self._api_key = api_key
-        self._address = server.listening_address.removeprefix("http://")
-        self._connections = threading.local()
+        self._vocab = llama.llama_model_get_vocab(model)
+        self._n_vocab = llama.llama_vocab_n_tokens(self._vocab)
         self._resident_bytes = resident_bytes
+        self._grammars = GrammarCompiler.for_token_bytes(
+            [self._piece(token) for token in range(self._n_vocab)],
+            [token for token in range(self._n_vocab) if llama.llama_vocab_is_eog(self._vocab, token)])
+        self._template = None
+        if self.has_chat_template:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-    # -- the server's loopback side: tokenizer and chat template --------------------------------
-    def _post(self, path: str, body: dict) -> dict:
-        """POST to the embedded server; a kept-alive connection it has closed is reopened once."""
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self._api_key}"}
-        for attempt in (1, 2):
-            connection = getattr(self._connections, "value", None)
-            if connection is None:
-                host, port = self._address.rsplit(":", 1)
-                connection = self._connections.value = http.client.HTTPConnection(host, int(port), timeout=30)
-            try:
-                connection.request("POST", path, json.dumps(body), headers)
-                response = connection.getresponse()
-                payload = json.loads(response.read())
-                break
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                self._connections.value = None
-                if attempt == 2:
-                    raise
-        if response.status != 200:
-            raise RuntimeError(f"llama.cpp {path} answered {response.status}: {payload}")
-        return payload
+            self._template = Jinja2ChatFormatter(facts.chat_template, self._special(llama.llama_vocab_eos(self._vocab)),
+                                                 self._special(llama.llama_vocab_bos(self._vocab)))
+        self._batcher = Batcher(model, context, max_batch_size, BATCH_TOKENS)
+
+    # -- the vocabulary and the chat template ------------------------------------------------------------
+    def _piece(self, token: int, special: bool = False) -> bytes:
+        buffer = ctypes.create_string_buffer(64)
+        length = llama.llama_token_to_piece(self._vocab, token, buffer, 64, 0, special)
+        if length < 0:
+            buffer = ctypes.create_string_buffer(-length)
+            length = llama.llama_token_to_piece(self._vocab, token, buffer, -length, 0, special)
+        return buffer.raw[:length]
+
+    def _special(self, token: int) -> str:
+        return self._piece(token, special=True).decode("utf-8", "replace") if token >= 0 else ""
 
     def render_prompt(self, messages: list[dict]) -> str:
         """The prompt text the model sees, ending with the opening of the assistant's turn."""
-        if not self.has_chat_template:
+        if self._template is None:
             raise InvalidArgument("messages", f"{self.model_id} has no chat template (a base model); send a raw prompt")
-        prompt = self._post("/apply-template", {"messages": messages})["prompt"]
-        # llama.cpp adds the model's BOS itself; the template's own would make two.
-        for token in ("<bos>", "<s>", "<|begin_of_text|>"):
-            prompt = prompt.removeprefix(token)
-        return prompt
+        prompt = self._template(messages=messages).prompt
+        # The tokenizer adds the model's BOS itself; the template's own would make two.
+        return prompt.removeprefix(self._special(llama.llama_vocab_bos(self._vocab)))
 
     def tokenize(self, text: str, with_bos: bool = False) -> list[int]:
-        return self._post("/tokenize", {"content": text, "add_special": with_bos})["tokens"]
+        data = text.encode("utf-8")
+        capacity = len(data) + 8
+        tokens = (llama.llama_token * capacity)()
+        count = llama.llama_tokenize(self._vocab, data, len(data), tokens, capacity, with_bos, True)
+        if count < 0:
+            capacity = -count
+            tokens = (llama.llama_token * capacity)()
+            count = llama.llama_tokenize(self._vocab, data, len(data), tokens, capacity, with_bos, True)
+        return list(tokens[:count])
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -126,131 +136,85 @@ class LlamaCppGenerator(TextEngineBase):
 
     async def stop(self) -> None:
         await super().stop()
-        self._server = None  # its destructor joins llama.cpp's loop and frees the model
+        if self._batcher is not None:
+            self._batcher.close()
+            self._batcher = None
 
     def memory_bytes(self) -> int:
-        """Resident memory the model and its slots' caches added to the process when loaded."""
+        """Resident memory the model and its sequences' caches added to the process when loaded."""
         return self._resident_bytes
 
     # -- requests -------------------------------------------------------------------------
     def _prepare(self, request: GenerationRequest) -> _Prepared:
         validate_request(request, self.has_chat_template)
-        prompt = request.prompt or self.render_prompt(request.messages)
-        prompt_tokens = len(self.tokenize(prompt, with_bos=True))
-        self.check_fits(request, prompt_tokens)
-        body: dict[str, Any] = {
-            "prompt": prompt,
-            "max_tokens": request.max_new_tokens,
-            "temperature": float(request.temperature),
-            "top_p": float(request.top_p),
-            "seed": int(request.seed) % _SEED_RANGE,
-            "stop": list(request.stop_sequences),
-            "stream": True,
-            "cache_prompt": True,
-        }
-        grammar = request.grammar
+        prompt = self.tokenize(request.prompt or self.render_prompt(request.messages), with_bos=True)
+        self.check_fits(request, len(prompt))
         if request.json_schema is not None:
-            body["json_schema"] = _compact(request.json_schema)
-        elif grammar is not None and grammar.json_schema is not None:
-            body["json_schema"] = _compact(json.loads(grammar.json_schema))
-        elif grammar is not None:
-            body["grammar"] = grammar.ebnf
-        return _Prepared(body, prompt_tokens, "json_schema" if request.json_schema is not None else "grammar")
+            compiled = self._grammars.compile(Grammar.json(request.json_schema), "json_schema")
+        elif request.grammar is not None:
+            compiled = self._grammars.compile(request.grammar, "grammar")
+        else:
+            compiled = None
+        return _Prepared(request, prompt, compiled)
 
     def _generate(self, prepared: _Prepared, ctx: CallContext, emit: Callable[[Any], None],
                   submitted_at: float) -> GenerationResult:
-        """Run one request in a llama.cpp slot, emitting TextChunks; blocks this worker until it ends."""
-        if self._server is None:
+        """Run one request in the batcher, emitting TextChunks; blocks this worker until it ends."""
+        if self._batcher is None:
             raise Unavailable(f"the text generator for {self.model_id!r} stopped")
-        text: list[str] = []
-        state = {"tokens": 0, "first_at": None, "finish": None, "usage": None, "error": None}
-
-        def on_chunk(chunk: dict) -> bool:
-            if "error" in chunk:
-                state["error"] = chunk["error"]
-                return True
-            if ctx.should_stop():
-                state["finish"] = "cancelled"
-                return True  # llama.cpp releases the slot before its next step
-            choice = chunk["choices"][0]
-            if chunk.get("usage"):
-                state["usage"] = chunk["usage"]
-            if choice.get("finish_reason"):
-                state["finish"] = choice["finish_reason"]
-            delta = choice.get("text") or ""
-            if delta or not choice.get("finish_reason"):
-                state["tokens"] += 1
-            if delta:
-                if state["first_at"] is None:
-                    state["first_at"] = time.monotonic()
-                text.append(delta)
-                emit(TextChunk(delta, state["tokens"]))
-            return False
-
-        server = self._server
-        answer = server.handle_completions(prepared.body, on_chunk)
-        if isinstance(answer, dict) and "error" in answer:
-            state["error"] = answer["error"]
-        if state["error"] is not None:
-            raise _error(state["error"], prepared.grammar_field)
-        finish = state["finish"] or "stop"
+        request = prepared.request
+        grammar = None if prepared.grammar is None else SequenceGrammar(self._grammars, prepared.grammar)
+        sampler = Sampler(request.temperature, request.top_p, request.seed, self._n_vocab, grammar)
+        sequence = Sequence(prepared.prompt, request.max_new_tokens, list(request.stop_sequences), sampler, ctx, emit)
+        self._batcher.run(sequence)
+        if sequence.error is not None:
+            raise sequence.error
         remaining = ctx.time_remaining()
-        if finish == "cancelled" and remaining is not None and remaining <= 0:
-            raise DeadlineExceeded(f"the deadline passed after {state['tokens']} generated tokens")
-        usage = state["usage"] or {}
-        completion_tokens = usage.get("completion_tokens", state["tokens"])
-        record_metrics(submitted_at, state["first_at"], completion_tokens)
+        if sequence.finish == "cancelled" and remaining is not None and remaining <= 0:
+            raise DeadlineExceeded(f"the deadline passed after {sequence.tokens} generated tokens")
+        record_metrics(submitted_at, sequence.first_token_at, sequence.tokens)
         return GenerationResult(
-            text="".join(text),
-            finish_reason=finish,
-            prompt_tokens=usage.get("prompt_tokens", prepared.prompt_tokens),
-            completion_tokens=completion_tokens,
-            time_to_first_token_s=None if state["first_at"] is None else state["first_at"] - submitted_at,
+            text="".join(sequence.text),
+            finish_reason=sequence.finish,
+            prompt_tokens=len(prepared.prompt),
+            completion_tokens=sequence.tokens,
+            time_to_first_token_s=None if sequence.first_token_at is None else sequence.first_token_at - submitted_at,
         )
 
 
-def _compact(schema: dict) -> dict:
-    """The schema with JSON's optional whitespace turned off (llguidance's own option): with it on, a sampled
-    model can spend its whole budget on spaces and newlines and never close the object (seen on Gemma 3 at
-    temperature 1.5: an answer cut off by the token limit inside its whitespace)."""
-    return {**schema, "x-guidance": {**schema.get("x-guidance", {}), "whitespace_flexible": False}}
-
-
-def _error(error: dict, grammar_field: str) -> Exception:
-    message = error.get("message", str(error))
-    if "grammar" in message or "schema" in message:
-        return InvalidArgument(grammar_field, f"llama.cpp refused it: {message}")
-    if error.get("type") == "exceed_context_size_error":
-        return InvalidArgument("prompt", message)
-    return RuntimeError(f"llama.cpp failed the request: {message}")
-
-
+def system_info() -> str:
+    """The CPU features and backends this llama.cpp build uses."""
+    return llama.llama_print_system_info().decode().strip()
 
 
 def load(source: str, revision: str = "", device: str = "cpu", dtype: Any = None, limits: LaneLimits | None = None,
          max_batch_size: int = 16, context_tokens: int | None = None, threads: int = 0) -> LlamaCppGenerator:
-    """Load a GGUF model (a .gguf path or `package:NAME`) into llama.cpp with `max_batch_size` parallel slots of
+    """Load a GGUF model (a .gguf path or `package:NAME`) into llama.cpp with `max_batch_size` sequences of
     `context_tokens` each. `threads` 0 uses every core; `device` "cuda" offloads every layer where the installed
     llama.cpp has a GPU backend. `revision` and `dtype` do not apply: the file is the revision, its quantisation the
     type."""
-    import xllamacpp
-
     facts = gguf_file.facts(gguf_file.resolve(source))
     if context_tokens is None:
         context_tokens = min(facts.context_length or DEFAULT_CONTEXT_TOKENS, DEFAULT_CONTEXT_TOKENS)
-    params = xllamacpp.CommonParams()
-    params.model.path = str(facts.path)
-    params.n_parallel = max_batch_size
-    params.n_ctx = max_batch_size * context_tokens  # divided evenly between the slots
-    params.n_gpu_layers = -1 if device.startswith("cuda") else 0
-    cores = threads or os.cpu_count() or 1
-    params.cpuparams.n_threads = cores
-    params.cpuparams_batch.n_threads = cores
-    params.warmup = True
-    params.verbosity = -1 if not log.isEnabledFor(logging.DEBUG) else 3
-    api_key = secrets.token_urlsafe(24)
-    params.api_keys = [api_key]
+    llama.llama_log_set(_native_log, ctypes.c_void_p(0))
+    llama.llama_backend_init()
     before = process.resident_bytes()
-    server = xllamacpp.Server(params)
-    return LlamaCppGenerator(server, facts, api_key, limits, max_batch_size, context_tokens,
+    model_params = llama.llama_model_default_params()
+    model_params.n_gpu_layers = -1 if device.startswith("cuda") else 0
+    model = llama.llama_model_load_from_file(str(facts.path).encode(), model_params)
+    if not model:
+        raise RuntimeError(f"llama.cpp could not load {facts.path} (see the log above)")
+    cores = threads or os.cpu_count() or 1
+    params = llama.llama_context_default_params()
+    params.n_ctx = max_batch_size * context_tokens
+    params.n_seq_max = max_batch_size
+    params.n_batch = BATCH_TOKENS
+    params.n_threads = params.n_threads_batch = cores
+    params.kv_unified = True  # one cache shared by the sequences: a slot holds what its prompt needs
+    params.swa_full = False  # sliding-window layers keep only their window
+    context = llama.llama_init_from_model(model, params)
+    if not context:
+        llama.llama_model_free(model)
+        raise RuntimeError(f"llama.cpp could not make a context of {params.n_ctx} tokens for {facts.path}")
+    return LlamaCppGenerator(model, context, facts, limits, max_batch_size, context_tokens,
                              max(0, process.resident_bytes() - before))
