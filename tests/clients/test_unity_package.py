@@ -1,21 +1,25 @@
-"""The Unity package: generated C# is fresh, every C# file parses, every asset has its .meta."""
+"""The Unity package: generated C# is fresh, every C# file parses, every asset has its .meta, and the
+editor tests are an assembly Unity's Test Runner picks up, aimed at RPCs the stubs have."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.clients import csharp_client
 from tests.clients.csharp_source import configurations, preprocess, syntax_errors
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "clients" / "unity"
 GENERATED = PACKAGE / "Runtime" / "Generated"
 CSHARP_FILES = sorted(p for p in PACKAGE.rglob("*.cs"))
+EDITOR_TESTS = PACKAGE / "Tests" / "Editor"
 
 
 def _csharp_plugin() -> Path | None:
@@ -97,3 +101,23 @@ def test_package_manifest_and_assembly_definitions():
     editor = json.loads((PACKAGE / "Editor" / "Worldsmith.Editor.asmdef").read_text())
     assert editor["includePlatforms"] == ["Editor"]
     assert runtime["name"] in editor["references"]
+
+
+def test_editor_tests_are_a_test_runner_assembly():
+    tests = json.loads((EDITOR_TESTS / "Worldsmith.Editor.Tests.asmdef").read_text())
+    runtime = json.loads((PACKAGE / "Runtime" / "Worldsmith.Runtime.asmdef").read_text())
+    assert tests["includePlatforms"] == ["Editor"]
+    assert {runtime["name"], "UnityEngine.TestRunner", "UnityEditor.TestRunner"} <= set(tests["references"])
+    assert "nunit.framework.dll" in tests["precompiledReferences"] and tests["overrideReferences"]
+    assert tests["defineConstraints"] == ["UNITY_INCLUDE_TESTS"] and not tests["autoReferenced"]
+    # The tests compile the #if WORLDSMITH_YAHH branches the way the runtime does.
+    assert tests["versionDefines"] == runtime["versionDefines"]
+    granted = re.findall(r'InternalsVisibleTo\("([^"]+)"\)', (PACKAGE / "Runtime" / "AssemblyInfo.cs").read_text())
+    assert granted == [tests["name"]], "the tests reach the interceptor and HttpHandlers, which are internal"
+
+
+def test_editor_tests_call_rpcs_the_stubs_have():
+    sources = "".join(p.read_text() for p in EDITOR_TESTS.glob("*.cs"))
+    assert re.search(r"\[Test\]", sources)
+    paths = set(re.findall(r'"(/worldsmith\.v1\.\w+/\w+)"', sources))
+    assert paths and paths <= {rpc.path for rpc in csharp_client.rpcs()}
