@@ -81,13 +81,15 @@ class TurnFailed:
     error: Exception
 
 
+InboxMessage = RequestArrived | RequestsEnded | RequestsFailed | TurnProduced | TurnFailed
+
+
 class Conversation:
     def __init__(self, director: TurnDirector, requests: AsyncIterator[dialogue_pb2.ConverseRequest], ctx: CallContext):
         self.director = director
         self.requests = requests
         self.ctx = ctx
-        self.inbox: asyncio.Queue[RequestArrived | RequestsEnded | RequestsFailed | TurnProduced | TurnFailed] = (
-            asyncio.Queue())
+        self.inbox: asyncio.Queue[InboxMessage] = asyncio.Queue()
         self.session_id = ""
         self.character_id = ""
         self.sampling: Sampling | None = None
