@@ -19,13 +19,13 @@ from google.protobuf import json_format, message_factory
 from worldsmith._proto.worldsmith.v1 import admin_pb2, common_pb2, dialogue_pb2
 from worldsmith.assets import outputs
 from worldsmith.assets.lockfile import LockedEntry, LockFile, recipe_hash
-from worldsmith.assets.manifest import Entry, Manifest
+from worldsmith.assets.manifest import KINDS, Entry, Manifest
 from worldsmith.errors import WorldsmithError
 from worldsmith.runtime.context import CallContext, Lane
 from worldsmith.store.files import write_atomic
 
-ADMIN = "worldsmith.v1.AdminService"
-DIALOGUE = "worldsmith.v1.DialogueService"
+ADMIN = admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name
+DIALOGUE = KINDS["barks"].service  # barks are Say turns; the build also stores their character there
 
 # Which model kinds shape each entry kind's output.
 MODEL_KINDS = {
