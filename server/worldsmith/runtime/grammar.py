@@ -29,29 +29,11 @@ class GrammarCompiler:
     """Compiles grammars against one tokenizer; xgrammar caches compiled grammars by their text."""
 
     def __init__(self, tokenizer, vocab_size: int, stop_token_ids: list[int]):
-        self._use(xgrammar.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size, stop_token_ids=stop_token_ids))
-
-    @classmethod
-    def for_token_bytes(cls, token_bytes: list[bytes], stop_token_ids: list[int]) -> "GrammarCompiler":
-        """A compiler for a vocabulary given as each token's bytes (empty for control tokens), e.g. llama.cpp's."""
-        compiler = cls.__new__(cls)
-        compiler._use(xgrammar.TokenizerInfo(token_bytes, xgrammar.VocabType.RAW, vocab_size=len(token_bytes),
-                                             stop_token_ids=stop_token_ids))
-        return compiler
-
-    def _use(self, tokenizer_info: xgrammar.TokenizerInfo) -> None:
-        self.tokenizer_info = tokenizer_info
-        self.vocab_size = tokenizer_info.vocab_size
-        self._compiler = xgrammar.GrammarCompiler(tokenizer_info, max_threads=2)
-        self._json_safe: torch.Tensor | None = None
-
-    @property
-    def json_safe(self) -> torch.Tensor:
-        """A bitmask row allowing the tokens without raw control characters (see GrammarMasks)."""
-        if self._json_safe is None:
-            self._json_safe = _bitmask_of([not any(byte < 0x20 for byte in token)
-                                           for token in self.tokenizer_info.decoded_vocab], self.vocab_size)
-        return self._json_safe
+        self.vocab_size = vocab_size
+        self.tokenizer_info = xgrammar.TokenizerInfo.from_huggingface(
+            tokenizer, vocab_size=vocab_size, stop_token_ids=stop_token_ids
+        )
+        self._compiler = xgrammar.GrammarCompiler(self.tokenizer_info, max_threads=2)
 
     def compile(self, grammar: Grammar, field: str) -> CompiledGrammar:
         """Compile, or raise InvalidArgument naming `field` when the grammar is malformed."""
@@ -63,27 +45,6 @@ class GrammarCompiler:
         except (RuntimeError, ValueError, TypeError) as error:
             kind = "JSON Schema" if grammar.json_schema is not None else "EBNF grammar"
             raise InvalidArgument(field, f"is not a {kind} xgrammar can compile: {error}") from None
-
-
-class SequenceGrammar:
-    """One request's matcher for engines that sample each sequence on its own: masks that sequence's logits
-    row in place before sampling, then takes the sampled token."""
-
-    def __init__(self, compiler: GrammarCompiler, grammar: CompiledGrammar):
-        self._matcher = xgrammar.GrammarMatcher(grammar.compiled)
-        self._bitmask = xgrammar.allocate_token_bitmask(1, compiler.vocab_size)
-        self._json_safe = compiler.json_safe if grammar.json else None
-
-    def mask(self, logits: torch.Tensor) -> None:
-        """Set the logits (shape [vocab]) of every token the grammar refuses next to -inf."""
-        self._matcher.fill_next_token_bitmask(self._bitmask, 0)
-        if self._json_safe is not None:
-            self._bitmask[0] &= self._json_safe
-        xgrammar.apply_token_bitmask_inplace(logits.view(1, -1), self._bitmask)
-
-    def accept(self, token: int) -> None:
-        if not self._matcher.accept_token(token):
-            log.warning("grammar matcher rejected token %d", token)
 
 
 class GrammarMasks(ContinuousBatchingLogitsProcessor):

@@ -14,7 +14,7 @@ One llama.cpp context holds `max_batch_size` sequences; `runtime/llama_batcher.p
 in one batch per step and keeps each slot's cached prompt for the next request that shares it. Each of the
 engine's `max_batch_size` workers carries one request: it renders and tokenises the prompt (the GGUF's chat
 template, or the caller's raw prompt), hands the sequence to the batcher and waits while the batcher streams its
-text. Grammars and JSON Schemas are compiled by xgrammar against llama.cpp's vocabulary and masked into each
+text. Grammars and JSON Schemas are compiled by llguidance against llama.cpp's vocabulary and masked into each
 sequence's logits before llama.cpp's own samplers pick the token (`runtime/llama_sampler.py`).
 """
 
@@ -35,9 +35,8 @@ from worldsmith.runtime import gguf_file, process
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, Grammar, validate_request
-from worldsmith.runtime.grammar import GrammarCompiler, SequenceGrammar
 from worldsmith.runtime.llama_batcher import Batcher, Sequence
-from worldsmith.runtime.llama_sampler import Sampler
+from worldsmith.runtime.llama_sampler import Grammars, Sampler
 from worldsmith.runtime.text_engine import TextEngineBase, record_metrics
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ class _Prepared:
 
     request: GenerationRequest
     prompt: list[int]
-    grammar: Any  # a CompiledGrammar, or None
+    grammar: str | None  # compiled for llguidance
 
 
 class LlamaCppGenerator(TextEngineBase):
@@ -78,9 +77,8 @@ class LlamaCppGenerator(TextEngineBase):
         self._vocab = llama.llama_model_get_vocab(model)
         self._n_vocab = llama.llama_vocab_n_tokens(self._vocab)
         self._resident_bytes = resident_bytes
-        self._grammars = GrammarCompiler.for_token_bytes(
-            [self._piece(token) for token in range(self._n_vocab)],
-            [token for token in range(self._n_vocab) if llama.llama_vocab_is_eog(self._vocab, token)])
+        self._grammars = Grammars(self._vocab, [token for token in range(self._n_vocab)
+                                                if llama.llama_vocab_is_eog(self._vocab, token)])
         self._template = None
         if self.has_chat_template:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -90,16 +88,13 @@ class LlamaCppGenerator(TextEngineBase):
         self._batcher = Batcher(model, context, max_batch_size, BATCH_TOKENS)
 
     # -- the vocabulary and the chat template ------------------------------------------------------------
-    def _piece(self, token: int, special: bool = False) -> bytes:
-        buffer = ctypes.create_string_buffer(64)
-        length = llama.llama_token_to_piece(self._vocab, token, buffer, 64, 0, special)
-        if length < 0:
-            buffer = ctypes.create_string_buffer(-length)
-            length = llama.llama_token_to_piece(self._vocab, token, buffer, -length, 0, special)
-        return buffer.raw[:length]
-
     def _special(self, token: int) -> str:
-        return self._piece(token, special=True).decode("utf-8", "replace") if token >= 0 else ""
+        """A control token's text, e.g. "<bos>"; empty for -1 (the model has none)."""
+        if token < 0:
+            return ""
+        buffer = ctypes.create_string_buffer(64)
+        length = llama.llama_token_to_piece(self._vocab, token, buffer, 64, 0, True)
+        return buffer.raw[:max(0, length)].decode("utf-8", "replace")
 
     def render_prompt(self, messages: list[dict]) -> str:
         """The prompt text the model sees, ending with the opening of the assistant's turn."""
@@ -163,8 +158,8 @@ class LlamaCppGenerator(TextEngineBase):
         if self._batcher is None:
             raise Unavailable(f"the text generator for {self.model_id!r} stopped")
         request = prepared.request
-        grammar = None if prepared.grammar is None else SequenceGrammar(self._grammars, prepared.grammar)
-        sampler = Sampler(request.temperature, request.top_p, request.seed, self._n_vocab, grammar)
+        matcher = None if prepared.grammar is None else self._grammars.matcher(prepared.grammar)
+        sampler = Sampler(request.temperature, request.top_p, request.seed, self._n_vocab, matcher)
         sequence = Sequence(prepared.prompt, request.max_new_tokens, list(request.stop_sequences), sampler, ctx, emit)
         self._batcher.run(sequence)
         if sequence.error is not None:
