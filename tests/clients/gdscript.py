@@ -99,6 +99,10 @@ class BoundFunction:
     def __call__(self, *args):
         return self.frame.invoke(self.function, list(args))
 
+    def bind(self, *bound) -> Callable:
+        """Callable.bind(): the bound values follow the caller's arguments."""
+        return lambda *args: self(*args, *bound)
+
 
 class _Return(Exception):
     def __init__(self, value):

@@ -1,0 +1,138 @@
+"""The add-on's npc.gd, run by tests/clients/gdscript.py over a recording client: the requests it
+builds parse as the protos' messages, and the server's SayResponse JSON drives its signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from tests.clients import godot_engine
+from tests.clients.gdscript import JSON, Runtime, Signal
+from worldsmith._proto.worldsmith.v1 import dialogue_pb2
+
+ADDON = Path(__file__).resolve().parents[2] / "clients" / "godot" / "addons" / "worldsmith"
+DIALOGUE = dialogue_pb2.DESCRIPTOR.services_by_name["DialogueService"]
+
+
+def _as_connect_json(message: Message) -> dict:
+    """A response as connect_call.gd hands it on: the server's JSON, read by JSON.parse_string."""
+    return JSON.parse_string(json_format.MessageToJson(message))
+
+
+class RecordedCall:
+    """What WorldsmithClient.unary() and stream() return, driven by the test instead of a server."""
+
+    def __init__(self, method: str, request: dict, streaming: bool, messages: list[dict]):
+        self.method, self.request, self.streaming = method, request, streaming
+        self.message_received, self.finished = Signal("message_received"), Signal("finished")
+        self.messages, self.error, self.is_done = messages, {}, not streaming
+
+    def finish(self, error: dict) -> None:
+        self.is_done, self.error = True, error
+        self.finished.emit(error)
+
+    def cancel(self) -> None:
+        self.finish({"code": "canceled", "message": "cancelled by the client"})
+
+
+class RecordingClient:
+    """A WorldsmithClient whose CreateSession answers session "s-1" and whose streams stay open."""
+
+    def __init__(self):
+        self.calls: list[RecordedCall] = []
+
+    def _record(self, method: str, request: dict, streaming: bool) -> RecordedCall:
+        messages = []
+        if method.endswith("/CreateSession"):
+            messages = [_as_connect_json(dialogue_pb2.CreateSessionResponse(session=dialogue_pb2.Session(id="s-1")))]
+        call = RecordedCall(method, request, streaming, messages)
+        self.calls.append(call)
+        return call
+
+    def unary(self, method: str, request: dict, call_timeout_s: float = -1.0) -> RecordedCall:
+        return self._record(method, request, streaming=False)
+
+    def stream(self, method: str, request: dict, call_timeout_s: float = -1.0) -> RecordedCall:
+        return self._record(method, request, streaming=True)
+
+
+def _parsed(call: RecordedCall) -> Message:
+    """The request as the server parses it, after checking the RPC exists with this call's shape."""
+    service, method_name = call.method.split("/")
+    assert service == DIALOGUE.full_name
+    method = DIALOGUE.methods_by_name[method_name]
+    assert method.server_streaming == call.streaming and not method.client_streaming
+    message = dialogue_pb2.DESCRIPTOR.message_types_by_name[method.input_type.name]
+    return json_format.ParseDict(call.request, getattr(dialogue_pb2, message.name)())
+
+
+@pytest.fixture
+def npc():
+    runtime = Runtime([ADDON / "npc.gd", ADDON / "connect_call.gd", ADDON / "envelope.gd"], godot_engine.GLOBALS)
+    node = runtime.scripts["WorldsmithNPC"].new()
+    node.fields.update(client=RecordingClient(), character_id="bram", player_id="hero")
+    heard = []
+    for name in ("text_delta", "emotion", "action", "turn_completed", "failed"):
+        node[name].connect(lambda *args, name=name: heard.append((name, *args)))
+    return node, node["client"], heard
+
+
+def test_a_first_line_creates_a_session_then_says_it(npc):
+    node, client, heard = npc
+    node.call("say", "Hello there")
+    create, say = client.calls
+    assert _parsed(create) == dialogue_pb2.CreateSessionRequest(player_id="hero", character_ids=["bram"])
+    assert _parsed(say) == dialogue_pb2.SayRequest(session_id="s-1", character_id="bram", utterance="Hello there")
+    assert node["session_id"] == "s-1" and node.call("is_speaking")
+    assert heard == []
+
+
+def test_server_events_become_signals(npc):
+    node, client, heard = npc
+    node.call("say", "Hello there")
+    say = client.calls[-1]
+    events = [
+        dialogue_pb2.SayResponse(text_delta=dialogue_pb2.TextDelta(turn_id="t1", text="Well met")),
+        dialogue_pb2.SayResponse(emotion=dialogue_pb2.EmotionChanged(turn_id="t1", emotion="happy")),
+        dialogue_pb2.SayResponse(action_call=dialogue_pb2.ActionCall(
+            turn_id="t1", call_id="c1", name="give_item", arguments_json='{"item": "sword"}')),
+        dialogue_pb2.SayResponse(turn_completed=dialogue_pb2.TurnCompleted(
+            turn_id="t1", text="Well met", reason=dialogue_pb2.TURN_END_REASON_COMPLETED)),
+    ]
+    for event in events:
+        say.message_received.emit(_as_connect_json(event))
+    assert heard == [
+        ("text_delta", "Well met"),
+        ("emotion", "happy"),
+        ("action", "give_item", {"item": "sword"}, "c1"),
+        ("turn_completed", "Well met", "TURN_END_REASON_COMPLETED"),
+    ]
+    assert node["current_emotion"] == "happy"
+
+
+def test_action_outcomes_are_told_after_the_turn(npc):
+    node, client, _ = npc
+    node.call("say", "Give me a sword")
+    node.call("report_action_result", "c1", "give_item", True, '{"given": true}')
+    assert len(client.calls) == 2, "nothing is sent while the NPC speaks"
+    client.calls[-1].finish({})
+    reaction = _parsed(client.calls[-1])
+    assert reaction.session_id == "s-1" and reaction.character_id == "bram"
+    assert "give_item" in reaction.event.description and "c1" in reaction.event.description
+    assert "succeeded" in reaction.event.description
+
+
+def test_saying_again_interrupts_quietly_and_errors_are_reported(npc):
+    node, client, heard = npc
+    node.call("say", "Hello")
+    first = client.calls[-1]
+    node.call("say", "Wait, one more thing")
+    assert first.error["code"] == "canceled" and heard == []
+    second = client.calls[-1]
+    assert _parsed(second).utterance == "Wait, one more thing"
+    second.finish({"code": "unavailable", "message": "dialogue.model is not loaded"})
+    assert heard == [("failed", {"code": "unavailable", "message": "dialogue.model is not loaded"})]
+    assert not node.call("is_speaking")
