@@ -117,8 +117,8 @@ class _Continue(Exception):
     pass
 
 
-_TYPES: dict[str, type | tuple[type, ...]] = {
-    "int": int, "float": float, "bool": bool, "String": str, "StringName": str, "Dictionary": dict,
+_TYPES: dict[str, type] = {
+    "int": int, "float": float, "bool": bool, "String": str, "Dictionary": dict,
     "Array": list, "PackedByteArray": PackedByteArray, "PackedStringArray": PackedStringArray,
 }
 _DEFAULTS: dict[str, Callable[[], Any]] = {
@@ -137,8 +137,10 @@ def _default(type_hint: str | None):
 
 
 def _convert(value, type_hint: str | None):
-    """What assigning to a typed variable does to the value (int <-> float only)."""
+    """What assigning to a typed variable does to the value: int <-> float, Array -> Packed*Array."""
     base = _base_type(type_hint)
+    if base in ("PackedByteArray", "PackedStringArray") and type(value) is list:
+        return _TYPES[base](value)
     if base == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if base == "int" and isinstance(value, float):
@@ -362,11 +364,11 @@ class Frame:
                 if branch.data == "else_branch":
                     self.run(branch.children)
                     return
-                if self.truthy(self.eval(branch.children[0])):
+                if bool(self.eval(branch.children[0])):
                     self.run(branch.children[1:])
                     return
         elif kind == "while_stmt":
-            while self.truthy(self.eval(node.children[0])):
+            while bool(self.eval(node.children[0])):
                 try:
                     self.run(node.children[1:])
                 except _Break:
@@ -434,10 +436,6 @@ class Frame:
 
     # --- expressions ----------------------------------------------------------------------
 
-    @staticmethod
-    def truthy(value) -> bool:
-        return bool(value)
-
     def lookup(self, token: Token):
         name = str(token)
         constants = {"true": True, "false": False, "null": None}
@@ -485,9 +483,7 @@ class Frame:
             return self.eval_token(node)
         kind = node.data
         children = node.children
-        if kind in ("expr", "par_expr", "type_cast"):
-            return self.eval(children[0])
-        if kind == "actual_type_cast":
+        if kind in ("expr", "par_expr", "type_cast", "actual_type_cast"):  # `x as T` is x here
             return self.eval(children[0])
         if kind == "assnmnt_expr":
             target, op, value = children
@@ -497,13 +493,13 @@ class Frame:
             self.assign(target, value)
             return None
         if kind in ("test_expr", "asless_test_expr"):
-            return self.eval(children[0]) if self.truthy(self.eval(children[2])) else self.eval(children[4])
+            return self.eval(children[0]) if bool(self.eval(children[2])) else self.eval(children[4])
         if kind in ("or_test", "asless_or_test"):
-            return any(self.truthy(self.eval(c)) for c in children[::2])
+            return any(bool(self.eval(c)) for c in children[::2])
         if kind in ("and_test", "asless_and_test"):
-            return all(self.truthy(self.eval(c)) for c in children[::2])
+            return all(bool(self.eval(c)) for c in children[::2])
         if kind == "asless_actual_not_test":
-            return not self.truthy(self.eval(children[1]))
+            return not bool(self.eval(children[1]))
         if kind in ("content_test", "asless_content_test"):
             value = self.eval(children[0])
             for op, container in zip(children[1::2], children[2::2]):
@@ -610,8 +606,7 @@ def _builtin_int(value) -> int:
 
 
 BUILTINS: dict[str, Callable] = {
-    "str": _builtin_str, "int": _builtin_int, "float": float, "bool": bool, "len": len,
-    "range": lambda *a: list(range(*a)), "min": min, "max": max, "abs": abs,
+    "str": _builtin_str, "int": _builtin_int, "float": float, "bool": bool, "range": lambda *a: list(range(*a)),
     "PackedByteArray": lambda values=(): PackedByteArray(values),
     "PackedStringArray": lambda values=(): PackedStringArray(values),
     "Array": lambda values=(): list(values), "Dictionary": lambda values=None: dict(values or {}),

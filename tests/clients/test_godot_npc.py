@@ -1,5 +1,6 @@
 """The add-on's npc.gd, run by tests/clients/gdscript.py over a recording client: the requests it
-builds parse as the protos' messages, and the server's SayResponse JSON drives its signals."""
+builds parse as the protos' messages, and the server's SayResponse JSON drives its signals. The
+interpreter refuses syntax it does not run, so a script change cannot pass by being skipped."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from tests.clients import godot_engine
-from tests.clients.gdscript import JSON, Runtime, Signal
+from tests.clients.gdscript import JSON, GDScriptError, Runtime, Signal
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 
 ADDON = Path(__file__).resolve().parents[2] / "clients" / "godot" / "addons" / "worldsmith"
@@ -136,3 +137,12 @@ def test_saying_again_interrupts_quietly_and_errors_are_reported(npc):
     second.finish({"code": "unavailable", "message": "dialogue.model is not loaded"})
     assert heard == [("failed", {"code": "unavailable", "message": "dialogue.model is not loaded"})]
     assert not node.call("is_speaking")
+
+
+def test_the_interpreter_refuses_what_it_does_not_know(tmp_path):
+    script = tmp_path / "matcher.gd"
+    script.write_text('class_name Matcher\n\n\nstatic func kind(value: int) -> String:\n'
+                      '\tmatch value:\n\t\t1:\n\t\t\treturn "one"\n\treturn "many"\n')
+    matcher = Runtime([script], godot_engine.GLOBALS).scripts["Matcher"]
+    with pytest.raises(GDScriptError, match="match_stmt is not supported"):
+        matcher.call("kind", 1)
