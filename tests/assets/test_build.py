@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 
 from harness import KEYS, REPO, running
-from worldsmith.cli.build import run_build
 from worldsmith.assets.lockfile import LockFile
+from worldsmith.cli.build import run_build
 from worldsmith.config import load_settings
 
 BLACKSMITH = {

@@ -1,7 +1,8 @@
 """`worldsmith build`: generates every manifest entry through the services, incrementally and atomically.
 
-The build calls the same RPC implementations the server runs, either in-process
-(`LocalCaller`) or over gRPC (`RemoteCaller`, batch lane), so both give the same bytes.
+The build calls the same RPC implementations the server runs through a `Caller`: in this
+process (the command line's `InProcessCaller`, over the assembled services) or over gRPC
+(`RemoteCaller`), both in the batch lane, so both give the same bytes.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import asyncio
 import hashlib
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Protocol
 
 import grpc
@@ -20,8 +20,8 @@ from worldsmith._proto.worldsmith.v1 import admin_pb2, common_pb2, dialogue_pb2
 from worldsmith.assets import outputs
 from worldsmith.assets.lockfile import LockedEntry, LockFile, recipe_hash
 from worldsmith.assets.manifest import KINDS, Entry, Manifest
+from worldsmith.dialogue.card_files import load_file
 from worldsmith.errors import WorldsmithError
-from worldsmith.runtime.context import CallContext, Lane
 from worldsmith.store.files import write_atomic
 
 ADMIN = admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name
@@ -39,20 +39,6 @@ MODEL_KINDS = {
 class Caller(Protocol):
     async def unary(self, service: str, method: str, request: Any) -> Any: ...
     def stream(self, service: str, method: str, request: Any) -> AsyncIterator[Any]: ...
-
-
-class LocalCaller:
-    """Calls the service objects in this process, in the batch lane."""
-
-    def __init__(self, services: dict[str, object]):
-        self._services = services
-
-    async def unary(self, service: str, method: str, request: Any) -> Any:
-        return await getattr(self._services[service], method)(request, CallContext(lane=Lane.BATCH, method=f"/{service}/{method}"))
-
-    async def stream(self, service: str, method: str, request: Any) -> AsyncIterator[Any]:
-        async for response in getattr(self._services[service], method)(request, CallContext(lane=Lane.BATCH, method=f"/{service}/{method}")):
-            yield response
 
 
 class RemoteCaller:
@@ -196,8 +182,12 @@ class Builder:
     async def _barks(self, entry: Entry, progress: Progress) -> dict[str, list[str]]:
         fields = entry.fields
         if fields.get("character_file"):
-            card = json_format.Parse((self.manifest.root / fields["character_file"]).read_text(), dialogue_pb2.Character())
-            await self.caller.unary(DIALOGUE, "UpsertCharacter", dialogue_pb2.UpsertCharacterRequest(character=card))
+            # The same files `worldsmith characters import` and `chat` read: cards and lore, JSON or TOML.
+            characters, lore = load_file(self.manifest.root / fields["character_file"])
+            for card in characters:
+                await self.caller.unary(DIALOGUE, "UpsertCharacter", dialogue_pb2.UpsertCharacterRequest(character=card))
+            if lore:
+                await self.caller.unary(DIALOGUE, "UpsertLore", dialogue_pb2.UpsertLoreRequest(entries=lore))
         situations, per = fields["situations"], fields.get("lines_per_situation", 1)
         lines: dict[str, list[str]] = {}
         total, done = len(situations) * per, 0

@@ -9,7 +9,7 @@ from typing import Callable, Optional, Sequence
 import typer
 
 from worldsmith._proto.worldsmith.v1 import avatar_pb2
-from worldsmith.cli.in_process import scratch_data, started_services, stream_to_result
+from worldsmith.cli.in_process import InProcessCaller, result_of, scratch_data, started_services
 from worldsmith.cli.shared import ConfigOption, console, exit_on_error, settings_or_exit
 from worldsmith.config import Settings, load_settings
 from worldsmith.store.files import write_atomic
@@ -93,4 +93,4 @@ async def create_avatar(settings: Settings, request: avatar_pb2.CreateAvatarRequ
     models = [settings.avatars.parser_model, *settings.textures.models[:1]]
     with scratch_data(settings) as scratch:
         async with started_services(scratch, models) as services:
-            return await stream_to_result(services, SERVICE, "CreateAvatar", request, on_event=show)
+            return await result_of(InProcessCaller(services).stream(SERVICE, "CreateAvatar", request), show)

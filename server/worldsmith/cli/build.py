@@ -11,11 +11,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from worldsmith.assets.build import Builder, EntryOutcome, LocalCaller, RemoteCaller
+from worldsmith.assets.build import Builder, EntryOutcome, RemoteCaller
 from worldsmith.assets.manifest import ManifestError, load_manifest
-from worldsmith.cli.in_process import started_services
+from worldsmith.cli.in_process import InProcessCaller, started_services
 from worldsmith.cli.shared import ConfigOption, console, settings_or_exit
 from worldsmith.config import Settings
+from worldsmith.runtime.context import Lane
 
 
 def build(
@@ -89,7 +90,7 @@ async def run_build(manifest_path: Path, settings: Settings | None, server: str 
             stack.push_async_callback(caller.close)
         else:
             services = await stack.enter_async_context(started_services(settings))
-            caller = LocalCaller(services.by_name)
+            caller = InProcessCaller(services, Lane.BATCH)
 
         builder = Builder(manifest, caller, jobs)
         problems = await builder.prepare()

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
-from worldsmith.cli.in_process import call, started_services
+from worldsmith.cli.in_process import InProcessCaller, started_services
 from worldsmith.cli.shared import ConfigOption, console, exit_on_error, settings_or_exit
 from worldsmith.config import Settings
 
@@ -59,9 +59,10 @@ async def _store(characters: list[dialogue_pb2.Character], lore: list[dialogue_p
     created, updated = [], []
     # Storing cards needs no model: none is loaded.
     async with started_services(settings, models=()) as services:
+        dialogue = InProcessCaller(services)
         for card in characters:
-            response = await call(services, SERVICE, "UpsertCharacter", dialogue_pb2.UpsertCharacterRequest(character=card))
+            response = await dialogue.unary(SERVICE, "UpsertCharacter", dialogue_pb2.UpsertCharacterRequest(character=card))
             (created if response.created else updated).append(card.id)
         for start in range(0, len(lore), MAX_LORE_PER_CALL):
-            await call(services, SERVICE, "UpsertLore", dialogue_pb2.UpsertLoreRequest(entries=lore[start:start + MAX_LORE_PER_CALL]))
+            await dialogue.unary(SERVICE, "UpsertLore", dialogue_pb2.UpsertLoreRequest(entries=lore[start:start + MAX_LORE_PER_CALL]))
     return ImportSummary(created=created, updated=updated, lore_entries=len(lore))

@@ -11,7 +11,7 @@ from typing import Callable, Optional
 import typer
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
-from worldsmith.cli.in_process import call, scratch_data, started_services, stream
+from worldsmith.cli.in_process import InProcessCaller, scratch_data, started_services
 from worldsmith.cli.shared import EMBEDDED_DEFAULTS, ConfigOption, configure_logging, console, exit_on_error, settings_or_exit
 from worldsmith.runtime.context import Lane
 
@@ -53,14 +53,16 @@ async def converse(card_file: Path, services, read_line: Callable[[str], str] = 
     if not characters:
         write(f"{card_file} holds no character card\n")
         return 2
+    dialogue = InProcessCaller(services)
     for character in characters:
-        await call(services, SERVICE, "UpsertCharacter", dialogue_pb2.UpsertCharacterRequest(character=character))
+        await dialogue.unary(SERVICE, "UpsertCharacter", dialogue_pb2.UpsertCharacterRequest(character=character))
     if lore:
-        await call(services, SERVICE, "UpsertLore", dialogue_pb2.UpsertLoreRequest(entries=lore))
+        await dialogue.unary(SERVICE, "UpsertLore", dialogue_pb2.UpsertLoreRequest(entries=lore))
     character = characters[0]
-    session = (await call(services, SERVICE, "CreateSession", dialogue_pb2.CreateSessionRequest(character_ids=[character.id]))).session
+    session = (await dialogue.unary(SERVICE, "CreateSession", dialogue_pb2.CreateSessionRequest(character_ids=[character.id]))).session
     write(f"You are talking to {character.name}" + (f", {character.role}" if character.role else "") +
           ". Type a line and press Enter; Ctrl-D ends.\n")
+    player = InProcessCaller(services, Lane.REALTIME)  # a game's NPC turns run in the realtime lane
     while True:
         try:
             line = read_line("you> ").strip()
@@ -71,7 +73,7 @@ async def converse(card_file: Path, services, read_line: Callable[[str], str] = 
             continue
         write(f"{character.name}> ")
         say = dialogue_pb2.SayRequest(session_id=session.id, utterance=line)
-        async for response in stream(services, SERVICE, "Say", say, Lane.REALTIME):
+        async for response in player.stream(SERVICE, "Say", say):
             event = response.WhichOneof("event")
             if event == "text_delta":
                 write(response.text_delta.text)

@@ -40,30 +40,33 @@ def scratch_data(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"server": settings.server.model_copy(update={"data_dir": Path(folder)})})
 
 
-async def call(services, service: str, method: str, request, lane: Lane = Lane.INTERACTIVE):
-    """One unary RPC on the service object, with the CallContext the server would build."""
-    return await getattr(services.by_name[service], method)(request, _context(service, method, lane))
+class InProcessCaller:
+    """Calls the assembled service objects as the server does, each call with its own CallContext in
+    one lane. It is the build's `Caller` in this process, and every command calls through it."""
+
+    def __init__(self, services, lane: Lane = Lane.INTERACTIVE):
+        self._services = services.by_name
+        self._lane = lane
+
+    async def unary(self, service: str, method: str, request) -> Any:
+        return await getattr(self._services[service], method)(request, self._context(service, method))
+
+    async def stream(self, service: str, method: str, request) -> AsyncIterator[Any]:
+        async for event in getattr(self._services[service], method)(request, self._context(service, method)):
+            yield event
+
+    def _context(self, service: str, method: str) -> CallContext:
+        return CallContext(lane=self._lane, method=f"/{service}/{method}")
 
 
-async def stream(services, service: str, method: str, request, lane: Lane = Lane.INTERACTIVE) -> AsyncIterator[Any]:
-    """One server-streaming RPC on the service object, with the CallContext the server would build."""
-    async for event in getattr(services.by_name[service], method)(request, _context(service, method, lane)):
-        yield event
-
-
-async def stream_to_result(services, service: str, method: str, request, lane: Lane = Lane.INTERACTIVE,
-                           on_event: Callable[[Any], None] | None = None):
-    """Run a server-streaming RPC to its `result` event, passing every event to `on_event` on the way."""
+async def result_of(events: AsyncIterator[Any], on_event: Callable[[Any], None] | None = None) -> Any:
+    """The `result` event of a server stream, passing every event to `on_event` on the way."""
     result = None
-    async for event in stream(services, service, method, request, lane):
+    async for event in events:
         if on_event is not None:
             on_event(event)
         if event.WhichOneof("event") == "result":
             result = event.result
     if result is None:
-        raise RuntimeError(f"{service}.{method} ended without a result")
+        raise RuntimeError("the stream ended without a result")
     return result
-
-
-def _context(service: str, method: str, lane: Lane) -> CallContext:
-    return CallContext(lane=lane, method=f"/{service}/{method}")

@@ -11,7 +11,7 @@ import typer
 from google.protobuf import json_format
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
-from worldsmith.cli.in_process import scratch_data, started_services, stream_to_result
+from worldsmith.cli.in_process import InProcessCaller, result_of, scratch_data, started_services
 from worldsmith.cli.shared import ConfigOption, console, exit_on_error, settings_or_exit
 from worldsmith.config import Settings
 from worldsmith.store.files import write_atomic
@@ -55,7 +55,7 @@ async def generate_scene(settings: Settings, request: scene_pb2.GenerateSceneReq
     Scenes keep nothing between runs, so the services' data folder is a scratch one."""
     with scratch_data(settings) as scratch:
         async with started_services(scratch, [settings.scenes.planner_model]) as services:
-            return await stream_to_result(services, SERVICE, "GenerateScene", request, on_event=_show_progress())
+            return await result_of(InProcessCaller(services).stream(SERVICE, "GenerateScene", request), _show_progress())
 
 
 def write_scene(result: scene_pb2.SceneResult, folder: Path) -> list[str]:

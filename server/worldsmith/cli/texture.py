@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from worldsmith._proto.worldsmith.v1 import texture_pb2
-from worldsmith.cli.in_process import started_services, stream_to_result
+from worldsmith.cli.in_process import InProcessCaller, result_of, started_services
 from worldsmith.cli.shared import ConfigOption, console as stderr, exit_on_error
 from worldsmith.config import Settings, load_settings
 from worldsmith.errors import InvalidArgument
@@ -94,7 +94,7 @@ async def _generate(settings: Settings, request: texture_pb2.GenerateTextureRequ
 
         # The result is cached in the config's data folder, as the server caches it.
         async with started_services(settings, models_for(settings, request.model)) as services:
-            return await stream_to_result(services, SERVICE, "GenerateTexture", request, Lane.BATCH, on_event=show)
+            return await result_of(InProcessCaller(services, Lane.BATCH).stream(SERVICE, "GenerateTexture", request), show)
 
 
 def _write(result: texture_pb2.TextureResult, output: Path, name: str, console: Console) -> list[Path]:
