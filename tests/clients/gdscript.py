@@ -51,7 +51,6 @@ class Function:
 class Script:
     """One .gd file: its class_name, constants, member variables, signals and functions."""
 
-    path: Path
     runtime: "Runtime"
     class_name: str = ""
     consts: dict[str, Any] = field(default_factory=dict)
@@ -91,7 +90,7 @@ class Instance:
 
 @dataclass
 class BoundFunction:
-    """`_finish` named without calling it (a Callable), or `obj.method` about to be called."""
+    """A script function named without calling it (a Callable): `signal.connect(_on_event)`."""
 
     frame: "Frame"
     function: Function
@@ -341,7 +340,7 @@ class Frame:
                 if name not in methods:
                     raise GDScriptError(f"{type(target).__name__}.{name}() is not supported")
                 return methods[name](target, *args)
-        if isinstance(target, (Signal, BoundFunction)) or hasattr(target, name):
+        if hasattr(target, name):  # Signal, Callable, and the engine's classes
             return getattr(target, name)(*args)
         raise GDScriptError(f"{type(target).__name__} has no method {name}()")
 
@@ -614,7 +613,12 @@ BUILTINS: dict[str, Callable] = {
 
 
 class Runtime:
-    """Loads scripts and answers the global names they use: their class_names, then `engine`."""
+    """Loads scripts and answers the global names they use: their class_names, then `engine`.
+
+    Calls run to completion: `await` on a call waits for nothing, and awaiting a signal runs its
+    on_await hook (one frame for SceneTree.process_frame). Code that relies on returning at its
+    first `await` and resuming later (awaiting a signal another call emits) cannot run here.
+    """
 
     def __init__(self, paths: list[Path], engine: dict[str, Any]):
         self.engine = {"JSON": JSON, **engine}
@@ -626,7 +630,7 @@ class Runtime:
             self._evaluate_constants(script, parser.parse(path.read_text(), gather_metadata=True))
 
     def _load(self, path: Path) -> Script:
-        script = Script(path, self)
+        script = Script(self)
         tree = parser.parse(path.read_text(), gather_metadata=True)
         for node in tree.children:
             kind = node.data
