@@ -1,5 +1,4 @@
-"""What the Unity client puts on the wire, read from its C# with tree-sitter: each RPC's path and kind,
-the API key's metadata, the default deadline, and the headers its WebGL handler never sends."""
+"""What the Unity client puts on the wire, read from its C# source with tree-sitter."""
 
 from __future__ import annotations
 

@@ -29,14 +29,27 @@ class Signal:
 
     def __init__(self, name: str, on_await: Callable[[], None] | None = None):
         self.name, self.handlers, self.on_await = name, [], on_await
+        self.emitted: list[tuple] = []
 
     def connect(self, handler) -> int:
         self.handlers.append(handler)
         return 0
 
     def emit(self, *args) -> None:
+        self.emitted.append(args)
         for handler in list(self.handlers):
             handler(*args)
+
+    def awaited(self):
+        """What `await signal` gives: one frame for the engine's own signals; for a script's, the
+        last emission (the code that emits it has already run to completion here)."""
+        if self.on_await is not None:
+            self.on_await()
+            return None
+        if not self.emitted:
+            raise GDScriptError(f"awaiting signal {self.name}, which nothing has emitted: it would never resume")
+        args = self.emitted[-1]
+        return args[0] if len(args) == 1 else list(args)
 
 
 @dataclass
@@ -525,11 +538,7 @@ class Frame:
             return value
         if kind == "await_expr":
             value = self.eval(children[-1])
-            if isinstance(value, Signal):
-                if value.on_await is None:
-                    raise GDScriptError(f"awaiting signal {value.name} would never resume here")
-                value.on_await()
-            return value
+            return value.awaited() if isinstance(value, Signal) else value
         if kind == "standalone_call":
             return self.call_named(children[0], [self.eval(a) for a in children[1:]])
         if kind == "getattr_call":
@@ -615,9 +624,9 @@ BUILTINS: dict[str, Callable] = {
 class Runtime:
     """Loads scripts and answers the global names they use: their class_names, then `engine`.
 
-    Calls run to completion: `await` on a call waits for nothing, and awaiting a signal runs its
-    on_await hook (one frame for SceneTree.process_frame). Code that relies on returning at its
-    first `await` and resuming later (awaiting a signal another call emits) cannot run here.
+    Calls run to completion: `await` on a call waits for nothing, and awaiting a signal takes one
+    frame (SceneTree.process_frame) or the signal's last emission (Signal.awaited). Code that must
+    return at its first `await` so that its caller can act before it resumes cannot run here.
     """
 
     def __init__(self, paths: list[Path], engine: dict[str, Any]):

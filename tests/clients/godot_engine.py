@@ -1,8 +1,8 @@
-"""The Godot engine classes the add-on's transport uses (HTTPClient over a real socket, Time, the frame
-signal), shaped as Godot 4 defines them, so tests/clients/gdscript.py can run the add-on's own code."""
+"""The Godot 4 engine classes the add-on's client code uses, HTTPClient on a real socket among them."""
 
 from __future__ import annotations
 
+import base64
 import socket
 import time
 
@@ -155,6 +155,30 @@ def _client_connection(raw: bytes) -> h11.Connection:
     return client
 
 
+class ProjectSettings:
+    """The project's settings (project.godot); get_setting falls back to the default given."""
+
+    def __init__(self, settings: dict | None = None):
+        self.settings = settings or {}
+
+    def get_setting(self, name: str, default=None):
+        return self.settings.get(name, default)
+
+
+class OS:
+    def __init__(self, environment: dict[str, str] | None = None):
+        self.environment = environment or {}
+
+    def get_environment(self, name: str) -> str:
+        return self.environment.get(name, "")
+
+
+class Marshalls:
+    @staticmethod
+    def base64_to_raw(text: str) -> PackedByteArray:
+        return PackedByteArray(base64.b64decode(text))
+
+
 class TLSOptions:
     @staticmethod
     def client(trusted_chain=None, common_name_override: str = "") -> "TLSOptions":
@@ -183,6 +207,6 @@ class Engine:
 
 
 GLOBALS = {
-    "HTTPClient": HTTPClient, "TLSOptions": TLSOptions, "Time": Time, "Engine": Engine,
-    "OK": OK, "ERR_INVALID_PARAMETER": ERR_INVALID_PARAMETER,
+    "HTTPClient": HTTPClient, "TLSOptions": TLSOptions, "Time": Time, "Engine": Engine, "Marshalls": Marshalls,
+    "ProjectSettings": ProjectSettings(), "OS": OS(), "OK": OK, "ERR_INVALID_PARAMETER": ERR_INVALID_PARAMETER,
 }

@@ -1,9 +1,4 @@
-"""The Unity client's exchanges with a live server, built from its C# source (tests/clients/
-csharp_client.py): each RPC's path and kind from the generated stubs, the key's metadata and the
-default deadline from CallDefaultsInterceptor and WorldsmithClientOptions, the headers a WebGL build
-drops from UnityWebRequestHandler. The WebGL build's gRPC-Web frames and the desktop build's native
-gRPC, with results, errors and their details, a missing key, deadlines and a cancel mid-stream.
-The Godot add-on runs its own code in test_godot_calls."""
+"""The Unity client's gRPC-Web and native gRPC exchanges, built from its C# source, against a live server."""
 
 from __future__ import annotations
 
@@ -23,6 +18,8 @@ from tests.clients.stepping_scenes import SteppingSceneService
 from harness import KEYS
 from worldsmith._proto.worldsmith.v1 import scene_pb2
 
+# From the C# source: the generated stubs' paths and kinds, CallDefaultsInterceptor's key header and
+# WorldsmithClientOptions' default deadline; UnityWebRequestHandler's dropped headers further down.
 RPCS = {(rpc.service.rsplit(".", 1)[-1], rpc.method): rpc for rpc in csharp_client.rpcs()}
 GENERATE_SCENE = RPCS["SceneService", "GenerateScene"]
 DEFAULTS = csharp_client.call_defaults()

@@ -1,6 +1,4 @@
-"""The Godot add-on's own connect_call.gd and envelope.gd, run by tests/clients/gdscript.py against a
-live server: Connect JSON calls, streams read 7 bytes at a time, errors, a missing key, deadlines,
-a cancel mid-stream, and the URL and framing rules."""
+"""The Godot add-on's own connect_call.gd and worldsmith_client.gd, interpreted, against a live server."""
 
 from __future__ import annotations
 
@@ -10,12 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
 from google.rpc import error_details_pb2
 
 from tests.clients import godot_engine
-from tests.clients.gdscript import Instance, PackedByteArray, Runtime
+from tests.clients.gdscript import JSON, Instance, PackedByteArray, Runtime
 from tests.clients.stepping_scenes import SteppingSceneService
 from harness import KEYS, free_port
+from worldsmith._proto.worldsmith.v1 import common_pb2
 
 ADDON = Path(__file__).resolve().parents[2] / "clients" / "godot" / "addons" / "worldsmith"
 SCENE = "worldsmith.v1.SceneService/GenerateScene"
@@ -181,6 +181,35 @@ async def test_request_over_the_size_limit_is_refused(stack, godot):
 async def test_server_not_listening_is_unavailable(godot):
     call = await _run_call(godot, f"http://127.0.0.1:{free_port()}", SERVER_INFO, {}, streaming=False)
     assert call["error"]["code"] == "unavailable"
+
+
+def _autoload(settings: dict, environment: dict) -> Instance:
+    """The `Worldsmith` autoload (worldsmith_client.gd) in a project with these settings."""
+    engine = {**godot_engine.GLOBALS, "ProjectSettings": godot_engine.ProjectSettings(settings),
+              "OS": godot_engine.OS(environment)}
+    scripts = [ADDON / "worldsmith_client.gd", ADDON / "connect_call.gd", ADDON / "envelope.gd"]
+    return Runtime(scripts, engine).scripts["WorldsmithClient"].new()
+
+
+async def test_autoload_reads_project_settings_and_the_environment_key_wins(stack):
+    settings = {"worldsmith/server/url": _base_url(stack), "worldsmith/server/api_key": "stale-key"}
+    client = _autoload(settings, {"WORLDSMITH_API_KEY": KEYS["editor"]})
+    assert client["timeout_s"] == 30.0
+    reply = await asyncio.wait_for(asyncio.to_thread(client.call, "unary", SERVER_INFO, {}), timeout=60)
+    assert reply["error"] == {} and reply["messages"][0]["version"]
+
+    client = _autoload(settings, {})
+    reply = await asyncio.wait_for(asyncio.to_thread(client.call, "unary", SERVER_INFO, {}), timeout=60)
+    described = client.script.call("describe", reply["error"])
+    assert described.startswith("unauthenticated: ") and client.script.call("describe", {}) == "ok"
+
+
+def test_bytes_fields_decode_as_the_server_encodes_them():
+    png = b"\x89PNG\r\n\x1a\n preview"
+    progress = JSON.parse_string(json_format.MessageToJson(common_pb2.Progress(step=1, total=2, preview_png=png)))
+    client = _autoload({}, {}).script
+    assert bytes(client.call("bytes_field", progress, "previewPng")) == png
+    assert bytes(client.call("bytes_field", progress, "missing")) == b""
 
 
 def test_envelopes_survive_any_cut(godot):

@@ -1,6 +1,4 @@
-"""The add-on's npc.gd, run by tests/clients/gdscript.py over a recording client: the requests it
-builds parse as the protos' messages, and the server's SayResponse JSON drives its signals. The
-interpreter refuses syntax it does not run, so a script change cannot pass by being skipped."""
+"""The add-on's npc.gd, interpreted over a recording client: its requests and its signals."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Raw HTTP/1.1 exchanges for conformance tests: send a client's exact bytes, read the answer
-in small pieces (as a game engine's socket would) and split gRPC-Web envelopes."""
+"""Raw HTTP/1.1 exchanges for conformance tests: exact request bytes, answers read in small pieces."""
 
 from __future__ import annotations
 
