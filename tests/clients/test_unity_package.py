@@ -106,13 +106,16 @@ def test_editor_tests_are_a_test_runner_assembly():
     tests = json.loads((EDITOR_TESTS / "Worldsmith.Editor.Tests.asmdef").read_text())
     runtime = json.loads((PACKAGE / "Runtime" / "Worldsmith.Runtime.asmdef").read_text())
     assert tests["includePlatforms"] == ["Editor"]
-    assert {runtime["name"], "UnityEngine.TestRunner", "UnityEditor.TestRunner"} <= set(tests["references"])
+    editor = json.loads((PACKAGE / "Editor" / "Worldsmith.Editor.asmdef").read_text())
+    wanted = {runtime["name"], editor["name"], "UnityEngine.TestRunner", "UnityEditor.TestRunner"}
+    assert wanted <= set(tests["references"])
     assert "nunit.framework.dll" in tests["precompiledReferences"] and tests["overrideReferences"]
     assert tests["defineConstraints"] == ["UNITY_INCLUDE_TESTS"] and not tests["autoReferenced"]
     # The tests compile the #if WORLDSMITH_YAHH branches the way the runtime does.
     assert tests["versionDefines"] == runtime["versionDefines"]
-    granted = re.findall(r'InternalsVisibleTo\("([^"]+)"\)', (PACKAGE / "Runtime" / "AssemblyInfo.cs").read_text())
-    assert granted == [tests["name"]], "the tests reach the interceptor and HttpHandlers, which are internal"
+    for assembly in ("Runtime", "Editor"):  # the tests use internal classes of both
+        granted = re.findall(r'InternalsVisibleTo\("([^"]+)"\)', (PACKAGE / assembly / "AssemblyInfo.cs").read_text())
+        assert granted == [tests["name"]], f"{assembly}/AssemblyInfo.cs must let the tests see its internals"
 
 
 def test_editor_tests_call_rpcs_the_stubs_have():
