@@ -633,8 +633,10 @@ class Runtime:
         self.engine = {"JSON": JSON, **engine}
         self.scripts: dict[str, Script] = {}
         loaded = [self._load(path) for path in paths]
+        self.by_path = dict(zip(paths, loaded))
         for script in loaded:
-            self.scripts[script.class_name] = script
+            if script.class_name:
+                self.scripts[script.class_name] = script
         for script, path in zip(loaded, paths):
             self._evaluate_constants(script, parser.parse(path.read_text(), gather_metadata=True))
 

@@ -17,7 +17,9 @@ from tests.clients.stepping_scenes import SteppingSceneService
 from harness import KEYS, free_port
 from worldsmith._proto.worldsmith.v1 import common_pb2
 
-ADDON = Path(__file__).resolve().parents[2] / "clients" / "godot" / "addons" / "worldsmith"
+REPO = Path(__file__).resolve().parents[2]
+ADDON = REPO / "clients" / "godot" / "addons" / "worldsmith"
+DEMO = REPO / "examples" / "godot_demo" / "main.gd"
 SCENE = "worldsmith.v1.SceneService/GenerateScene"
 SERVER_INFO = "worldsmith.v1.AdminService/GetServerInfo"
 
@@ -183,12 +185,16 @@ async def test_server_not_listening_is_unavailable(godot):
     assert call["error"]["code"] == "unavailable"
 
 
-def _autoload(settings: dict, environment: dict) -> Instance:
-    """The `Worldsmith` autoload (worldsmith_client.gd) in a project with these settings."""
+def _project(settings: dict, environment: dict) -> Runtime:
+    """The demo project's scripts, with these project settings and environment variables."""
     engine = {**godot_engine.GLOBALS, "ProjectSettings": godot_engine.ProjectSettings(settings),
               "OS": godot_engine.OS(environment)}
-    scripts = [ADDON / "worldsmith_client.gd", ADDON / "connect_call.gd", ADDON / "envelope.gd"]
-    return Runtime(scripts, engine).scripts["WorldsmithClient"].new()
+    return Runtime([ADDON / "worldsmith_client.gd", ADDON / "connect_call.gd", ADDON / "envelope.gd", DEMO], engine)
+
+
+def _autoload(settings: dict, environment: dict) -> Instance:
+    """The `Worldsmith` autoload (worldsmith_client.gd)."""
+    return _project(settings, environment).scripts["WorldsmithClient"].new()
 
 
 async def test_autoload_reads_project_settings_and_the_environment_key_wins(stack):
@@ -202,6 +208,18 @@ async def test_autoload_reads_project_settings_and_the_environment_key_wins(stac
     reply = await asyncio.wait_for(asyncio.to_thread(client.call, "unary", SERVER_INFO, {}), timeout=60)
     described = client.script.call("describe", reply["error"])
     assert described.startswith("unauthenticated: ") and client.script.call("describe", {}) == "ok"
+
+
+async def test_the_demo_stores_its_blacksmith_and_builds_its_room(stack):
+    project = _project({"worldsmith/server/url": _base_url(stack)}, {"WORLDSMITH_API_KEY": KEYS["editor"]})
+    demo, client = project.by_path[DEMO], project.scripts["WorldsmithClient"].new()
+    upsert = "worldsmith.v1.DialogueService/UpsertCharacter"
+    stored = await asyncio.wait_for(
+        asyncio.to_thread(client.call, "unary", upsert, {"character": demo.consts["BLACKSMITH"]}), timeout=60)
+    assert stored["error"] == {} and stored["messages"][0]["character"]["id"] == "blacksmith"
+    room = await asyncio.wait_for(
+        asyncio.to_thread(client.call, "stream", SCENE, demo.consts["ROOM"], 60.0), timeout=60)
+    assert room["error"] == {} and "result" in room["messages"][-1]
 
 
 def test_bytes_fields_decode_as_the_server_encodes_them():
