@@ -91,11 +91,13 @@ class _Slot:
 class Batcher:
     """Owns one llama.cpp context and the thread that decodes it; `run(sequence)` blocks until it ends."""
 
-    def __init__(self, model, context, n_slots: int, n_batch: int):
+    def __init__(self, model, context, n_slots: int, n_batch: int, end_tokens: set[int]):
         self._model = model
         self._context = context
         self._memory = llama.llama_get_memory(context)
         self._vocab = llama.llama_model_get_vocab(model)
+        self._end_tokens = end_tokens
+        self._pieces: dict[int, bytes] = {}  # each token's bytes, read from llama.cpp once
         self._n_swa = llama.llama_model_n_swa(model)
         self._n_batch = n_batch
         self._batch = llama.llama_batch_init(n_batch, 0, 1)
@@ -103,7 +105,6 @@ class Batcher:
         self._waiting: list[Sequence] = []
         self._wake = threading.Condition()
         self._closing = False
-        self._piece = (llama.ctypes.c_char * _PIECE_BYTES)()
         self._thread = threading.Thread(target=self._loop, name="llama.cpp-batcher", daemon=True)
         self._thread.start()
 
@@ -214,17 +215,24 @@ class Batcher:
         sequence = slot.sequence
         if sequence.first_token_at is None:
             sequence.first_token_at = time.monotonic()
-        if llama.llama_vocab_is_eog(self._vocab, token):
+        if token in self._end_tokens:
             self._release(slot, "stop")
             return
         sequence.tokens += 1
-        length = llama.llama_token_to_piece(self._vocab, token, self._piece, _PIECE_BYTES, 0, False)
-        if sequence.add_bytes(bytes(self._piece[:max(0, length)])):
+        if sequence.add_bytes(self._piece(token)):
             self._release(slot, "stop_sequence")
         elif sequence.tokens >= sequence.max_new_tokens:
             self._release(slot, "length")
         else:
             slot.next_token = token
+
+    def _piece(self, token: int) -> bytes:
+        piece = self._pieces.get(token)
+        if piece is None:
+            buffer = llama.ctypes.create_string_buffer(_PIECE_BYTES)
+            length = llama.llama_token_to_piece(self._vocab, token, buffer, _PIECE_BYTES, 0, False)
+            piece = self._pieces[token] = buffer.raw[:max(0, length)]
+        return piece
 
     def _release(self, slot: _Slot, finish: str | None = None, error: BaseException | None = None) -> None:
         sequence, slot.sequence, slot.pending, slot.next_token = slot.sequence, None, [], None

@@ -77,15 +77,15 @@ class LlamaCppGenerator(TextEngineBase):
         self._vocab = llama.llama_model_get_vocab(model)
         self._n_vocab = llama.llama_vocab_n_tokens(self._vocab)
         self._resident_bytes = resident_bytes
-        self._grammars = Grammars(self._vocab, [token for token in range(self._n_vocab)
-                                                if llama.llama_vocab_is_eog(self._vocab, token)])
+        end_tokens = [token for token in range(self._n_vocab) if llama.llama_vocab_is_eog(self._vocab, token)]
+        self._grammars = Grammars(self._vocab, end_tokens)
         self._template = None
         if self.has_chat_template:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
             self._template = Jinja2ChatFormatter(facts.chat_template, self._special(llama.llama_vocab_eos(self._vocab)),
                                                  self._special(llama.llama_vocab_bos(self._vocab)))
-        self._batcher = Batcher(model, context, max_batch_size, BATCH_TOKENS)
+        self._batcher = Batcher(model, context, max_batch_size, BATCH_TOKENS, set(end_tokens))
 
     # -- the vocabulary and the chat template ------------------------------------------------------------
     def _special(self, token: int) -> str:

@@ -1,6 +1,6 @@
 """One sequence's next-token choice on llama.cpp: its grammar's mask (llguidance, the grammar engine llama.cpp
-itself uses) written into its logits, then llama.cpp's own sampler chain (greedy, or top-k 40, top-p, min-p 0.05,
-temperature and a seeded draw, as llama-server samples)."""
+itself uses) written into its logits, then the argmax (greedy) or llama.cpp's own sampler chain (top-k 40, top-p,
+min-p 0.05, temperature and a seeded draw, as llama-server samples)."""
 
 from __future__ import annotations
 
@@ -52,35 +52,36 @@ class Grammars:
 
 
 class Sampler:
-    """Picks each next token for one sequence; `free()` releases the native chain."""
+    """Picks each next token for one sequence; `free()` releases the native chain.
+
+    Greedy decoding takes the argmax of the logits row directly: llama.cpp's chain first copies all 262k
+    candidates of a Gemma vocabulary, about 1.5 ms a token, 13% of a 16-stream step here."""
 
     def __init__(self, temperature: float, top_p: float, seed: int, n_vocab: int,
                  matcher: llguidance.LLMatcher | None):
         self._n_vocab = n_vocab
         self._matcher = matcher
         self._bitmask = llguidance.numpy.allocate_token_bitmask(1, n_vocab) if matcher is not None else None
-        self._chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
-        if temperature == 0:
-            self._add(llama.llama_sampler_init_greedy())
-        else:
-            self._add(llama.llama_sampler_init_top_k(TOP_K))
-            self._add(llama.llama_sampler_init_top_p(top_p, 1))
-            self._add(llama.llama_sampler_init_min_p(MIN_P, 1))
-            self._add(llama.llama_sampler_init_temp(temperature))
-            self._add(llama.llama_sampler_init_dist(seed % _SEED_RANGE))
-
-    def _add(self, sampler) -> None:
-        llama.llama_sampler_chain_add(self._chain, sampler)
+        self._chain = None
+        if temperature > 0:
+            self._chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
+            for sampler in (llama.llama_sampler_init_top_k(TOP_K), llama.llama_sampler_init_top_p(top_p, 1),
+                            llama.llama_sampler_init_min_p(MIN_P, 1), llama.llama_sampler_init_temp(temperature),
+                            llama.llama_sampler_init_dist(seed % _SEED_RANGE)):
+                llama.llama_sampler_chain_add(self._chain, sampler)
 
     def choose(self, context, index: int) -> int:
         """The token for the batch row `index` of the last decode. The grammar's mask is written into llama.cpp's
         logits buffer, which the chain then reads."""
+        logits = np.ctypeslib.as_array(llama.llama_get_logits_ith(context, index), shape=(self._n_vocab,))
         if self._matcher is not None:
             llguidance.numpy.fill_next_token_bitmask(self._matcher, self._bitmask, 0)
             allowed = np.unpackbits(self._bitmask.view(np.uint8), bitorder="little", count=self._n_vocab)
-            logits = np.ctypeslib.as_array(llama.llama_get_logits_ith(context, index), shape=(self._n_vocab,))
             logits[allowed == 0] = -np.inf
-        token = llama.llama_sampler_sample(self._chain, context, index)
+        if self._chain is None:
+            token = int(np.argmax(logits))
+        else:
+            token = llama.llama_sampler_sample(self._chain, context, index)
         if self._matcher is not None:
             self._matcher.consume_token(token)
         return token
