@@ -4,6 +4,7 @@ that ran after a cancel. It is a real domain-style service (engine, lanes, CallC
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
@@ -17,6 +18,13 @@ class SteppingSceneService:
         self.engine = engine
         self.step_seconds = step_seconds
         self.steps_run = 0
+
+    async def steps_after(self, settle: float = 0.4) -> int:
+        """Steps run from now until the service has been quiet for `settle` seconds (after a cancel)."""
+        await asyncio.sleep(0.1)
+        before = self.steps_run
+        await asyncio.sleep(settle)
+        return self.steps_run - before
 
     async def GenerateScene(self, request: scene_pb2.GenerateSceneRequest, ctx):
         steps = request.interior.object_count or 3

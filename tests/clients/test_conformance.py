@@ -14,7 +14,6 @@ from grpc_status import rpc_status
 
 from tests.clients import csharp_client, wire
 from tests.clients.conftest import ORIGIN
-from tests.clients.stepping_scenes import SteppingSceneService
 from harness import KEYS
 from worldsmith._proto.worldsmith.v1 import scene_pb2
 
@@ -32,14 +31,6 @@ GRPC_WEB_STACK_HEADERS = {
 #: Request headers browsers refuse from scripts (the Fetch standard's forbidden names that the
 #: stack above or HttpClient could set).
 BROWSER_REFUSED = {"te", "host", "content-length", "connection", "accept-encoding", "transfer-encoding"}
-
-
-async def _steps_after(scenes: SteppingSceneService, settle: float = 0.4) -> int:
-    """Steps the service runs from now until it has been quiet for `settle` seconds."""
-    await asyncio.sleep(0.1)
-    before = scenes.steps_run
-    await asyncio.sleep(settle)
-    return scenes.steps_run - before
 
 
 # --- Both transports: the generated stubs against the served contract ---------------------
@@ -133,7 +124,7 @@ async def test_grpc_web_cancel_mid_stream_stops_the_work(stack, scenes):
         if reader.feed(chunk):
             break
     exchange.close()
-    assert await _steps_after(scenes) == 0
+    assert await scenes.steps_after() == 0
 
 
 async def test_cors_preflight_for_browser_builds(stack):
@@ -200,11 +191,11 @@ async def test_native_grpc_cancel_mid_stream_stops_the_work(channel, scenes):
         if event.HasField("progress"):
             break
     call.cancel()  # a CancellationToken fired in C#
-    assert await _steps_after(scenes) == 0
+    assert await scenes.steps_after() == 0
 
 
 async def test_native_grpc_deadline(channel, scenes):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         [event async for event in _generate_scene(channel, _interior(200), timeout=0.3)]
     assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-    assert await _steps_after(scenes) == 0
+    assert await scenes.steps_after() == 0

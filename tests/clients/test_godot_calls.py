@@ -13,7 +13,6 @@ from google.rpc import error_details_pb2
 
 from tests.clients import godot_engine
 from tests.clients.gdscript import JSON, Instance, PackedByteArray, Runtime
-from tests.clients.stepping_scenes import SteppingSceneService
 from harness import KEYS, free_port
 from worldsmith._proto.worldsmith.v1 import common_pb2
 
@@ -54,14 +53,6 @@ def _base_url(stack) -> str:
 def _bad_request(detail: dict) -> error_details_pb2.BadRequest:
     assert detail["type"] == "google.rpc.BadRequest"
     return error_details_pb2.BadRequest.FromString(base64.b64decode(detail["value"] + "=="))
-
-
-async def _steps_after(scenes: SteppingSceneService, settle: float = 0.4) -> int:
-    """Steps the service runs from now until it has been quiet for `settle` seconds."""
-    await asyncio.sleep(0.1)
-    before = scenes.steps_run
-    await asyncio.sleep(settle)
-    return scenes.steps_run - before
 
 
 async def test_unary_call(stack, godot):
@@ -145,7 +136,7 @@ async def test_cancel_mid_stream_stops_the_work(stack, godot, scenes):
                            on_message=cancel_on_progress)
     assert call["error"]["code"] == "canceled"
     assert len(call["messages"]) < 200
-    assert await _steps_after(scenes) == 0
+    assert await scenes.steps_after() == 0
     assert scenes.steps_run < 200
 
 
@@ -154,7 +145,7 @@ async def test_deadline_stops_the_work(stack, godot, scenes):
                            timeout_s=0.3)
     assert call["error"]["code"] == "deadline_exceeded"
     assert 0 < len(call["messages"]) < 200
-    assert await _steps_after(scenes) == 0
+    assert await scenes.steps_after() == 0
 
 
 class _StoppedClock:
@@ -171,7 +162,7 @@ async def test_server_enforces_the_deadline_the_client_sends(stack, scenes):
                            timeout_s=0.3)
     assert call["error"]["code"] == "deadline_exceeded"
     assert 0 < len(call["messages"]) < 200
-    assert await _steps_after(scenes) == 0
+    assert await scenes.steps_after() == 0
 
 
 async def test_request_over_the_size_limit_is_refused(stack, godot):
