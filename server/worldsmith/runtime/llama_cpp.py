@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import llama_cpp as llama
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
 from worldsmith.runtime import gguf_file, process
@@ -81,8 +82,6 @@ class LlamaCppGenerator(TextEngineBase):
         self._grammars = Grammars(self._vocab, end_tokens)
         self._template = None
         if self.has_chat_template:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
             self._template = Jinja2ChatFormatter(facts.chat_template, self._special(llama.llama_vocab_eos(self._vocab)),
                                                  self._special(llama.llama_vocab_bos(self._vocab)))
         self._batcher = Batcher(model, context, max_batch_size, BATCH_TOKENS, set(end_tokens))
