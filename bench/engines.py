@@ -350,7 +350,7 @@ def grpc_server_main(config: str, port: int, data_dir: str, record: str) -> None
     sys.path.insert(0, str(ROOT / "server"))
     import dataclasses
 
-    from worldsmith import cli
+    from worldsmith.cli.server import serve
     from worldsmith.runtime import llama_cpp
 
     original = llama_cpp.LlamaCppGenerator.submit
@@ -361,8 +361,8 @@ def grpc_server_main(config: str, port: int, data_dir: str, record: str) -> None
         return original(self, request, ctx)
 
     llama_cpp.LlamaCppGenerator.submit = submit
-    cli.serve(config=Path(config), host="127.0.0.1", port=port, http_port=0, metrics_port=0, data_dir=Path(data_dir),
-              log_level="WARNING")
+    serve(config=Path(config), host="127.0.0.1", port=port, http_port=0, metrics_port=0, data_dir=Path(data_dir),
+          log_level="WARNING")
 
 
 class GrpcServer:
