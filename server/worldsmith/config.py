@@ -101,9 +101,13 @@ class ModelConfig(Section):
 
 
 class LaneConfig(Section):
+    # Jobs that may wait per lane and engine before RESOURCE_EXHAUSTED.
     realtime: int = Field(64, ge=1)
     interactive: int = Field(16, ge=1)
     batch: int = Field(256, ge=1)
+    # Seconds an interactive or batch job waits before it is taken ahead of the lanes above it.
+    interactive_max_wait_s: float = Field(2.0, gt=0)
+    batch_max_wait_s: float = Field(10.0, gt=0)
 
 
 class DialogueConfig(Section):

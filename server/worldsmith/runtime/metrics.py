@@ -11,6 +11,8 @@ LATENCY = Histogram(
 )
 QUEUE_DEPTH = Gauge("worldsmith_queue_depth", "Jobs waiting", ["engine", "lane"])
 QUEUE_WAIT = Histogram("worldsmith_queue_wait_seconds", "Time from submit to start", ["engine", "lane"])
+PROMOTED = Counter("worldsmith_lane_promotions_total", "Jobs taken ahead of higher lanes after waiting past their lane's bound",
+                   ["engine", "lane"])
 REJECTED = Counter("worldsmith_lane_rejections_total", "Jobs refused because a lane was full", ["engine", "lane"])
 BATCH_SIZE = Histogram("worldsmith_batch_size", "Jobs per engine batch", ["engine"], buckets=(1, 2, 4, 8, 16, 32, 64))
 MODEL_MEMORY = Gauge("worldsmith_model_memory_bytes", "Resident model memory", ["model", "device"])
