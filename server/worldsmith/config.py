@@ -132,6 +132,8 @@ class TexturesConfig(Section):
     max_steps: int = Field(100, ge=1)
     max_variations: int = Field(4, ge=1)
     max_batch_size: int = Field(4, ge=1)
+    # Bytes the texture cache keeps on disk; the least recently used variations go first.
+    cache_max_bytes: int = Field(256 * 1024 * 1024, ge=1)
 
 
 class ScenesConfig(Section):

@@ -15,6 +15,10 @@ PROMOTED = Counter("worldsmith_lane_promotions_total", "Jobs taken ahead of high
                    ["engine", "lane"])
 REJECTED = Counter("worldsmith_lane_rejections_total", "Jobs refused because a lane was full", ["engine", "lane"])
 BATCH_SIZE = Histogram("worldsmith_batch_size", "Jobs per engine batch", ["engine"], buckets=(1, 2, 4, 8, 16, 32, 64))
+CACHE_BYTES = Gauge("worldsmith_cache_bytes", "Bytes a content cache holds", ["cache"])
+CACHE_ENTRIES = Gauge("worldsmith_cache_entries", "Entries a content cache holds", ["cache"])
+CACHE_EVICTIONS = Counter("worldsmith_cache_evictions_total", "Least recently used entries deleted to keep a cache under its limit", ["cache"])
+CACHE_LOOKUPS = Counter("worldsmith_cache_lookups_total", "Cache lookups by result (hit or miss)", ["cache", "result"])
 MODEL_MEMORY = Gauge("worldsmith_model_memory_bytes", "Resident model memory", ["model", "device"])
 MODEL_READY = Gauge("worldsmith_model_ready", "1 when the model is resident and warm", ["model"])
 

@@ -11,7 +11,7 @@ from worldsmith.textures.service import TextureService
 
 def _build(parts: Parts) -> TextureService:
     return TextureService(parts.settings.textures, parts.models("textures.models"), parts.cpu_engine,
-                          TextureCache(parts.settings.server.data_dir))
+                          TextureCache(parts.settings.server.data_dir, parts.settings.textures.cache_max_bytes))
 
 
 DOMAIN = Domain(
