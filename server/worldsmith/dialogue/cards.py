@@ -9,6 +9,7 @@ import jsonschema
 import xgrammar
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
+from worldsmith.dialogue import schema_limits
 from worldsmith.errors import InvalidArgument
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -37,9 +38,17 @@ def _check_text(field: str, value: str, limit: int, problems: list[tuple[str, st
         problems.append((field, f"is {len(value)} characters; at most {limit}"))
 
 
-def _check_names(field: str, values, what: str, problems: list[tuple[str, str]]) -> None:
+def _check_count(field: str, values, problems: list[tuple[str, str]]) -> bool:
+    """False (and a problem) when a list is longer than MAX_LIST, so its items are not looked at."""
     if len(values) > MAX_LIST:
         problems.append((field, f"has {len(values)} items; at most {MAX_LIST}"))
+        return False
+    return True
+
+
+def _check_names(field: str, values, what: str, problems: list[tuple[str, str]]) -> None:
+    if not _check_count(field, values, problems):
+        return
     seen: dict[str, int] = {}
     for i, value in enumerate(values):
         if not NAME_PATTERN.match(value):
@@ -57,12 +66,21 @@ def action_schema(action: dialogue_pb2.ActionSpec) -> dict:
 
 def _check_action_schema(field: str, text: str, problems: list[tuple[str, str]]) -> None:
     try:
+        schema_limits.check_text(text)
         schema = json.loads(text or NO_ARGUMENTS_SCHEMA)
+    except schema_limits.SchemaTooLarge as error:
+        problems.append((field, str(error)))
+        return
     except json.JSONDecodeError as error:
         problems.append((field, f"is not JSON ({error.msg} at line {error.lineno} column {error.colno})"))
         return
     if not isinstance(schema, dict) or schema.get("type") != "object":
         problems.append((field, 'must be an object schema, e.g. {"type": "object", "properties": {"item": {"type": "string"}}, "required": ["item"]}'))
+        return
+    try:
+        schema_limits.check_schema(schema)
+    except schema_limits.SchemaTooLarge as error:
+        problems.append((field, str(error)))
         return
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
@@ -79,6 +97,20 @@ def _check_action_schema(field: str, text: str, problems: list[tuple[str, str]])
         problems.append((field, f"cannot be enforced by constrained decoding: {message}"))
 
 
+def _check_actions(field: str, actions, problems: list[tuple[str, str]]) -> None:
+    seen: dict[str, int] = {}
+    for i, action in enumerate(actions):
+        where = f"{field}[{i}]"
+        if not ACTION_PATTERN.match(action.name):
+            problems.append((f"{where}.name", f"{action.name!r} is not a valid action name: letters, digits and '_', e.g. \"give_item\""))
+        elif action.name in seen:
+            problems.append((f"{where}.name", f"duplicate of {field}[{seen[action.name]}].name ({action.name!r})"))
+        else:
+            seen[action.name] = i
+        _check_text(f"{where}.description", action.description, MAX_SHORT_TEXT * 5, problems)
+        _check_action_schema(f"{where}.arguments_schema_json", action.arguments_schema_json, problems)
+
+
 def validate_character(character: dialogue_pb2.Character, field: str = "character") -> dialogue_pb2.Character:
     """Check a card and return it normalised (rating and language defaults filled in).
 
@@ -93,25 +125,14 @@ def validate_character(character: dialogue_pb2.Character, field: str = "characte
     _check_text(f"{field}.backstory", character.backstory, MAX_LONG_TEXT, problems)
     for name in ("personality_traits", "goals", "example_lines"):
         values = getattr(character, name)
-        if len(values) > MAX_LIST:
-            problems.append((f"{field}.{name}", f"has {len(values)} items; at most {MAX_LIST}"))
+        if not _check_count(f"{field}.{name}", values, problems):
+            continue
         for i, value in enumerate(values):
             _check_text(f"{field}.{name}[{i}]", value, MAX_LONG_TEXT if name == "example_lines" else MAX_SHORT_TEXT, problems)
     _check_names(f"{field}.emotions", character.emotions, "emotion", problems)
     _check_names(f"{field}.knowledge_tags", character.knowledge_tags, "tag", problems)
-    if len(character.actions) > MAX_LIST:
-        problems.append((f"{field}.actions", f"has {len(character.actions)} items; at most {MAX_LIST}"))
-    seen: dict[str, int] = {}
-    for i, action in enumerate(character.actions):
-        where = f"{field}.actions[{i}]"
-        if not ACTION_PATTERN.match(action.name):
-            problems.append((f"{where}.name", f"{action.name!r} is not a valid action name: letters, digits and '_', e.g. \"give_item\""))
-        elif action.name in seen:
-            problems.append((f"{where}.name", f"duplicate of {field}.actions[{seen[action.name]}].name ({action.name!r})"))
-        else:
-            seen[action.name] = i
-        _check_text(f"{where}.description", action.description, MAX_SHORT_TEXT * 5, problems)
-        _check_action_schema(f"{where}.arguments_schema_json", action.arguments_schema_json, problems)
+    if _check_count(f"{field}.actions", character.actions, problems):
+        _check_actions(f"{field}.actions", character.actions, problems)
     if character.content_rating not in RATINGS.values():
         problems.append((f"{field}.content_rating", f"unknown value {character.content_rating}; use EVERYONE, TEEN or MATURE"))
     if character.language and not LANGUAGE_PATTERN.match(character.language):
