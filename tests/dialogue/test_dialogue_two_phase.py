@@ -86,8 +86,9 @@ async def test_a_turn_that_said_nothing_is_stored_and_shown_as_silence(service):
 
 
 class OneLineJob:
-    result = GenerationResult(text="Aye, steel.", finish_reason="stop_sequence", prompt_tokens=9, completion_tokens=4,
-                              time_to_first_token_s=0.01)
+    def __init__(self, stop: str):
+        self.result = GenerationResult(text="Aye, steel.", finish_reason="stop_sequence", prompt_tokens=9,
+                                       completion_tokens=4, time_to_first_token_s=0.01, stop_sequence=stop)
 
     async def events(self):
         yield TextChunk(self.result.text, self.result.completion_tokens)
@@ -95,29 +96,42 @@ class OneLineJob:
 
 
 class OneLineEngine:
-    """A base model whose every reply ends at a stop sequence: the line's end."""
+    """A base model whose every reply ends at a stop sequence: the line's end, or the one given."""
 
     has_chat_template = False
 
-    def __init__(self):
+    def __init__(self, stop: str = LINE_END):
+        self.stop = stop
         self.requests = []
 
     def submit(self, request, ctx):
         self.requests.append(request)
-        return OneLineJob()
+        return OneLineJob(self.stop)
+
+
+def script_plan(stop_sequences: tuple[str, ...] = ()) -> TurnPlan:
+    return TurnPlan(turn_id="t1", character=blacksmith(), messages=[{"role": "user", "content": "Hello!"}],
+                    sampling=Sampling(max_new_tokens=16, temperature=0.8, top_p=0.95, seed=7,
+                                      stop_sequences=stop_sequences),
+                    structured=False, script=True)
 
 
 async def test_a_script_line_that_ends_at_its_line_end_completes_the_turn():
     engine = OneLineEngine()
-    plan = TurnPlan(turn_id="t1", character=blacksmith(), messages=[{"role": "user", "content": "Hello!"}],
-                    sampling=Sampling(max_new_tokens=16, temperature=0.8, top_p=0.95, seed=7, stop_sequences=()),
-                    structured=False, script=True)
-    events = [event async for event in Turn(plan, engine, realtime(), _no_result).events()]
+    events = [event async for event in Turn(script_plan(), engine, realtime(), _no_result).events()]
 
     outcome = events[-1]
     assert isinstance(outcome, TurnOutcome) and outcome.reason == dialogue_pb2.TURN_END_REASON_COMPLETED
     assert engine.requests[0].stop_sequences == [LINE_END]
     assert [message.text for name, message in events[:-1] if name == "text_delta"] == ["Aye, steel."]
+
+
+async def test_a_callers_stop_sequence_in_a_script_ends_the_turn_with_stop_sequence():
+    engine = OneLineEngine(stop="forge")
+    events = [event async for event in Turn(script_plan(("forge",)), engine, realtime(), _no_result).events()]
+
+    assert events[-1].reason == dialogue_pb2.TURN_END_REASON_STOP_SEQUENCE
+    assert engine.requests[0].stop_sequences == ["forge", LINE_END]
 
 
 async def _no_result(call):

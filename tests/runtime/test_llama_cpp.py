@@ -118,13 +118,14 @@ async def test_a_cancel_stops_within_one_token(gemma):
 
 async def test_a_stop_sequence_ends_the_text_before_it(gemma):
     chunks, result = await collect(gemma, GenerationRequest(prompt=SCRIPT, max_new_tokens=64, temperature=0.0,
-                                                            stop_sequences=["\n"]))
-    assert result.finish_reason == "stop_sequence", result
-    assert result.text and "\n" not in result.text and "".join(chunks) == result.text
+                                                            stop_sequences=["\n", "."]))
+    assert result.finish_reason == "stop_sequence" and result.stop_sequence in ("\n", "."), result
+    assert result.text and not {"\n", "."} & set(result.text) and "".join(chunks) == result.text
     words = result.text.split()
     cut = await gemma.generate(GenerationRequest(prompt=SCRIPT, max_new_tokens=64, temperature=0.0,
-                                                 stop_sequences=[words[1]]))
-    assert (cut.finish_reason, cut.text) == ("stop_sequence", result.text[:result.text.index(words[1])])
+                                                 stop_sequences=["never said", words[1]]))
+    assert (cut.finish_reason, cut.stop_sequence) == ("stop_sequence", words[1])
+    assert cut.text == result.text[:result.text.index(words[1])]
 
 
 async def test_a_cached_prompt_prefix_gives_the_same_reply_as_a_fresh_one(gemma):

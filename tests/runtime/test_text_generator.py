@@ -119,7 +119,7 @@ async def test_stop_sequence_ends_the_text_before_it(generator):
     request.stop_sequences = [stop]
     events = await collect(generator, request)
     result = events[-1]
-    assert result.finish_reason == "stop_sequence"
+    assert (result.finish_reason, result.stop_sequence) == ("stop_sequence", stop)
     assert result.text == expected and stop not in result.text
     assert "".join(event.text for event in events if isinstance(event, TextChunk)) == expected
 

@@ -282,14 +282,14 @@ class Turn:
         self.outcome.completion_tokens += result.completion_tokens
         self.outcome.tokens_after_cancel += result.tokens_after_cancel
         self.outcome.prompt_tokens = max(self.outcome.prompt_tokens, result.prompt_tokens)
-        self.outcome.reason = self._end_reason(result.finish_reason)
+        self.outcome.reason = self._end_reason(result)
 
-    def _end_reason(self, finish_reason: str) -> int:
+    def _end_reason(self, result: GenerationResult) -> int:
         """The turn's end reason for how its words ended. A script's words also stop at LINE_END, the turn's own
-        stop; the result does not say which stop matched, so in a script a stop sequence completes the turn."""
-        if finish_reason == "stop_sequence" and self.plan.script:
+        stop, which completes the turn; any stop sequence of the caller's ends it with STOP_SEQUENCE."""
+        if result.finish_reason == "stop_sequence" and self.plan.script and result.stop_sequence == LINE_END:
             return Reason.TURN_END_REASON_COMPLETED
-        return FINISH_REASONS.get(finish_reason, Reason.TURN_END_REASON_COMPLETED)
+        return FINISH_REASONS.get(result.finish_reason, Reason.TURN_END_REASON_COMPLETED)
 
     # -- phase 2: the emotion and the action -------------------------------------------------------------
     async def _decide(self, messages: list[dict[str, str]], words: str, segment: int):

@@ -77,6 +77,7 @@ class GenerationResult:
     completion_tokens: int
     time_to_first_token_s: float | None  # from submit (queueing included); None if no token came
     tokens_after_cancel: int = 0  # tokens that arrived after the cancel was seen
+    stop_sequence: str = ""  # the stop sequence that ended it, when finish_reason is "stop_sequence"
 
 
 @runtime_checkable

@@ -43,6 +43,7 @@ class Sequence:
     tokens: int = 0
     first_token_at: float | None = None
     finish: str | None = None
+    stop_sequence: str = ""  # the one that ended the text
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
     _held: str = ""  # decoded text not yet sent: it may be the start of a stop sequence
@@ -51,8 +52,9 @@ class Sequence:
     def add_bytes(self, piece: bytes) -> bool:
         """Take one token's bytes; True when a stop sequence ended the text."""
         self._held += self._decoder.decode(piece)
-        cut = min((i for i in (self._held.find(stop) for stop in self.stop_sequences) if i >= 0), default=-1)
-        if cut >= 0:
+        found = [(i, stop) for stop in self.stop_sequences if (i := self._held.find(stop)) >= 0]
+        if found:
+            cut, self.stop_sequence = min(found)
             self._send(self._held[:cut])
             self._held = ""
             return True

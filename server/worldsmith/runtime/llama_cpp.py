@@ -173,6 +173,7 @@ class LlamaCppGenerator(TextEngineBase):
             prompt_tokens=len(prepared.prompt),
             completion_tokens=sequence.tokens,
             time_to_first_token_s=None if sequence.first_token_at is None else sequence.first_token_at - submitted_at,
+            stop_sequence=sequence.stop_sequence,
         )
 
 

@@ -125,7 +125,7 @@ class _ActiveRequest:
                 self.end("cancelled")
             return False
         delta = self.stream.update(tokens)
-        if self.stream.stopped:
+        if self.stream.stop_sequence:
             self.end("stop_sequence", delta)
             return True
         if finished:
@@ -356,6 +356,7 @@ class TextGenerator(TextEngineBase):
             completion_tokens=len(tokens),
             time_to_first_token_s=None if active.first_token_at is None else active.first_token_at - submitted_at,
             tokens_after_cancel=0 if active.tokens_at_cancel is None else len(tokens) - active.tokens_at_cancel,
+            stop_sequence=active.stream.stop_sequence,
         )
 
     def _dropped(self, request_id: str) -> bool:

@@ -14,7 +14,7 @@ class TextStream:
         self._tokenizer = tokenizer
         self._stops = [stop for stop in stop_sequences if stop]
         self.text = ""  # everything returned so far
-        self.stopped = False  # a stop sequence appeared; `text` ends right before it
+        self.stop_sequence = ""  # the stop sequence that appeared; `text` ends right before it
 
     def update(self, token_ids: list[int]) -> str:
         """The new text since the last call (possibly empty)."""
@@ -35,10 +35,9 @@ class TextStream:
 
     def _cut_at_stop(self, full: str) -> bool:
         # Returned text never ends in the start of a stop sequence, so a match cannot begin before its end.
-        found = [index for stop in self._stops if (index := full.find(stop, len(self.text))) >= 0]
+        found = [(index, stop) for stop in self._stops if (index := full.find(stop, len(self.text))) >= 0]
         if found:
-            self._stop_index = min(found)
-            self.stopped = True
+            self._stop_index, self.stop_sequence = min(found)
         return bool(found)
 
     def _unsettled_suffix(self, full: str) -> int:
