@@ -88,3 +88,17 @@ def test_parameters_for_another_kind_and_odd_shapes():
     assert "dungeon.width_cells" in refused(request(kind=DUNGEON, bounds=(10, 3, 64), dungeon=scene_pb2.DungeonParameters(cell_size=1)))
     assert "interior.doors" in refused(request(interior=scene_pb2.InteriorParameters(doors=50)))
     assert "terrain.resolution" in refused(request(kind=TERRAIN, bounds=(64, 10, 64), terrain=scene_pb2.TerrainParameters(resolution=9)))
+
+
+def test_a_huge_catalog_is_refused_naming_catalog_assets_before_planning():
+    from worldsmith.scenes.catalog import MAX_CATALOG_ASSETS, MAX_RELATIONS_PER_ASSET
+    from worldsmith.scenes.spec import read_request
+
+    huge = request(catalog=[asset(f"crate_{i}") for i in range(100_000)])
+    with pytest.raises(InvalidArgument) as caught:
+        read_request(huge, max_objects=64)
+    assert [field for field, _ in caught.value.violations] == ["catalog.assets"]
+    assert str(MAX_CATALOG_ASSETS) in caught.value.violations[0][1]
+    near = scene_pb2.Relation(kind=scene_pb2.RELATION_KIND_NEAR, target_tag="crate", distance=1)
+    tangled = request(catalog=[asset("crate", relations=[near] * (MAX_RELATIONS_PER_ASSET + 1))])
+    assert "catalog.assets[0].relations" in refused(tangled)

@@ -18,6 +18,8 @@ FACING = scene_pb2.RELATION_KIND_FACING
 # Tags the generators give their own nodes; a catalog may not reuse them.
 STRUCTURAL_TAGS = frozenset({"room", "floor", "wall", "door", "window", "corridor", "cave", "terrain"})
 MAX_TAG_CHARS = 64
+MAX_CATALOG_ASSETS = 256        # checked before any asset is read, so a huge catalog is refused at once
+MAX_RELATIONS_PER_ASSET = 16
 
 
 def _asset(tag, size, placement=0, on_top_of="", relations=(), clearance_front=0.0, max_count=0,
@@ -72,6 +74,12 @@ def check_catalog(catalog: scene_pb2.AssetCatalog) -> list[tuple[str, str]]:
     violations: list[tuple[str, str]] = []
     if not catalog.assets:
         return [("catalog.assets", "is empty; list at least one asset or leave the catalog out for the default one")]
+    if len(catalog.assets) > MAX_CATALOG_ASSETS:
+        return [("catalog.assets", f"has {len(catalog.assets)} assets; at most {MAX_CATALOG_ASSETS}, so split the catalog per scene")]
+    crowded = [i for i, asset in enumerate(catalog.assets) if len(asset.relations) > MAX_RELATIONS_PER_ASSET]
+    if crowded:
+        return [(f"catalog.assets[{i}].relations", f"has {len(catalog.assets[i].relations)} relations; at most {MAX_RELATIONS_PER_ASSET}")
+                for i in crowded]
     seen: dict[str, int] = {}
     for i, asset in enumerate(catalog.assets):
         field = f"catalog.assets[{i}]"
