@@ -14,7 +14,9 @@ fresh seed), as a game and its editors do. Reported:
   - the server's resident memory after each round, and whether it settled: under 5% growth from the end
     of the second round (warm-up) to the end of the last;
   - whether every lane was served (at least one call that ended OK).
-Without a text model (the default config) dialogue answers UNAVAILABLE at once; its row still shows that.
+The load starts once every configured model is ready or has failed. Without a text model (the default
+config) dialogue answers UNAVAILABLE at once; its row still shows that. Dialogue's Say streams no `queued`
+event, so its first event is its first text.
 Prints a table and writes bench/results/load.json.
 """
 
@@ -41,7 +43,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
-from worldsmith._proto.worldsmith.v1 import avatar_pb2, avatar_pb2_grpc, common_pb2  # noqa: E402
+from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc, avatar_pb2, avatar_pb2_grpc, common_pb2  # noqa: E402
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2, dialogue_pb2_grpc, scene_pb2, scene_pb2_grpc  # noqa: E402
 from worldsmith._proto.worldsmith.v1 import texture_pb2, texture_pb2_grpc  # noqa: E402
 
@@ -110,10 +112,18 @@ class ChildServer:
                     raise SystemExit(f"the server exited with {self.process.returncode}:\n{self.log.read()[-3000:]}")
                 try:
                     health.Check(health_pb2.HealthCheckRequest(service="worldsmith.v1.AdminService"), timeout=2)
-                    return
+                    if self.models_settled(channel):
+                        return
                 except grpc.RpcError:
-                    time.sleep(0.3)
-        raise SystemExit("the server did not answer health checks in time")
+                    pass
+                time.sleep(0.3)
+        raise SystemExit("the server's models did not finish loading in time")
+
+    @staticmethod
+    def models_settled(channel: grpc.Channel) -> bool:
+        """Every configured model is ready or has failed (a load under way would turn early calls away)."""
+        models = admin_pb2_grpc.AdminServiceStub(channel).ListModels(admin_pb2.ListModelsRequest(), metadata=METADATA, timeout=2)
+        return all(model.state in (admin_pb2.MODEL_STATE_READY, admin_pb2.MODEL_STATE_FAILED) for model in models.models)
 
     def rss_bytes(self) -> int:
         return psutil.Process(self.process.pid).memory_info().rss
