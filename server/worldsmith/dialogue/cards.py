@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 import jsonschema
 import xgrammar
@@ -12,10 +13,15 @@ from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.dialogue import schema_limits
 from worldsmith.errors import InvalidArgument
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_\-]{0,31}$")          # emotions and tags
-ACTION_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# \A and \Z, not ^ and $: "$" also matches before a trailing newline, so "smith\n" would pass.
+ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
+NAME_PATTERN = re.compile(r"\A[a-z][a-z0-9_\-]{0,31}\Z")          # emotions and tags
+ACTION_PATTERN = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+LANGUAGE_PATTERN = re.compile(r"\A[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
+# Control (Cc), format (Cf: bidi overrides, BOMs, zero-width), line and paragraph separators and
+# unassigned or private code points have no place in a name; they hide or reorder what it shows.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+JOINERS = frozenset({"\u200c", "\u200d"})   # zero-width (non-)joiners: Persian and Indic names need them
 
 MAX_SHORT_TEXT = 200      # name, role, speaking style, one trait or goal
 MAX_LONG_TEXT = 8000      # backstory, lore text
@@ -31,6 +37,12 @@ def _check_id(field: str, value: str, what: str, problems: list[tuple[str, str]]
         problems.append((field, f"is empty; give the {what} a stable id such as \"blacksmith\""))
     elif not ID_PATTERN.match(value):
         problems.append((field, f"{value!r} is not a valid id: 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit"))
+
+
+def _check_visible(field: str, value: str, problems: list[tuple[str, str]]) -> None:
+    hidden = next((char for char in value if unicodedata.category(char) in HIDDEN_CATEGORIES and char not in JOINERS), None)
+    if hidden is not None:
+        problems.append((field, f"contains the invisible or control character U+{ord(hidden):04X}; use visible characters and spaces only"))
 
 
 def _check_text(field: str, value: str, limit: int, problems: list[tuple[str, str]]) -> None:
@@ -122,6 +134,8 @@ def validate_character(character: dialogue_pb2.Character, field: str = "characte
         problems.append((f"{field}.name", "is empty; the character needs a name"))
     for name in ("name", "role", "speaking_style", "faction"):
         _check_text(f"{field}.{name}", getattr(character, name), MAX_SHORT_TEXT, problems)
+    for name in ("name", "role", "faction"):
+        _check_visible(f"{field}.{name}", getattr(character, name), problems)
     _check_text(f"{field}.backstory", character.backstory, MAX_LONG_TEXT, problems)
     for name in ("personality_traits", "goals", "example_lines"):
         values = getattr(character, name)
@@ -156,6 +170,7 @@ def validate_lore(entry: dialogue_pb2.LoreEntry, field: str) -> dialogue_pb2.Lor
     if not entry.text.strip():
         problems.append((f"{field}.text", "is empty; a lore entry needs its text"))
     _check_text(f"{field}.title", entry.title, MAX_SHORT_TEXT, problems)
+    _check_visible(f"{field}.title", entry.title, problems)
     _check_text(f"{field}.text", entry.text, MAX_LONG_TEXT, problems)
     _check_names(f"{field}.tags", entry.tags, "tag", problems)
     if entry.visibility not in VISIBILITY.values():
