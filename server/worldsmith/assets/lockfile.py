@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from worldsmith.assets.files import UnsafePath, inside_project
 from worldsmith.store.files import sha256_file, write_atomic
 
 VERSION = 1
@@ -18,6 +19,17 @@ class LockedEntry:
     recipe_hash: str
     # Output paths relative to the project folder -> sha256.
     outputs: dict[str, str] = field(default_factory=dict)
+
+
+def _stays_inside(root: Path, entry: LockedEntry) -> bool:
+    if not isinstance(entry.outputs, dict):
+        return False
+    try:
+        for relative in entry.outputs:
+            inside_project(root, relative)
+    except UnsafePath:
+        return False
+    return True
 
 
 def recipe_hash(kind: str, request: dict, backend: dict) -> str:
@@ -35,10 +47,16 @@ class LockFile:
     def read(cls, path: Path) -> "LockFile":
         if not path.exists():
             return cls(path)
-        data = json.loads(path.read_text())
-        if data.get("version") != VERSION:
-            return cls(path)  # an older format: everything is rebuilt
-        return cls(path, {name: LockedEntry(**entry) for name, entry in data["entries"].items()})
+        try:
+            data = json.loads(path.read_text())
+            if data.get("version") != VERSION:
+                return cls(path)  # an older format: everything is rebuilt
+            entries = {name: LockedEntry(**entry) for name, entry in data["entries"].items()}
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+            return cls(path)  # not a lock this program wrote: everything is rebuilt
+        # The lock is untrusted input: an entry naming a file outside the project is dropped (and rebuilt),
+        # so a build never deletes or reads what such a lock names.
+        return cls(path, {name: entry for name, entry in entries.items() if _stays_inside(path.parent, entry)})
 
     def write(self) -> None:
         data = {"version": VERSION, "entries": {name: vars(entry) for name, entry in sorted(self.entries.items())}}

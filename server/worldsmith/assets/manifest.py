@@ -39,6 +39,7 @@ from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor
 from google.protobuf.message import Message
 
 from worldsmith._proto.worldsmith.v1 import avatar_pb2, dialogue_pb2, scene_pb2, texture_pb2
+from worldsmith.assets.files import UnsafePath, inside_project
 
 LAYOUT_ROOTS = {"unity": "Assets/Worldsmith", "godot": "generated", "plain": "build"}
 
@@ -181,6 +182,15 @@ def _check_barks(entry: Entry, problems: list[tuple[int, str]]) -> None:
             problems.append((entry.line, f"barks {entry.name!r}: missing required field {key!r}"))
 
 
+def _check_character_file(entry: Entry, root: Path, problems: list[tuple[int, str]]) -> None:
+    character_file = entry.fields.get("character_file")
+    if isinstance(character_file, str):
+        try:
+            inside_project(root, character_file)
+        except UnsafePath as error:
+            problems.append((entry.where("character_file"), f"barks {entry.name!r}: character_file {character_file!r} {error}"))
+
+
 def load_manifest(path: str | Path) -> Manifest:
     path = Path(path).resolve()
     try:
@@ -230,13 +240,15 @@ def load_manifest(path: str | Path) -> Manifest:
                 continue
             seen[name] = line
             output_text = fields.pop("output", f"{LAYOUT_ROOTS[layout]}/{kind.folder}/{name}")
-            output = (root / output_text).resolve()
-            if not output.is_relative_to(root):
-                problems.append((key_lines.get("output", line), f"{kind_name} {name!r}: output {output_text!r} escapes the project folder {root}"))
+            try:
+                output = inside_project(root, output_text)
+            except UnsafePath as error:
+                problems.append((key_lines.get("output", line), f"{kind_name} {name!r}: output {output_text!r} {error}"))
                 continue
             entry = Entry(kind, name, line, output, fields, key_lines=key_lines)
             if kind_name == "barks":
                 _check_barks(entry, problems)
+                _check_character_file(entry, root, problems)
             else:
                 missing = [key for key in kind.required if key not in fields]
                 for key in missing:
