@@ -137,29 +137,32 @@ class ChildServer:
 class Client:
     """One stub per service on a shared channel; `call(kind, lane, seed)` opens that kind's stream."""
 
-    def __init__(self, channel: grpc.aio.Channel):
+    def __init__(self, channel: grpc.aio.Channel, texture_size: int):
+        self.texture_size = texture_size
         self.dialogue = dialogue_pb2_grpc.DialogueServiceStub(channel)
         self.textures = texture_pb2_grpc.TextureServiceStub(channel)
         self.scenes = scene_pb2_grpc.SceneServiceStub(channel)
         self.avatars = avatar_pb2_grpc.AvatarServiceStub(channel)
-        self.session_id = ""
 
     async def prepare(self) -> None:
-        """A character and a session for the dialogue calls (the store works without a text model)."""
+        """The character the dialogue calls talk to (the store works without a text model)."""
         await self.dialogue.UpsertCharacter(dialogue_pb2.UpsertCharacterRequest(character=CHARACTER), metadata=METADATA)
-        session = await self.dialogue.CreateSession(dialogue_pb2.CreateSessionRequest(character_ids=[CHARACTER.id]),
-                                                    metadata=METADATA)
-        self.session_id = session.session.id
 
-    def call(self, kind: str, lane: str, seed: int, timeout: float):
+    async def new_session(self) -> str:
+        """Each dialogue call opens its own conversation, as many NPCs in a game do."""
+        request = dialogue_pb2.CreateSessionRequest(character_ids=[CHARACTER.id])
+        return (await self.dialogue.CreateSession(request, metadata=METADATA)).session.id
+
+    def call(self, kind: str, lane: str, seed: int, timeout: float, session_id: str = ""):
         lane_value = LANES[lane]
         if kind == "dialogue":
-            request = dialogue_pb2.SayRequest(session_id=self.session_id, utterance="Is there a room free tonight?",
+            request = dialogue_pb2.SayRequest(session_id=session_id, utterance="Is there a room free tonight?",
                                               options=dialogue_pb2.GenerationOptions(seed=seed, max_new_tokens=16),
                                               lane=lane_value)
             return self.dialogue.Say(request, metadata=METADATA, timeout=timeout)
         if kind == "textures":
-            request = texture_pb2.GenerateTextureRequest(prompt="mossy cobblestone", width=256, height=256, seed=seed,
+            request = texture_pb2.GenerateTextureRequest(prompt="mossy cobblestone", width=self.texture_size,
+                                                         height=self.texture_size, seed=seed,
                                                          lane=lane_value)
             return self.textures.GenerateTexture(request, metadata=METADATA, timeout=timeout)
         if kind == "scenes":
@@ -175,9 +178,10 @@ class Client:
 async def timed_call(client: Client, kind: str, lane: str, seed: int, timeout: float) -> Outcome:
     """Open one stream, read it to its end, and note when the first and the first working event came."""
     outcome = Outcome(kind, lane)
-    started = time.perf_counter()
     try:
-        async for response in client.call(kind, lane, seed, timeout):
+        session_id = await client.new_session() if kind == "dialogue" else ""
+        started = time.perf_counter()
+        async for response in client.call(kind, lane, seed, timeout, session_id):
             elapsed = time.perf_counter() - started
             if outcome.first_event_s is None:
                 outcome.first_event_s = elapsed
@@ -274,7 +278,7 @@ def print_report(baseline: int, rounds: list[Round], outcomes: list[Outcome], la
 async def run(args: argparse.Namespace, server: ChildServer) -> dict:
     rounds: list[Round] = []
     async with grpc.aio.insecure_channel(server.address, options=CHANNEL_OPTIONS) as channel:
-        client = Client(channel)
+        client = Client(channel, args.texture_size)
         await client.prepare()
         baseline = server.rss_bytes()
         for number in range(1, args.rounds + 1):
@@ -290,7 +294,7 @@ async def run(args: argparse.Namespace, server: ChildServer) -> dict:
     print()
     print_report(baseline, rounds, outcomes, latency, lanes_served, settled, growth)
     return {
-        "config": str(args.config), "rounds": args.rounds, "streams_per_round": args.streams, "concurrency": args.concurrency,
+        "config": str(args.config), "texture_size": args.texture_size, "rounds": args.rounds, "streams_per_round": args.streams, "concurrency": args.concurrency,
         "rss_before_load_bytes": baseline, "rss_bytes_per_round": [round_.rss_bytes for round_ in rounds],
         "round_seconds": [round_.seconds for round_ in rounds],
         "outcomes": {f"{kind}/{code}": n for (kind, code), n in sorted(Counter((o.kind, o.code) for o in outcomes).items())},
@@ -307,6 +311,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="calls in flight at once")
     parser.add_argument("--call-timeout", type=float, default=60.0, help="each call's deadline in seconds")
     parser.add_argument("--round-timeout", type=float, default=300.0, help="a round's calls still open then are cancelled")
+    parser.add_argument("--texture-size", type=int, default=512, help="width and height of the textures asked for")
     parser.add_argument("--config", type=Path, default=MODEL_FREE_CONFIG, help="the server's config (default: no models)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="worldsmith-load-") as workdir:
