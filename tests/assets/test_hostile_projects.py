@@ -73,3 +73,11 @@ def test_a_bad_output_path_is_an_error_naming_its_line(tmp_path, output):
     with pytest.raises(ManifestError) as error:
         load_manifest(tmp_path / "assets.toml")
     assert "assets.toml:7:" in str(error.value) and "output" in str(error.value)
+
+
+async def test_a_lock_naming_the_manifest_as_an_output_leaves_it_alone(tmp_path):
+    manifest = project_with_lock(tmp_path / "game", {"assets.toml": "00"})
+    settings = load_settings(REPO / "tests" / "model_free.toml", server__data_dir=tmp_path / "data")
+    text = io.StringIO()
+    assert await run_build(manifest, settings, None, None, False, None, Console(file=text, width=200)) == 0, text.getvalue()
+    assert manifest.read_text() == MANIFEST

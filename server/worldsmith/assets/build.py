@@ -223,8 +223,9 @@ class Builder:
             written[str(path.relative_to(self.manifest.root))] = hashlib.sha256(data).hexdigest()
         previous = self.lock.entries.get(entry.name)
         for relative in (previous.outputs if previous else {}):
-            if relative not in written:
-                (self.manifest.root / relative).unlink(missing_ok=True)
+            stale = (self.manifest.root / relative).resolve()
+            if relative not in written and stale.is_relative_to(entry.output):  # the lock is untrusted: only this entry's folder
+                stale.unlink(missing_ok=True)
         return written
 
     async def _record(self, entry: Entry, written: dict[str, str]) -> None:
