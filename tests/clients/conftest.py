@@ -6,7 +6,7 @@ import pytest
 
 from tests.clients.stepping_scenes import SteppingSceneService
 from harness import free_port, settings_for
-from worldsmith.api import health as service_health
+from worldsmith.api.domains import SCENES
 from worldsmith.api.server import WorldsmithServer
 
 ORIGIN = "https://game.example"
@@ -24,7 +24,7 @@ async def stack(tmp_path_factory):
 
     async def start_with_scenes(load_models: bool = True) -> None:
         await start_services(load_models)
-        server.core.by_name[service_health.SCENE] = SteppingSceneService(server.core.cpu_engine)
+        server.core.by_name[SCENES.name] = SteppingSceneService(server.core.cpu_engine)
 
     server.core.start = start_with_scenes
     await server.start()
@@ -34,4 +34,4 @@ async def stack(tmp_path_factory):
 
 @pytest.fixture
 def scenes(stack) -> SteppingSceneService:
-    return stack.services[service_health.SCENE]
+    return stack.services[SCENES.name]

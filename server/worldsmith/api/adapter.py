@@ -16,7 +16,6 @@ from google.protobuf.message import Message
 
 from worldsmith.api import calls, errors, validation
 from worldsmith.api.auth import Authenticator
-from worldsmith.api.calls import RequestIdFilter  # noqa: F401 - the CLI installs it from here
 from worldsmith.api.domains import declared
 
 HANDLER_FACTORIES = {  # (client streaming, server streaming) -> grpc's handler for that shape

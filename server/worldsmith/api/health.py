@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from worldsmith.api.domains import DOMAINS, SCENES
+from worldsmith.api.domains import DOMAINS
 from worldsmith.config import Settings
 from worldsmith.domain import Domain, ServiceStatus, Use
 from worldsmith.runtime.registry import ModelRegistry
 
-SCENE = SCENES.name  # the service tests step through by hand
 
 
 def service_status(domain: Domain, settings: Settings, registry: ModelRegistry) -> ServiceStatus:

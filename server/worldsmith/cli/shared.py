@@ -37,7 +37,7 @@ def exit_on_error() -> Iterator[None]:
 
 
 def configure_logging(level: str = "INFO") -> None:
-    from worldsmith.api.adapter import RequestIdFilter
+    from worldsmith.api.calls import RequestIdFilter
 
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
