@@ -80,7 +80,7 @@ def _check_action_schema(field: str, text: str, problems: list[tuple[str, str]])
     try:
         schema_limits.check_text(text)
         schema = json.loads(text or NO_ARGUMENTS_SCHEMA)
-    except schema_limits.SchemaTooLarge as error:
+    except schema_limits.UnsafeSchema as error:
         problems.append((field, str(error)))
         return
     except json.JSONDecodeError as error:
@@ -91,7 +91,7 @@ def _check_action_schema(field: str, text: str, problems: list[tuple[str, str]])
         return
     try:
         schema_limits.check_schema(schema)
-    except schema_limits.SchemaTooLarge as error:
+    except schema_limits.UnsafeSchema as error:
         problems.append((field, str(error)))
         return
     try:

@@ -1,4 +1,4 @@
-"""Bounds on the action arguments schemas a card may carry, checked before any schema is parsed or compiled."""
+"""Bounds on the action arguments schemas a card may carry: size, nesting and references, checked before compiling."""
 
 from __future__ import annotations
 
@@ -17,17 +17,17 @@ NAMED_SCHEMAS = ("properties", "patternProperties", "$defs", "definitions", "dep
 REFUSED_KEYWORDS = ("$dynamicRef", "$recursiveRef", "$id", "$anchor", "$dynamicAnchor")
 
 
-class SchemaTooLarge(ValueError):
-    """The schema breaks one of the bounds above; the message says which and how to fix it."""
+class UnsafeSchema(ValueError):
+    """The schema breaks one of the bounds above or refers outside itself; the message says which."""
 
 
 def check_text(text: str) -> None:
     """Refuse a schema text too long or too deeply nested to parse safely."""
     if len(text) > MAX_SCHEMA_CHARS:
-        raise SchemaTooLarge(f"is {len(text)} characters; at most {MAX_SCHEMA_CHARS}")
+        raise UnsafeSchema(f"is {len(text)} characters; at most {MAX_SCHEMA_CHARS}")
     depth = nesting_depth(text)
     if depth > MAX_SCHEMA_DEPTH:
-        raise SchemaTooLarge(f"nests {depth} levels of objects and arrays; at most {MAX_SCHEMA_DEPTH}")
+        raise UnsafeSchema(f"nests {depth} levels of objects and arrays; at most {MAX_SCHEMA_DEPTH}")
 
 
 def nesting_depth(text: str) -> int:
@@ -67,7 +67,7 @@ class _Expansion:
     def count(self) -> None:
         self.nodes += 1
         if self.nodes > MAX_SCHEMA_NODES:
-            raise SchemaTooLarge(f"has more than {MAX_SCHEMA_NODES} values with its $refs expanded; make it smaller")
+            raise UnsafeSchema(f"has more than {MAX_SCHEMA_NODES} values with its $refs expanded; make it smaller")
 
     def visit(self, value, refs: tuple[str, ...]) -> None:
         self.count()
@@ -80,14 +80,14 @@ class _Expansion:
     def visit_object(self, schema: dict, refs: tuple[str, ...]) -> None:
         for keyword in REFUSED_KEYWORDS:
             if keyword in schema:
-                raise SchemaTooLarge(f"uses {keyword}; use only local references such as {{\"$ref\": \"#/$defs/item\"}}")
+                raise UnsafeSchema(f"uses {keyword}; use only local references such as {{\"$ref\": \"#/$defs/item\"}}")
         properties = schema.get("properties")
         if isinstance(properties, dict) and len(properties) > MAX_SCHEMA_PROPERTIES:
-            raise SchemaTooLarge(f"has an object schema with {len(properties)} properties; at most {MAX_SCHEMA_PROPERTIES}")
+            raise UnsafeSchema(f"has an object schema with {len(properties)} properties; at most {MAX_SCHEMA_PROPERTIES}")
         for keyword in BOUND_KEYWORDS:
             bound = schema.get(keyword)
             if isinstance(bound, (int, float)) and not isinstance(bound, bool) and bound > MAX_SCHEMA_BOUND:
-                raise SchemaTooLarge(f"sets {keyword} to {bound:g}; at most {MAX_SCHEMA_BOUND}")
+                raise UnsafeSchema(f"sets {keyword} to {bound:g}; at most {MAX_SCHEMA_BOUND}")
         reference = schema.get("$ref")
         if isinstance(reference, str):
             self.visit(self.resolve(reference, refs), (*refs, reference))
@@ -101,11 +101,11 @@ class _Expansion:
 
     def resolve(self, reference: str, refs: tuple[str, ...]):
         if reference == "#" or reference in refs:
-            raise SchemaTooLarge(f"$ref {reference!r} refers to itself; the decoder needs a schema without recursion")
+            raise UnsafeSchema(f"$ref {reference!r} refers to itself; the decoder needs a schema without recursion")
         if len(refs) >= MAX_SCHEMA_REF_CHAIN:
-            raise SchemaTooLarge(f"$ref {reference!r} ends a chain of more than {MAX_SCHEMA_REF_CHAIN} references; inline some of them")
+            raise UnsafeSchema(f"$ref {reference!r} ends a chain of more than {MAX_SCHEMA_REF_CHAIN} references; inline some of them")
         if not reference.startswith("#/"):
-            raise SchemaTooLarge(f"$ref {reference!r} is not a local reference; refer only inside the schema, e.g. \"#/$defs/item\"")
+            raise UnsafeSchema(f"$ref {reference!r} is not a local reference; refer only inside the schema, e.g. \"#/$defs/item\"")
         target = self.root
         for token in reference[2:].split("/"):
             token = unquote(token).replace("~1", "/").replace("~0", "~")
@@ -114,5 +114,5 @@ class _Expansion:
             elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
                 target = target[int(token)]
             else:
-                raise SchemaTooLarge(f"$ref {reference!r} points at nothing in the schema")
+                raise UnsafeSchema(f"$ref {reference!r} points at nothing in the schema")
         return target
