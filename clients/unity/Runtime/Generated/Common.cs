@@ -57,7 +57,8 @@ namespace Worldsmith.V1 {
   }
   #region Enums
   /// <summary>
-  /// Scheduling lane of a request. Higher lanes are always served first.
+  /// Scheduling lane of a request. Higher lanes are served first; a lower-lane request that has waited past
+  /// its lane's bound (lanes.*_max_wait_s in the server config) is taken next.
   /// </summary>
   public enum Lane {
     /// <summary>
