@@ -46,6 +46,19 @@ async def test_a_session_id_with_a_trailing_newline_or_hidden_character_is_refus
     assert await refused_fields(offline_service.CreateSession(request, realtime())) == ["session_id"]
 
 
+@pytest.mark.parametrize("player_id", ["player\n", "play\u202eer", "\ufeffplayer", "p" * 129])
+async def test_a_player_id_with_a_trailing_newline_or_hidden_character_is_refused(offline_service, player_id):
+    await offline_service.UpsertCharacter(d.UpsertCharacterRequest(character=blacksmith()), realtime())
+    request = d.CreateSessionRequest(player_id=player_id, character_ids=[blacksmith().id])
+    assert await refused_fields(offline_service.CreateSession(request, realtime())) == ["player_id"]
+
+
+async def test_a_player_id_with_spaces_and_accents_is_accepted(offline_service):
+    await offline_service.UpsertCharacter(d.UpsertCharacterRequest(character=blacksmith()), realtime())
+    request = d.CreateSessionRequest(player_id="Zoë the Brave", character_ids=[blacksmith().id])
+    assert (await offline_service.CreateSession(request, realtime())).session.player_id == "Zoë the Brave"
+
+
 @pytest.mark.parametrize("field, card", [
     ("character.emotions[0]", blacksmith(emotions=["happy\n"])),
     ("character.actions[0].name", blacksmith(actions=[d.ActionSpec(name="wave\n")])),

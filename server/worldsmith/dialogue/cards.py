@@ -39,7 +39,7 @@ def _check_id(field: str, value: str, what: str, problems: list[tuple[str, str]]
         problems.append((field, f"{value!r} is not a valid id: 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit"))
 
 
-def _check_visible(field: str, value: str, problems: list[tuple[str, str]]) -> None:
+def check_visible(field: str, value: str, problems: list[tuple[str, str]]) -> None:
     hidden = next((char for char in value if unicodedata.category(char) in HIDDEN_CATEGORIES and char not in JOINERS), None)
     if hidden is not None:
         problems.append((field, f"contains the invisible or control character U+{ord(hidden):04X}; use visible characters and spaces only"))
@@ -135,7 +135,7 @@ def validate_character(character: dialogue_pb2.Character, field: str = "characte
     for name in ("name", "role", "speaking_style", "faction"):
         _check_text(f"{field}.{name}", getattr(character, name), MAX_SHORT_TEXT, problems)
     for name in ("name", "role", "faction"):
-        _check_visible(f"{field}.{name}", getattr(character, name), problems)
+        check_visible(f"{field}.{name}", getattr(character, name), problems)
     _check_text(f"{field}.backstory", character.backstory, MAX_LONG_TEXT, problems)
     for name in ("personality_traits", "goals", "example_lines"):
         values = getattr(character, name)
@@ -170,7 +170,7 @@ def validate_lore(entry: dialogue_pb2.LoreEntry, field: str) -> dialogue_pb2.Lor
     if not entry.text.strip():
         problems.append((f"{field}.text", "is empty; a lore entry needs its text"))
     _check_text(f"{field}.title", entry.title, MAX_SHORT_TEXT, problems)
-    _check_visible(f"{field}.title", entry.title, problems)
+    check_visible(f"{field}.title", entry.title, problems)
     _check_text(f"{field}.text", entry.text, MAX_LONG_TEXT, problems)
     _check_names(f"{field}.tags", entry.tags, "tag", problems)
     if entry.visibility not in VISIBILITY.values():

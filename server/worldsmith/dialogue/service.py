@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import re
 import uuid
 from typing import TYPE_CHECKING, AsyncIterator
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
-from worldsmith.dialogue.cards import ID_PATTERN, validate_character, validate_lore
+from worldsmith.dialogue.cards import ID_PATTERN, check_visible, validate_character, validate_lore
 from worldsmith.dialogue.conversation import Conversation
 from worldsmith.dialogue.delivery import Delivery
 from worldsmith.dialogue.director import TurnDirector, check_world_state
@@ -29,7 +28,7 @@ if TYPE_CHECKING:  # sentence-transformers loads only with an embedder model
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 MAX_LORE_PER_CALL = 1000
-PLAYER_ID_PATTERN = re.compile(r"^[^\x00-\x1f]{1,128}$")
+MAX_PLAYER_ID = 128
 
 
 class DialogueService:
@@ -116,8 +115,11 @@ class DialogueService:
         session_id = request.session_id or uuid.uuid4().hex
         _require_id("session_id", session_id)
         player_id = request.player_id or "player"
-        if not PLAYER_ID_PATTERN.match(player_id):
-            raise InvalidArgument("player_id", "must be 1-128 printable characters")
+        problems: list[tuple[str, str]] = []
+        check_visible("player_id", player_id, problems)
+        if problems or len(player_id) > MAX_PLAYER_ID:
+            raise InvalidArgument("player_id", f"must be 1-{MAX_PLAYER_ID} visible characters (no control, bidi or "
+                                               f"byte-order characters)")
         await self._check_characters("character_ids", request.character_ids)
         check_world_state("world_state", request.world_state)
         session = dialogue_pb2.Session(id=session_id, player_id=player_id, character_ids=request.character_ids,
