@@ -11,6 +11,7 @@ from worldsmith.dialogue.knowledge import may_know
 from worldsmith.dialogue.prompt import PLAYER, TurnInput
 from worldsmith.dialogue.rating import RatingFilter
 from worldsmith.dialogue.service import DialogueService
+from worldsmith.errors import Unavailable
 from worldsmith.runtime.embedder import load as load_embedder
 from worldsmith.runtime.tiny import embedder as tiny_embedder
 
@@ -147,3 +148,15 @@ async def test_embedding_retrieval_ranks_by_similarity_within_the_scope(store, s
     expected = [allowed[i].id for i in sorted(range(len(allowed)), key=lambda i: -float(vectors[i] @ query))]
     assert [e.id for e in found] == expected[: settings.lore_entries_per_turn]
     assert "moonlit eel" not in await system_prompt(service, session.id, "blacksmith", question)
+
+
+async def test_a_configured_embedder_that_is_not_ready_makes_lore_unavailable(store, settings, generator):
+    """The one model policy: a model the config names but that is not loaded fails the call (UNAVAILABLE,
+    retryable) rather than ranking lore another way unannounced."""
+    def loading():
+        raise Unavailable("dialogue.embedder is still loading")
+
+    service = DialogueService(settings, store, lambda: generator, loading)
+    await service.UpsertLore(d.UpsertLoreRequest(entries=LORE), realtime())
+    with pytest.raises(Unavailable, match="still loading"):
+        await service.director.retrieve_lore("Where is the guild password kept?", blacksmith(), {}, realtime())

@@ -11,7 +11,7 @@ import time
 import uuid
 import weakref
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
@@ -20,11 +20,15 @@ from worldsmith.dialogue.language import reply_language
 from worldsmith.dialogue.prompt import EVENT, MESSAGE_OVERHEAD_TOKENS, PLAYER, Prompt, TurnInput, build_prompt
 from worldsmith.dialogue.reply import decision_request, decision_tokens, is_structured
 from worldsmith.dialogue.turns import Sampling, TurnOutcome, TurnPlan, action_report
-from worldsmith.errors import InvalidArgument, NotFound, Unavailable
+from worldsmith.errors import InvalidArgument, NotFound
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import TextEngine
+from worldsmith.runtime.registry import ModelProvider
 from worldsmith.store import Store
 from worldsmith.store.sessions import now_ms
+
+if TYPE_CHECKING:  # the embedder's module loads torch and sentence-transformers
+    from worldsmith.runtime.embedder import Embedder
 
 MAX_STOP_SEQUENCES = 8
 MAX_STOP_CHARS = 64
@@ -80,8 +84,8 @@ class Delivered:
 class TurnDirector:
     """Shared by Say and Converse so both run turns the same way."""
 
-    def __init__(self, settings: DialogueConfig, store: Store, generator_provider: Callable[[], TextEngine],
-                 embedder_provider: Callable[[], object] | None = None):
+    def __init__(self, settings: DialogueConfig, store: Store, generator_provider: ModelProvider[TextEngine],
+                 embedder_provider: ModelProvider[Embedder] | None = None):
         self.settings = settings
         self.store = store
         self.generator_provider = generator_provider
@@ -171,13 +175,10 @@ class TurnDirector:
         """The resident text generator, or Unavailable with the reason."""
         return self.generator_provider()
 
-    def _embedder(self):
-        if self.embedder_provider is None:
-            return None
-        try:
-            return self.embedder_provider()
-        except Unavailable:
-            return None
+    def _embedder(self) -> Embedder | None:
+        """The lore embedder; None when the config names none (BM25 then ranks lore). A configured embedder that
+        is not ready raises Unavailable, as every model the config names does."""
+        return None if self.embedder_provider is None else self.embedder_provider()
 
     async def retrieve_lore(self, query: str, character: dialogue_pb2.Character, world_state: Mapping[str, str],
                             ctx: CallContext) -> list[dialogue_pb2.LoreEntry]:
