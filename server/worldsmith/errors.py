@@ -57,10 +57,6 @@ class AlreadyExists(WorldsmithError):
     code = "ALREADY_EXISTS"
 
 
-class FailedPrecondition(WorldsmithError):
-    code = "FAILED_PRECONDITION"
-
-
 class ResourceExhausted(WorldsmithError):
     """A lane is full. `retry_after_s` tells the caller when to try again."""
 

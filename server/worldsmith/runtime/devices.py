@@ -27,8 +27,7 @@ def pick_dtype(device: str, preference: str = "auto", kind: str = "") -> torch.d
     bf16 dot products (AVX512-BF16 or AMX), else fp32.
 
     A decode step multiplies a few rows by every weight: in bf16 it moves half the bytes and, on such CPUs, runs the
-    dot products natively (the bench/dialogue.py model's 16-row matmuls ran 4.5x faster than in fp32 on an
-    AVX512-BF16 CPU). Diffusion and embedding models stay fp32 on the CPU, where their outputs are compared and
+    dot products natively (bench/dialogue.py compares the two). Diffusion and embedding models stay fp32 on the CPU, where their outputs are compared and
     cached byte for byte.
     """
     if preference != "auto":

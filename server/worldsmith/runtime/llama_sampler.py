@@ -54,8 +54,8 @@ class Grammars:
 class Sampler:
     """Picks each next token for one sequence; `free()` releases the native chain.
 
-    Greedy decoding takes the argmax of the logits row directly: llama.cpp's chain first copies all 262k
-    candidates of a Gemma vocabulary, about 1.5 ms a token, 13% of a 16-stream step here."""
+    Greedy decoding takes the argmax of the logits row directly: llama.cpp's chain first copies every candidate
+    of the vocabulary (262k for Gemma), which costs more than the argmax (ARCHITECTURE.md, Engines)."""
 
     def __init__(self, temperature: float, top_p: float, seed: int, n_vocab: int,
                  matcher: llguidance.LLMatcher | None):

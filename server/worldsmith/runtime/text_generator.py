@@ -40,9 +40,8 @@ The manager takes per-request values only through its logits processors, and it 
 step with one call on the global RNG. We therefore install our own processor list (runtime/sampling.py):
 per-request grammar masks (xgrammar matchers, runtime/grammar.py), temperature, top-p, and Gumbel noise keyed by
 (seed, token index), with the manager's sampling set to argmax. The same seed and messages give the same text
-whatever else is in the batch, and constrained requests need no separate `generate` path: in bench/textgen.py,
-16 JSON-constrained requests run at 0.82-0.89x the aggregate rate of 16 plain ones (the matchers run on the
-batcher's thread between steps). Async batching is off
+whatever else is in the batch, and constrained requests need no separate `generate` path (the matchers run on the
+batcher's thread between steps; bench/textgen.py measures their cost). Async batching is off
 because the next step's masks and noise keys need the tokens of the step before.
 
 Per-token work: one router thread takes the batcher's outputs, detokenises them, applies stop sequences and
