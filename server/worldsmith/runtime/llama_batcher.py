@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import llama_cpp as llama
+import numpy as np
 
 from worldsmith.errors import Unavailable
 from worldsmith.runtime.context import CallContext
@@ -101,6 +102,7 @@ class Batcher:
         self._end_tokens = end_tokens
         self._pieces: dict[int, bytes] = {}  # each token's bytes, read from llama.cpp once
         self._n_swa = llama.llama_model_n_swa(model)
+        self._n_vocab = llama.llama_vocab_n_tokens(self._vocab)
         self._n_batch = n_batch
         self._batch = llama.llama_batch_init(n_batch, 0, 1)
         self._slots = [_Slot(i) for i in range(n_slots)]
@@ -195,8 +197,11 @@ class Batcher:
         status = llama.llama_decode(self._context, batch)
         if status != 0:
             raise RuntimeError(f"llama_decode returned {status} for a batch of {batch.n_tokens} tokens")
-        for slot, row in rows:
-            self._take(slot, slot.sequence.sampler.choose(self._context, row))
+        # One view of every output row (rows come in batch order, as llama.cpp stores them): each ctypes call lets go
+        # of the GIL, and on a busy server every retake can wait behind the event loop.
+        logits = np.ctypeslib.as_array(llama.llama_get_logits(self._context), shape=(len(rows), self._n_vocab))
+        for output, (slot, position) in enumerate(rows):
+            self._take(slot, slot.sequence.sampler.choose(self._context, position, logits[output]))
 
     def _add(self, slot: _Slot, tokens: list[int], wants_logits: bool) -> None:
         batch, start = self._batch, self._batch.n_tokens

@@ -70,10 +70,9 @@ class Sampler:
                             llama.llama_sampler_init_dist(seed % _SEED_RANGE)):
                 llama.llama_sampler_chain_add(self._chain, sampler)
 
-    def choose(self, context, index: int) -> int:
-        """The token for the batch row `index` of the last decode. The grammar's mask is written into llama.cpp's
-        logits buffer, which the chain then reads."""
-        logits = np.ctypeslib.as_array(llama.llama_get_logits_ith(context, index), shape=(self._n_vocab,))
+    def choose(self, context, index: int, logits: np.ndarray) -> int:
+        """The token for the batch position `index` of the last decode, whose logits row is `logits` (a view of
+        llama.cpp's buffer: the grammar's mask is written into it, and the chain then reads it)."""
         if self._matcher is not None:
             llguidance.numpy.fill_next_token_bitmask(self._matcher, self._bitmask, 0)
             allowed = np.unpackbits(self._bitmask.view(np.uint8), bitorder="little", count=self._n_vocab)
