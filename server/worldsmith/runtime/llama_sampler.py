@@ -72,18 +72,23 @@ class Sampler:
 
     def choose(self, context, index: int, logits: np.ndarray) -> int:
         """The token for the batch position `index` of the last decode, whose logits row is `logits` (a view of
-        llama.cpp's buffer: the grammar's mask is written into it, and the chain then reads it)."""
-        if self._matcher is not None:
-            llguidance.numpy.fill_next_token_bitmask(self._matcher, self._bitmask, 0)
-            allowed = np.unpackbits(self._bitmask.view(np.uint8), bitorder="little", count=self._n_vocab)
-            logits[allowed == 0] = -np.inf
-        if self._chain is None:
-            token = int(np.argmax(logits))
-        else:
-            token = llama.llama_sampler_sample(self._chain, context, index)
-        if self._matcher is not None:
-            self._matcher.consume_token(token)
+        llama.cpp's buffer, which the chain reads). As llama.cpp does, the model chooses first and the grammar
+        checks the choice; only a refused choice costs a mask (written into the row) and a second choice among the
+        tokens the grammar allows."""
+        token = self._pick(context, index, logits)
+        if self._matcher is None or self._matcher.try_consume_tokens([token]) == 1:
+            return token
+        llguidance.numpy.fill_next_token_bitmask(self._matcher, self._bitmask, 0)
+        allowed = np.unpackbits(self._bitmask.view(np.uint8), bitorder="little", count=self._n_vocab)
+        logits[allowed == 0] = -np.inf
+        token = self._pick(context, index, logits)
+        self._matcher.consume_token(token)
         return token
+
+    def _pick(self, context, index: int, logits: np.ndarray) -> int:
+        if self._chain is None:
+            return int(np.argmax(logits))
+        return llama.llama_sampler_sample(self._chain, context, index)
 
     def free(self) -> None:
         if self._chain is not None:
