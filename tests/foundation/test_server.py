@@ -127,3 +127,32 @@ async def test_an_unknown_enum_value_names_the_field_before_any_work(channel, se
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad_request_fields(error.value) == ["tiling", "maps[1]"]
     assert server.core.cpu_engine.queued() == 0
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+async def test_a_number_that_is_not_finite_names_the_field_before_any_work(channel, server, bad):
+    """NaN or an infinity anywhere (a float field, a value inside a Struct) is INVALID_ARGUMENT naming it, not the
+    INTERNAL the texture presets' JSON conversion once raised."""
+    from google.protobuf import struct_pb2
+
+    from worldsmith._proto.worldsmith.v1 import texture_pb2, texture_pb2_grpc
+
+    parameters = struct_pb2.Struct()
+    parameters.update({"roughness": 0.5})
+    parameters.fields["scale"].number_value = bad
+    request = texture_pb2.GenerateTextureRequest(prompt="moss", width=64, height=64, preset_parameters=parameters)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        async for _ in texture_pb2_grpc.TextureServiceStub(channel).GenerateTexture(request, metadata=auth("editor")):
+            pass
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_request_fields(error.value) == ["preset_parameters.fields['scale'].number_value"]
+    assert server.core.cpu_engine.queued() == 0
+
+
+def test_every_non_finite_float_is_named_with_its_path():
+    from worldsmith._proto.worldsmith.v1 import avatar_pb2
+    from worldsmith.api.validation import field_problems
+
+    request = avatar_pb2.CreateAvatarRequest(parameters=avatar_pb2.AvatarParameters(height_m=float("nan"), build=1.0))
+    assert [field for field, _ in field_problems(request)] == ["parameters.height_m"]
+    assert field_problems(avatar_pb2.CreateAvatarRequest(parameters=avatar_pb2.AvatarParameters(height_m=1.8))) == []
