@@ -236,9 +236,7 @@ class Batcher:
     def _piece(self, token: int) -> bytes:
         piece = self._pieces.get(token)
         if piece is None:
-            buffer = llama.ctypes.create_string_buffer(_PIECE_BYTES)
-            length = llama.llama_token_to_piece(self._vocab, token, buffer, _PIECE_BYTES, 0, False)
-            piece = self._pieces[token] = buffer.raw[:max(0, length)]
+            piece = self._pieces[token] = token_bytes(self._vocab, token)
         return piece
 
     def _release(self, slot: _Slot, finish: str | None = None, error: BaseException | None = None) -> None:
@@ -249,6 +247,13 @@ class Batcher:
         elif finish != "stop_sequence":
             sequence.flush()
         sequence.end(finish, error)
+
+
+def token_bytes(vocab, token: int, special: bool = False) -> bytes:
+    """A token's bytes as llama.cpp renders them; control tokens are empty unless `special`."""
+    buffer = llama.ctypes.create_string_buffer(_PIECE_BYTES)
+    length = llama.llama_token_to_piece(vocab, token, buffer, _PIECE_BYTES, 0, special)
+    return buffer.raw[:max(0, length)]
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:

@@ -36,7 +36,7 @@ from worldsmith.runtime import gguf_file, process
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, Grammar, validate_request
-from worldsmith.runtime.llama_batcher import Batcher, Sequence
+from worldsmith.runtime.llama_batcher import Batcher, Sequence, token_bytes
 from worldsmith.runtime.llama_sampler import Grammars, Sampler
 from worldsmith.runtime.text_engine import TextEngineBase, record_metrics
 
@@ -89,11 +89,7 @@ class LlamaCppGenerator(TextEngineBase):
     # -- the vocabulary and the chat template ------------------------------------------------------------
     def _special(self, token: int) -> str:
         """A control token's text, e.g. "<bos>"; empty for -1 (the model has none)."""
-        if token < 0:
-            return ""
-        buffer = ctypes.create_string_buffer(64)
-        length = llama.llama_token_to_piece(self._vocab, token, buffer, 64, 0, True)
-        return buffer.raw[:max(0, length)].decode("utf-8", "replace")
+        return token_bytes(self._vocab, token, special=True).decode("utf-8", "replace") if token >= 0 else ""
 
     def render_prompt(self, messages: list[dict]) -> str:
         """The prompt text the model sees, ending with the opening of the assistant's turn."""
