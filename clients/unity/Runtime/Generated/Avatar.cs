@@ -27,54 +27,60 @@ namespace Worldsmith.V1 {
             "Chp3b3JsZHNtaXRoL3YxL2F2YXRhci5wcm90bxINd29ybGRzbWl0aC52MRoa",
             "d29ybGRzbWl0aC92MS9jb21tb24ucHJvdG8iQAoLT3V0Zml0UGllY2USDAoE",
             "a2luZBgBIAEoCRIjCgVjb2xvchgCIAEoCzIULndvcmxkc21pdGgudjEuQ29s",
-            "b3IiowMKEEF2YXRhclBhcmFtZXRlcnMSFQoIaGVpZ2h0X20YASABKAJIAIgB",
+            "b3Ii9wQKEEF2YXRhclBhcmFtZXRlcnMSFQoIaGVpZ2h0X20YASABKAJIAIgB",
             "ARISCgVidWlsZBgCIAEoAkgBiAEBEhsKDnNob3VsZGVyX3dpZHRoGAMgASgC",
             "SAKIAQESFgoJbGVnX3JhdGlvGAQgASgCSAOIAQESFwoKaGVhZF9zY2FsZRgF",
             "IAEoAkgEiAEBEicKCXNraW5fdG9uZRgGIAEoCzIULndvcmxkc21pdGgudjEu",
             "Q29sb3ISEgoKaGFpcl9zdHlsZRgHIAEoCRIoCgpoYWlyX2NvbG9yGAggASgL",
             "MhQud29ybGRzbWl0aC52MS5Db2xvchInCglleWVfY29sb3IYCSABKAsyFC53",
             "b3JsZHNtaXRoLnYxLkNvbG9yEioKBm91dGZpdBgKIAMoCzIaLndvcmxkc21p",
-            "dGgudjEuT3V0Zml0UGllY2USEwoLYWNjZXNzb3JpZXMYCyADKAlCCwoJX2hl",
-            "aWdodF9tQggKBl9idWlsZEIRCg9fc2hvdWxkZXJfd2lkdGhCDAoKX2xlZ19y",
-            "YXRpb0INCgtfaGVhZF9zY2FsZSJfCglBdmF0YXJEbmESDwoHdmVyc2lvbhgB",
-            "IAEoDRIMCgRzZWVkGAIgASgEEjMKCnBhcmFtZXRlcnMYAyABKAsyHy53b3Js",
-            "ZHNtaXRoLnYxLkF2YXRhclBhcmFtZXRlcnMi2wEKE0NyZWF0ZUF2YXRhclJl",
-            "cXVlc3QSEwoLZGVzY3JpcHRpb24YASABKAkSMwoKcGFyYW1ldGVycxgCIAEo",
-            "CzIfLndvcmxkc21pdGgudjEuQXZhdGFyUGFyYW1ldGVycxIMCgRzZWVkGAMg",
-            "ASgEEgwKBGxvZHMYBCADKAISFAoMdGV4dHVyZV9zaXplGAUgASgNEiUKA2Ru",
-            "YRgGIAEoCzIYLndvcmxkc21pdGgudjEuQXZhdGFyRG5hEiEKBGxhbmUYByAB",
-            "KA4yEy53b3JsZHNtaXRoLnYxLkxhbmUiOgoJQXZhdGFyTG9kEg0KBXJhdGlv",
-            "GAEgASgCEhEKCXRyaWFuZ2xlcxgCIAEoDRILCgNnbGIYAyABKAwi5AEKDEF2",
-            "YXRhclJlc3VsdBILCgNnbGIYASABKAwSJgoEbG9kcxgCIAMoCzIYLndvcmxk",
-            "c21pdGgudjEuQXZhdGFyTG9kEhUKDWh1bWFub2lkX2pzb24YAyABKAkSJAoc",
-            "dW5pdHlfaHVtYW5fZGVzY3JpcHRpb25fanNvbhgEIAEoCRIlCgNkbmEYBSAB",
-            "KAsyGC53b3JsZHNtaXRoLnYxLkF2YXRhckRuYRIlCgZyZWNpcGUYBiABKAsy",
-            "FS53b3JsZHNtaXRoLnYxLlJlY2lwZRIUCgxibGVuZF9zaGFwZXMYByADKAki",
-            "pAEKFENyZWF0ZUF2YXRhclJlc3BvbnNlEicKBnF1ZXVlZBgBIAEoCzIVLndv",
-            "cmxkc21pdGgudjEuUXVldWVkSAASKwoIcHJvZ3Jlc3MYAiABKAsyFy53b3Js",
-            "ZHNtaXRoLnYxLlByb2dyZXNzSAASLQoGcmVzdWx0GAMgASgLMhsud29ybGRz",
-            "bWl0aC52MS5BdmF0YXJSZXN1bHRIAEIHCgVldmVudCIZChdHZXRBdmF0YXJP",
-            "cHRpb25zUmVxdWVzdCKgAQoYR2V0QXZhdGFyT3B0aW9uc1Jlc3BvbnNlEhMK",
-            "C2hhaXJfc3R5bGVzGAEgAygJEhQKDG91dGZpdF9raW5kcxgCIAMoCRITCgth",
-            "Y2Nlc3NvcmllcxgDIAMoCRIUCgxtaW5faGVpZ2h0X20YBCABKAISFAoMbWF4",
-            "X2hlaWdodF9tGAUgASgCEhgKEG1heF90ZXh0dXJlX3NpemUYBiABKA0yzwEK",
-            "DUF2YXRhclNlcnZpY2USWQoMQ3JlYXRlQXZhdGFyEiIud29ybGRzbWl0aC52",
-            "MS5DcmVhdGVBdmF0YXJSZXF1ZXN0GiMud29ybGRzbWl0aC52MS5DcmVhdGVB",
-            "dmF0YXJSZXNwb25zZTABEmMKEEdldEF2YXRhck9wdGlvbnMSJi53b3JsZHNt",
-            "aXRoLnYxLkdldEF2YXRhck9wdGlvbnNSZXF1ZXN0Gicud29ybGRzbWl0aC52",
-            "MS5HZXRBdmF0YXJPcHRpb25zUmVzcG9uc2ViBnByb3RvMw=="));
+            "dGgudjEuT3V0Zml0UGllY2USEwoLYWNjZXNzb3JpZXMYCyADKAkSFwoKZmVt",
+            "aW5pbml0eRgMIAEoAkgFiAEBEhAKA2FnZRgNIAEoAkgGiAEBEhMKBm11c2Ns",
+            "ZRgOIAEoAkgHiAEBEhEKCWJvZHlfcGxhbhgPIAEoCRITCgtiZWFyZF9zdHls",
+            "ZRgQIAEoCRIXCg9tb3VzdGFjaGVfc3R5bGUYESABKAkSLwoRZmFjaWFsX2hh",
+            "aXJfY29sb3IYEiABKAsyFC53b3JsZHNtaXRoLnYxLkNvbG9yQgsKCV9oZWln",
+            "aHRfbUIICgZfYnVpbGRCEQoPX3Nob3VsZGVyX3dpZHRoQgwKCl9sZWdfcmF0",
+            "aW9CDQoLX2hlYWRfc2NhbGVCDQoLX2ZlbWluaW5pdHlCBgoEX2FnZUIJCgdf",
+            "bXVzY2xlIl8KCUF2YXRhckRuYRIPCgd2ZXJzaW9uGAEgASgNEgwKBHNlZWQY",
+            "AiABKAQSMwoKcGFyYW1ldGVycxgDIAEoCzIfLndvcmxkc21pdGgudjEuQXZh",
+            "dGFyUGFyYW1ldGVycyLbAQoTQ3JlYXRlQXZhdGFyUmVxdWVzdBITCgtkZXNj",
+            "cmlwdGlvbhgBIAEoCRIzCgpwYXJhbWV0ZXJzGAIgASgLMh8ud29ybGRzbWl0",
+            "aC52MS5BdmF0YXJQYXJhbWV0ZXJzEgwKBHNlZWQYAyABKAQSDAoEbG9kcxgE",
+            "IAMoAhIUCgx0ZXh0dXJlX3NpemUYBSABKA0SJQoDZG5hGAYgASgLMhgud29y",
+            "bGRzbWl0aC52MS5BdmF0YXJEbmESIQoEbGFuZRgHIAEoDjITLndvcmxkc21p",
+            "dGgudjEuTGFuZSI6CglBdmF0YXJMb2QSDQoFcmF0aW8YASABKAISEQoJdHJp",
+            "YW5nbGVzGAIgASgNEgsKA2dsYhgDIAEoDCLkAQoMQXZhdGFyUmVzdWx0EgsK",
+            "A2dsYhgBIAEoDBImCgRsb2RzGAIgAygLMhgud29ybGRzbWl0aC52MS5BdmF0",
+            "YXJMb2QSFQoNaHVtYW5vaWRfanNvbhgDIAEoCRIkChx1bml0eV9odW1hbl9k",
+            "ZXNjcmlwdGlvbl9qc29uGAQgASgJEiUKA2RuYRgFIAEoCzIYLndvcmxkc21p",
+            "dGgudjEuQXZhdGFyRG5hEiUKBnJlY2lwZRgGIAEoCzIVLndvcmxkc21pdGgu",
+            "djEuUmVjaXBlEhQKDGJsZW5kX3NoYXBlcxgHIAMoCSKkAQoUQ3JlYXRlQXZh",
+            "dGFyUmVzcG9uc2USJwoGcXVldWVkGAEgASgLMhUud29ybGRzbWl0aC52MS5R",
+            "dWV1ZWRIABIrCghwcm9ncmVzcxgCIAEoCzIXLndvcmxkc21pdGgudjEuUHJv",
+            "Z3Jlc3NIABItCgZyZXN1bHQYAyABKAsyGy53b3JsZHNtaXRoLnYxLkF2YXRh",
+            "clJlc3VsdEgAQgcKBWV2ZW50IhkKF0dldEF2YXRhck9wdGlvbnNSZXF1ZXN0",
+            "IuQBChhHZXRBdmF0YXJPcHRpb25zUmVzcG9uc2USEwoLaGFpcl9zdHlsZXMY",
+            "ASADKAkSFAoMb3V0Zml0X2tpbmRzGAIgAygJEhMKC2FjY2Vzc29yaWVzGAMg",
+            "AygJEhQKDG1pbl9oZWlnaHRfbRgEIAEoAhIUCgxtYXhfaGVpZ2h0X20YBSAB",
+            "KAISGAoQbWF4X3RleHR1cmVfc2l6ZRgGIAEoDRISCgpib2R5X3BsYW5zGAcg",
+            "AygJEhQKDGJlYXJkX3N0eWxlcxgIIAMoCRIYChBtb3VzdGFjaGVfc3R5bGVz",
+            "GAkgAygJMs8BCg1BdmF0YXJTZXJ2aWNlElkKDENyZWF0ZUF2YXRhchIiLndv",
+            "cmxkc21pdGgudjEuQ3JlYXRlQXZhdGFyUmVxdWVzdBojLndvcmxkc21pdGgu",
+            "djEuQ3JlYXRlQXZhdGFyUmVzcG9uc2UwARJjChBHZXRBdmF0YXJPcHRpb25z",
+            "EiYud29ybGRzbWl0aC52MS5HZXRBdmF0YXJPcHRpb25zUmVxdWVzdBonLndv",
+            "cmxkc21pdGgudjEuR2V0QXZhdGFyT3B0aW9uc1Jlc3BvbnNlYgZwcm90bzM="));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { global::Worldsmith.V1.CommonReflection.Descriptor, },
           new pbr::GeneratedClrTypeInfo(null, null, new pbr::GeneratedClrTypeInfo[] {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.OutfitPiece), global::Worldsmith.V1.OutfitPiece.Parser, new[]{ "Kind", "Color" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.AvatarParameters), global::Worldsmith.V1.AvatarParameters.Parser, new[]{ "HeightM", "Build", "ShoulderWidth", "LegRatio", "HeadScale", "SkinTone", "HairStyle", "HairColor", "EyeColor", "Outfit", "Accessories" }, new[]{ "HeightM", "Build", "ShoulderWidth", "LegRatio", "HeadScale" }, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.AvatarParameters), global::Worldsmith.V1.AvatarParameters.Parser, new[]{ "HeightM", "Build", "ShoulderWidth", "LegRatio", "HeadScale", "SkinTone", "HairStyle", "HairColor", "EyeColor", "Outfit", "Accessories", "Femininity", "Age", "Muscle", "BodyPlan", "BeardStyle", "MoustacheStyle", "FacialHairColor" }, new[]{ "HeightM", "Build", "ShoulderWidth", "LegRatio", "HeadScale", "Femininity", "Age", "Muscle" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.AvatarDna), global::Worldsmith.V1.AvatarDna.Parser, new[]{ "Version", "Seed", "Parameters" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.CreateAvatarRequest), global::Worldsmith.V1.CreateAvatarRequest.Parser, new[]{ "Description", "Parameters", "Seed", "Lods", "TextureSize", "Dna", "Lane" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.AvatarLod), global::Worldsmith.V1.AvatarLod.Parser, new[]{ "Ratio", "Triangles", "Glb" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.AvatarResult), global::Worldsmith.V1.AvatarResult.Parser, new[]{ "Glb", "Lods", "HumanoidJson", "UnityHumanDescriptionJson", "Dna", "Recipe", "BlendShapes" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.CreateAvatarResponse), global::Worldsmith.V1.CreateAvatarResponse.Parser, new[]{ "Queued", "Progress", "Result" }, new[]{ "Event" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GetAvatarOptionsRequest), global::Worldsmith.V1.GetAvatarOptionsRequest.Parser, null, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GetAvatarOptionsResponse), global::Worldsmith.V1.GetAvatarOptionsResponse.Parser, new[]{ "HairStyles", "OutfitKinds", "Accessories", "MinHeightM", "MaxHeightM", "MaxTextureSize" }, null, null, null, null)
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GetAvatarOptionsResponse), global::Worldsmith.V1.GetAvatarOptionsResponse.Parser, new[]{ "HairStyles", "OutfitKinds", "Accessories", "MinHeightM", "MaxHeightM", "MaxTextureSize", "BodyPlans", "BeardStyles", "MoustacheStyles" }, null, null, null, null)
           }));
     }
     #endregion
@@ -130,7 +136,7 @@ namespace Worldsmith.V1 {
     public const int KindFieldNumber = 1;
     private string kind_ = "";
     /// <summary>
-    /// e.g. "shirt", "trousers", "cloak", "boots".
+    /// e.g. "shirt", "trousers", "cloak", "boots", "robe", "dress", "plate_armour", "apron".
     /// </summary>
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
@@ -369,6 +375,13 @@ namespace Worldsmith.V1 {
       eyeColor_ = other.eyeColor_ != null ? other.eyeColor_.Clone() : null;
       outfit_ = other.outfit_.Clone();
       accessories_ = other.accessories_.Clone();
+      femininity_ = other.femininity_;
+      age_ = other.age_;
+      muscle_ = other.muscle_;
+      bodyPlan_ = other.bodyPlan_;
+      beardStyle_ = other.beardStyle_;
+      moustacheStyle_ = other.moustacheStyle_;
+      facialHairColor_ = other.facialHairColor_ != null ? other.facialHairColor_.Clone() : null;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -582,6 +595,150 @@ namespace Worldsmith.V1 {
       get { return accessories_; }
     }
 
+    /// <summary>Field number for the "femininity" field.</summary>
+    public const int FemininityFieldNumber = 12;
+    private float femininity_;
+    /// <summary>
+    /// 0 masculine .. 1 feminine figure (hips, waist, chest, shoulders, jaw).
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public float Femininity {
+      get { if ((_hasBits0 & 32) != 0) { return femininity_; } else { return 0F; } }
+      set {
+        _hasBits0 |= 32;
+        femininity_ = value;
+      }
+    }
+    /// <summary>Gets whether the "femininity" field is set</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool HasFemininity {
+      get { return (_hasBits0 & 32) != 0; }
+    }
+    /// <summary>Clears the value of the "femininity" field</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void ClearFemininity() {
+      _hasBits0 &= ~32;
+    }
+
+    /// <summary>Field number for the "age" field.</summary>
+    public const int AgeFieldNumber = 13;
+    private float age_;
+    /// <summary>
+    /// Years; greys the hair of the old.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public float Age {
+      get { if ((_hasBits0 & 64) != 0) { return age_; } else { return 0F; } }
+      set {
+        _hasBits0 |= 64;
+        age_ = value;
+      }
+    }
+    /// <summary>Gets whether the "age" field is set</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool HasAge {
+      get { return (_hasBits0 & 64) != 0; }
+    }
+    /// <summary>Clears the value of the "age" field</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void ClearAge() {
+      _hasBits0 &= ~64;
+    }
+
+    /// <summary>Field number for the "muscle" field.</summary>
+    public const int MuscleFieldNumber = 14;
+    private float muscle_;
+    /// <summary>
+    /// 0 soft .. 1 muscular: limb, neck and chest bulk apart from build.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public float Muscle {
+      get { if ((_hasBits0 & 128) != 0) { return muscle_; } else { return 0F; } }
+      set {
+        _hasBits0 |= 128;
+        muscle_ = value;
+      }
+    }
+    /// <summary>Gets whether the "muscle" field is set</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool HasMuscle {
+      get { return (_hasBits0 & 128) != 0; }
+    }
+    /// <summary>Clears the value of the "muscle" field</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void ClearMuscle() {
+      _hasBits0 &= ~128;
+    }
+
+    /// <summary>Field number for the "body_plan" field.</summary>
+    public const int BodyPlanFieldNumber = 15;
+    private string bodyPlan_ = "";
+    /// <summary>
+    /// "human", "dwarf" or "elf": the proportions of a folk.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string BodyPlan {
+      get { return bodyPlan_; }
+      set {
+        bodyPlan_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "beard_style" field.</summary>
+    public const int BeardStyleFieldNumber = 16;
+    private string beardStyle_ = "";
+    /// <summary>
+    /// "none", "stubble", "short", "full", "long" or "goatee".
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string BeardStyle {
+      get { return beardStyle_; }
+      set {
+        beardStyle_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "moustache_style" field.</summary>
+    public const int MoustacheStyleFieldNumber = 17;
+    private string moustacheStyle_ = "";
+    /// <summary>
+    /// "none", "pencil", "chevron", "walrus" or "handlebar".
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string MoustacheStyle {
+      get { return moustacheStyle_; }
+      set {
+        moustacheStyle_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "facial_hair_color" field.</summary>
+    public const int FacialHairColorFieldNumber = 18;
+    private global::Worldsmith.V1.Color facialHairColor_;
+    /// <summary>
+    /// Beard and moustache colour (unset: the hair colour).
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.Color FacialHairColor {
+      get { return facialHairColor_; }
+      set {
+        facialHairColor_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -608,6 +765,13 @@ namespace Worldsmith.V1 {
       if (!object.Equals(EyeColor, other.EyeColor)) return false;
       if(!outfit_.Equals(other.outfit_)) return false;
       if(!accessories_.Equals(other.accessories_)) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(Femininity, other.Femininity)) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(Age, other.Age)) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(Muscle, other.Muscle)) return false;
+      if (BodyPlan != other.BodyPlan) return false;
+      if (BeardStyle != other.BeardStyle) return false;
+      if (MoustacheStyle != other.MoustacheStyle) return false;
+      if (!object.Equals(FacialHairColor, other.FacialHairColor)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -626,6 +790,13 @@ namespace Worldsmith.V1 {
       if (eyeColor_ != null) hash ^= EyeColor.GetHashCode();
       hash ^= outfit_.GetHashCode();
       hash ^= accessories_.GetHashCode();
+      if (HasFemininity) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(Femininity);
+      if (HasAge) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(Age);
+      if (HasMuscle) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(Muscle);
+      if (BodyPlan.Length != 0) hash ^= BodyPlan.GetHashCode();
+      if (BeardStyle.Length != 0) hash ^= BeardStyle.GetHashCode();
+      if (MoustacheStyle.Length != 0) hash ^= MoustacheStyle.GetHashCode();
+      if (facialHairColor_ != null) hash ^= FacialHairColor.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -682,6 +853,34 @@ namespace Worldsmith.V1 {
       }
       outfit_.WriteTo(output, _repeated_outfit_codec);
       accessories_.WriteTo(output, _repeated_accessories_codec);
+      if (HasFemininity) {
+        output.WriteRawTag(101);
+        output.WriteFloat(Femininity);
+      }
+      if (HasAge) {
+        output.WriteRawTag(109);
+        output.WriteFloat(Age);
+      }
+      if (HasMuscle) {
+        output.WriteRawTag(117);
+        output.WriteFloat(Muscle);
+      }
+      if (BodyPlan.Length != 0) {
+        output.WriteRawTag(122);
+        output.WriteString(BodyPlan);
+      }
+      if (BeardStyle.Length != 0) {
+        output.WriteRawTag(130, 1);
+        output.WriteString(BeardStyle);
+      }
+      if (MoustacheStyle.Length != 0) {
+        output.WriteRawTag(138, 1);
+        output.WriteString(MoustacheStyle);
+      }
+      if (facialHairColor_ != null) {
+        output.WriteRawTag(146, 1);
+        output.WriteMessage(FacialHairColor);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -730,6 +929,34 @@ namespace Worldsmith.V1 {
       }
       outfit_.WriteTo(ref output, _repeated_outfit_codec);
       accessories_.WriteTo(ref output, _repeated_accessories_codec);
+      if (HasFemininity) {
+        output.WriteRawTag(101);
+        output.WriteFloat(Femininity);
+      }
+      if (HasAge) {
+        output.WriteRawTag(109);
+        output.WriteFloat(Age);
+      }
+      if (HasMuscle) {
+        output.WriteRawTag(117);
+        output.WriteFloat(Muscle);
+      }
+      if (BodyPlan.Length != 0) {
+        output.WriteRawTag(122);
+        output.WriteString(BodyPlan);
+      }
+      if (BeardStyle.Length != 0) {
+        output.WriteRawTag(130, 1);
+        output.WriteString(BeardStyle);
+      }
+      if (MoustacheStyle.Length != 0) {
+        output.WriteRawTag(138, 1);
+        output.WriteString(MoustacheStyle);
+      }
+      if (facialHairColor_ != null) {
+        output.WriteRawTag(146, 1);
+        output.WriteMessage(FacialHairColor);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -769,6 +996,27 @@ namespace Worldsmith.V1 {
       }
       size += outfit_.CalculateSize(_repeated_outfit_codec);
       size += accessories_.CalculateSize(_repeated_accessories_codec);
+      if (HasFemininity) {
+        size += 1 + 4;
+      }
+      if (HasAge) {
+        size += 1 + 4;
+      }
+      if (HasMuscle) {
+        size += 1 + 4;
+      }
+      if (BodyPlan.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(BodyPlan);
+      }
+      if (BeardStyle.Length != 0) {
+        size += 2 + pb::CodedOutputStream.ComputeStringSize(BeardStyle);
+      }
+      if (MoustacheStyle.Length != 0) {
+        size += 2 + pb::CodedOutputStream.ComputeStringSize(MoustacheStyle);
+      }
+      if (facialHairColor_ != null) {
+        size += 2 + pb::CodedOutputStream.ComputeMessageSize(FacialHairColor);
+      }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
       }
@@ -819,6 +1067,30 @@ namespace Worldsmith.V1 {
       }
       outfit_.Add(other.outfit_);
       accessories_.Add(other.accessories_);
+      if (other.HasFemininity) {
+        Femininity = other.Femininity;
+      }
+      if (other.HasAge) {
+        Age = other.Age;
+      }
+      if (other.HasMuscle) {
+        Muscle = other.Muscle;
+      }
+      if (other.BodyPlan.Length != 0) {
+        BodyPlan = other.BodyPlan;
+      }
+      if (other.BeardStyle.Length != 0) {
+        BeardStyle = other.BeardStyle;
+      }
+      if (other.MoustacheStyle.Length != 0) {
+        MoustacheStyle = other.MoustacheStyle;
+      }
+      if (other.facialHairColor_ != null) {
+        if (facialHairColor_ == null) {
+          FacialHairColor = new global::Worldsmith.V1.Color();
+        }
+        FacialHairColor.MergeFrom(other.FacialHairColor);
+      }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
 
@@ -887,6 +1159,37 @@ namespace Worldsmith.V1 {
             accessories_.AddEntriesFrom(input, _repeated_accessories_codec);
             break;
           }
+          case 101: {
+            Femininity = input.ReadFloat();
+            break;
+          }
+          case 109: {
+            Age = input.ReadFloat();
+            break;
+          }
+          case 117: {
+            Muscle = input.ReadFloat();
+            break;
+          }
+          case 122: {
+            BodyPlan = input.ReadString();
+            break;
+          }
+          case 130: {
+            BeardStyle = input.ReadString();
+            break;
+          }
+          case 138: {
+            MoustacheStyle = input.ReadString();
+            break;
+          }
+          case 146: {
+            if (facialHairColor_ == null) {
+              FacialHairColor = new global::Worldsmith.V1.Color();
+            }
+            input.ReadMessage(FacialHairColor);
+            break;
+          }
         }
       }
     #endif
@@ -953,6 +1256,37 @@ namespace Worldsmith.V1 {
           }
           case 90: {
             accessories_.AddEntriesFrom(ref input, _repeated_accessories_codec);
+            break;
+          }
+          case 101: {
+            Femininity = input.ReadFloat();
+            break;
+          }
+          case 109: {
+            Age = input.ReadFloat();
+            break;
+          }
+          case 117: {
+            Muscle = input.ReadFloat();
+            break;
+          }
+          case 122: {
+            BodyPlan = input.ReadString();
+            break;
+          }
+          case 130: {
+            BeardStyle = input.ReadString();
+            break;
+          }
+          case 138: {
+            MoustacheStyle = input.ReadString();
+            break;
+          }
+          case 146: {
+            if (facialHairColor_ == null) {
+              FacialHairColor = new global::Worldsmith.V1.Color();
+            }
+            input.ReadMessage(FacialHairColor);
             break;
           }
         }
@@ -2875,6 +3209,9 @@ namespace Worldsmith.V1 {
       minHeightM_ = other.minHeightM_;
       maxHeightM_ = other.maxHeightM_;
       maxTextureSize_ = other.maxTextureSize_;
+      bodyPlans_ = other.bodyPlans_.Clone();
+      beardStyles_ = other.beardStyles_.Clone();
+      moustacheStyles_ = other.moustacheStyles_.Clone();
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -2953,6 +3290,39 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "body_plans" field.</summary>
+    public const int BodyPlansFieldNumber = 7;
+    private static readonly pb::FieldCodec<string> _repeated_bodyPlans_codec
+        = pb::FieldCodec.ForString(58);
+    private readonly pbc::RepeatedField<string> bodyPlans_ = new pbc::RepeatedField<string>();
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pbc::RepeatedField<string> BodyPlans {
+      get { return bodyPlans_; }
+    }
+
+    /// <summary>Field number for the "beard_styles" field.</summary>
+    public const int BeardStylesFieldNumber = 8;
+    private static readonly pb::FieldCodec<string> _repeated_beardStyles_codec
+        = pb::FieldCodec.ForString(66);
+    private readonly pbc::RepeatedField<string> beardStyles_ = new pbc::RepeatedField<string>();
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pbc::RepeatedField<string> BeardStyles {
+      get { return beardStyles_; }
+    }
+
+    /// <summary>Field number for the "moustache_styles" field.</summary>
+    public const int MoustacheStylesFieldNumber = 9;
+    private static readonly pb::FieldCodec<string> _repeated_moustacheStyles_codec
+        = pb::FieldCodec.ForString(74);
+    private readonly pbc::RepeatedField<string> moustacheStyles_ = new pbc::RepeatedField<string>();
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pbc::RepeatedField<string> MoustacheStyles {
+      get { return moustacheStyles_; }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -2974,6 +3344,9 @@ namespace Worldsmith.V1 {
       if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(MinHeightM, other.MinHeightM)) return false;
       if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(MaxHeightM, other.MaxHeightM)) return false;
       if (MaxTextureSize != other.MaxTextureSize) return false;
+      if(!bodyPlans_.Equals(other.bodyPlans_)) return false;
+      if(!beardStyles_.Equals(other.beardStyles_)) return false;
+      if(!moustacheStyles_.Equals(other.moustacheStyles_)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -2987,6 +3360,9 @@ namespace Worldsmith.V1 {
       if (MinHeightM != 0F) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(MinHeightM);
       if (MaxHeightM != 0F) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(MaxHeightM);
       if (MaxTextureSize != 0) hash ^= MaxTextureSize.GetHashCode();
+      hash ^= bodyPlans_.GetHashCode();
+      hash ^= beardStyles_.GetHashCode();
+      hash ^= moustacheStyles_.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -3020,6 +3396,9 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(48);
         output.WriteUInt32(MaxTextureSize);
       }
+      bodyPlans_.WriteTo(output, _repeated_bodyPlans_codec);
+      beardStyles_.WriteTo(output, _repeated_beardStyles_codec);
+      moustacheStyles_.WriteTo(output, _repeated_moustacheStyles_codec);
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -3045,6 +3424,9 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(48);
         output.WriteUInt32(MaxTextureSize);
       }
+      bodyPlans_.WriteTo(ref output, _repeated_bodyPlans_codec);
+      beardStyles_.WriteTo(ref output, _repeated_beardStyles_codec);
+      moustacheStyles_.WriteTo(ref output, _repeated_moustacheStyles_codec);
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -3067,6 +3449,9 @@ namespace Worldsmith.V1 {
       if (MaxTextureSize != 0) {
         size += 1 + pb::CodedOutputStream.ComputeUInt32Size(MaxTextureSize);
       }
+      size += bodyPlans_.CalculateSize(_repeated_bodyPlans_codec);
+      size += beardStyles_.CalculateSize(_repeated_beardStyles_codec);
+      size += moustacheStyles_.CalculateSize(_repeated_moustacheStyles_codec);
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
       }
@@ -3091,6 +3476,9 @@ namespace Worldsmith.V1 {
       if (other.MaxTextureSize != 0) {
         MaxTextureSize = other.MaxTextureSize;
       }
+      bodyPlans_.Add(other.bodyPlans_);
+      beardStyles_.Add(other.beardStyles_);
+      moustacheStyles_.Add(other.moustacheStyles_);
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
 
@@ -3130,6 +3518,18 @@ namespace Worldsmith.V1 {
             MaxTextureSize = input.ReadUInt32();
             break;
           }
+          case 58: {
+            bodyPlans_.AddEntriesFrom(input, _repeated_bodyPlans_codec);
+            break;
+          }
+          case 66: {
+            beardStyles_.AddEntriesFrom(input, _repeated_beardStyles_codec);
+            break;
+          }
+          case 74: {
+            moustacheStyles_.AddEntriesFrom(input, _repeated_moustacheStyles_codec);
+            break;
+          }
         }
       }
     #endif
@@ -3167,6 +3567,18 @@ namespace Worldsmith.V1 {
           }
           case 48: {
             MaxTextureSize = input.ReadUInt32();
+            break;
+          }
+          case 58: {
+            bodyPlans_.AddEntriesFrom(ref input, _repeated_bodyPlans_codec);
+            break;
+          }
+          case 66: {
+            beardStyles_.AddEntriesFrom(ref input, _repeated_beardStyles_codec);
+            break;
+          }
+          case 74: {
+            moustacheStyles_.AddEntriesFrom(ref input, _repeated_moustacheStyles_codec);
             break;
           }
         }

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from worldsmith._proto.worldsmith.v1 import common_pb2 as worldsmith_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aworldsmith/v1/avatar.proto\x12\rworldsmith.v1\x1a\x1aworldsmith/v1/common.proto\"@\n\x0bOutfitPiece\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12#\n\x05\x63olor\x18\x02 \x01(\x0b\x32\x14.worldsmith.v1.Color\"\xa3\x03\n\x10\x41vatarParameters\x12\x15\n\x08height_m\x18\x01 \x01(\x02H\x00\x88\x01\x01\x12\x12\n\x05\x62uild\x18\x02 \x01(\x02H\x01\x88\x01\x01\x12\x1b\n\x0eshoulder_width\x18\x03 \x01(\x02H\x02\x88\x01\x01\x12\x16\n\tleg_ratio\x18\x04 \x01(\x02H\x03\x88\x01\x01\x12\x17\n\nhead_scale\x18\x05 \x01(\x02H\x04\x88\x01\x01\x12\'\n\tskin_tone\x18\x06 \x01(\x0b\x32\x14.worldsmith.v1.Color\x12\x12\n\nhair_style\x18\x07 \x01(\t\x12(\n\nhair_color\x18\x08 \x01(\x0b\x32\x14.worldsmith.v1.Color\x12\'\n\teye_color\x18\t \x01(\x0b\x32\x14.worldsmith.v1.Color\x12*\n\x06outfit\x18\n \x03(\x0b\x32\x1a.worldsmith.v1.OutfitPiece\x12\x13\n\x0b\x61\x63\x63\x65ssories\x18\x0b \x03(\tB\x0b\n\t_height_mB\x08\n\x06_buildB\x11\n\x0f_shoulder_widthB\x0c\n\n_leg_ratioB\r\n\x0b_head_scale\"_\n\tAvatarDna\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x0c\n\x04seed\x18\x02 \x01(\x04\x12\x33\n\nparameters\x18\x03 \x01(\x0b\x32\x1f.worldsmith.v1.AvatarParameters\"\xdb\x01\n\x13\x43reateAvatarRequest\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\x33\n\nparameters\x18\x02 \x01(\x0b\x32\x1f.worldsmith.v1.AvatarParameters\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x12\x0c\n\x04lods\x18\x04 \x03(\x02\x12\x14\n\x0ctexture_size\x18\x05 \x01(\r\x12%\n\x03\x64na\x18\x06 \x01(\x0b\x32\x18.worldsmith.v1.AvatarDna\x12!\n\x04lane\x18\x07 \x01(\x0e\x32\x13.worldsmith.v1.Lane\":\n\tAvatarLod\x12\r\n\x05ratio\x18\x01 \x01(\x02\x12\x11\n\ttriangles\x18\x02 \x01(\r\x12\x0b\n\x03glb\x18\x03 \x01(\x0c\"\xe4\x01\n\x0c\x41vatarResult\x12\x0b\n\x03glb\x18\x01 \x01(\x0c\x12&\n\x04lods\x18\x02 \x03(\x0b\x32\x18.worldsmith.v1.AvatarLod\x12\x15\n\rhumanoid_json\x18\x03 \x01(\t\x12$\n\x1cunity_human_description_json\x18\x04 \x01(\t\x12%\n\x03\x64na\x18\x05 \x01(\x0b\x32\x18.worldsmith.v1.AvatarDna\x12%\n\x06recipe\x18\x06 \x01(\x0b\x32\x15.worldsmith.v1.Recipe\x12\x14\n\x0c\x62lend_shapes\x18\x07 \x03(\t\"\xa4\x01\n\x14\x43reateAvatarResponse\x12\'\n\x06queued\x18\x01 \x01(\x0b\x32\x15.worldsmith.v1.QueuedH\x00\x12+\n\x08progress\x18\x02 \x01(\x0b\x32\x17.worldsmith.v1.ProgressH\x00\x12-\n\x06result\x18\x03 \x01(\x0b\x32\x1b.worldsmith.v1.AvatarResultH\x00\x42\x07\n\x05\x65vent\"\x19\n\x17GetAvatarOptionsRequest\"\xa0\x01\n\x18GetAvatarOptionsResponse\x12\x13\n\x0bhair_styles\x18\x01 \x03(\t\x12\x14\n\x0coutfit_kinds\x18\x02 \x03(\t\x12\x13\n\x0b\x61\x63\x63\x65ssories\x18\x03 \x03(\t\x12\x14\n\x0cmin_height_m\x18\x04 \x01(\x02\x12\x14\n\x0cmax_height_m\x18\x05 \x01(\x02\x12\x18\n\x10max_texture_size\x18\x06 \x01(\r2\xcf\x01\n\rAvatarService\x12Y\n\x0c\x43reateAvatar\x12\".worldsmith.v1.CreateAvatarRequest\x1a#.worldsmith.v1.CreateAvatarResponse0\x01\x12\x63\n\x10GetAvatarOptions\x12&.worldsmith.v1.GetAvatarOptionsRequest\x1a\'.worldsmith.v1.GetAvatarOptionsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aworldsmith/v1/avatar.proto\x12\rworldsmith.v1\x1a\x1aworldsmith/v1/common.proto\"@\n\x0bOutfitPiece\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12#\n\x05\x63olor\x18\x02 \x01(\x0b\x32\x14.worldsmith.v1.Color\"\xf7\x04\n\x10\x41vatarParameters\x12\x15\n\x08height_m\x18\x01 \x01(\x02H\x00\x88\x01\x01\x12\x12\n\x05\x62uild\x18\x02 \x01(\x02H\x01\x88\x01\x01\x12\x1b\n\x0eshoulder_width\x18\x03 \x01(\x02H\x02\x88\x01\x01\x12\x16\n\tleg_ratio\x18\x04 \x01(\x02H\x03\x88\x01\x01\x12\x17\n\nhead_scale\x18\x05 \x01(\x02H\x04\x88\x01\x01\x12\'\n\tskin_tone\x18\x06 \x01(\x0b\x32\x14.worldsmith.v1.Color\x12\x12\n\nhair_style\x18\x07 \x01(\t\x12(\n\nhair_color\x18\x08 \x01(\x0b\x32\x14.worldsmith.v1.Color\x12\'\n\teye_color\x18\t \x01(\x0b\x32\x14.worldsmith.v1.Color\x12*\n\x06outfit\x18\n \x03(\x0b\x32\x1a.worldsmith.v1.OutfitPiece\x12\x13\n\x0b\x61\x63\x63\x65ssories\x18\x0b \x03(\t\x12\x17\n\nfemininity\x18\x0c \x01(\x02H\x05\x88\x01\x01\x12\x10\n\x03\x61ge\x18\r \x01(\x02H\x06\x88\x01\x01\x12\x13\n\x06muscle\x18\x0e \x01(\x02H\x07\x88\x01\x01\x12\x11\n\tbody_plan\x18\x0f \x01(\t\x12\x13\n\x0b\x62\x65\x61rd_style\x18\x10 \x01(\t\x12\x17\n\x0fmoustache_style\x18\x11 \x01(\t\x12/\n\x11\x66\x61\x63ial_hair_color\x18\x12 \x01(\x0b\x32\x14.worldsmith.v1.ColorB\x0b\n\t_height_mB\x08\n\x06_buildB\x11\n\x0f_shoulder_widthB\x0c\n\n_leg_ratioB\r\n\x0b_head_scaleB\r\n\x0b_femininityB\x06\n\x04_ageB\t\n\x07_muscle\"_\n\tAvatarDna\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\x0c\n\x04seed\x18\x02 \x01(\x04\x12\x33\n\nparameters\x18\x03 \x01(\x0b\x32\x1f.worldsmith.v1.AvatarParameters\"\xdb\x01\n\x13\x43reateAvatarRequest\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\x33\n\nparameters\x18\x02 \x01(\x0b\x32\x1f.worldsmith.v1.AvatarParameters\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x12\x0c\n\x04lods\x18\x04 \x03(\x02\x12\x14\n\x0ctexture_size\x18\x05 \x01(\r\x12%\n\x03\x64na\x18\x06 \x01(\x0b\x32\x18.worldsmith.v1.AvatarDna\x12!\n\x04lane\x18\x07 \x01(\x0e\x32\x13.worldsmith.v1.Lane\":\n\tAvatarLod\x12\r\n\x05ratio\x18\x01 \x01(\x02\x12\x11\n\ttriangles\x18\x02 \x01(\r\x12\x0b\n\x03glb\x18\x03 \x01(\x0c\"\xe4\x01\n\x0c\x41vatarResult\x12\x0b\n\x03glb\x18\x01 \x01(\x0c\x12&\n\x04lods\x18\x02 \x03(\x0b\x32\x18.worldsmith.v1.AvatarLod\x12\x15\n\rhumanoid_json\x18\x03 \x01(\t\x12$\n\x1cunity_human_description_json\x18\x04 \x01(\t\x12%\n\x03\x64na\x18\x05 \x01(\x0b\x32\x18.worldsmith.v1.AvatarDna\x12%\n\x06recipe\x18\x06 \x01(\x0b\x32\x15.worldsmith.v1.Recipe\x12\x14\n\x0c\x62lend_shapes\x18\x07 \x03(\t\"\xa4\x01\n\x14\x43reateAvatarResponse\x12\'\n\x06queued\x18\x01 \x01(\x0b\x32\x15.worldsmith.v1.QueuedH\x00\x12+\n\x08progress\x18\x02 \x01(\x0b\x32\x17.worldsmith.v1.ProgressH\x00\x12-\n\x06result\x18\x03 \x01(\x0b\x32\x1b.worldsmith.v1.AvatarResultH\x00\x42\x07\n\x05\x65vent\"\x19\n\x17GetAvatarOptionsRequest\"\xe4\x01\n\x18GetAvatarOptionsResponse\x12\x13\n\x0bhair_styles\x18\x01 \x03(\t\x12\x14\n\x0coutfit_kinds\x18\x02 \x03(\t\x12\x13\n\x0b\x61\x63\x63\x65ssories\x18\x03 \x03(\t\x12\x14\n\x0cmin_height_m\x18\x04 \x01(\x02\x12\x14\n\x0cmax_height_m\x18\x05 \x01(\x02\x12\x18\n\x10max_texture_size\x18\x06 \x01(\r\x12\x12\n\nbody_plans\x18\x07 \x03(\t\x12\x14\n\x0c\x62\x65\x61rd_styles\x18\x08 \x03(\t\x12\x18\n\x10moustache_styles\x18\t \x03(\t2\xcf\x01\n\rAvatarService\x12Y\n\x0c\x43reateAvatar\x12\".worldsmith.v1.CreateAvatarRequest\x1a#.worldsmith.v1.CreateAvatarResponse0\x01\x12\x63\n\x10GetAvatarOptions\x12&.worldsmith.v1.GetAvatarOptionsRequest\x1a\'.worldsmith.v1.GetAvatarOptionsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,21 +35,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_OUTFITPIECE']._serialized_start=73
   _globals['_OUTFITPIECE']._serialized_end=137
   _globals['_AVATARPARAMETERS']._serialized_start=140
-  _globals['_AVATARPARAMETERS']._serialized_end=559
-  _globals['_AVATARDNA']._serialized_start=561
-  _globals['_AVATARDNA']._serialized_end=656
-  _globals['_CREATEAVATARREQUEST']._serialized_start=659
-  _globals['_CREATEAVATARREQUEST']._serialized_end=878
-  _globals['_AVATARLOD']._serialized_start=880
-  _globals['_AVATARLOD']._serialized_end=938
-  _globals['_AVATARRESULT']._serialized_start=941
-  _globals['_AVATARRESULT']._serialized_end=1169
-  _globals['_CREATEAVATARRESPONSE']._serialized_start=1172
-  _globals['_CREATEAVATARRESPONSE']._serialized_end=1336
-  _globals['_GETAVATAROPTIONSREQUEST']._serialized_start=1338
-  _globals['_GETAVATAROPTIONSREQUEST']._serialized_end=1363
-  _globals['_GETAVATAROPTIONSRESPONSE']._serialized_start=1366
-  _globals['_GETAVATAROPTIONSRESPONSE']._serialized_end=1526
-  _globals['_AVATARSERVICE']._serialized_start=1529
-  _globals['_AVATARSERVICE']._serialized_end=1736
+  _globals['_AVATARPARAMETERS']._serialized_end=771
+  _globals['_AVATARDNA']._serialized_start=773
+  _globals['_AVATARDNA']._serialized_end=868
+  _globals['_CREATEAVATARREQUEST']._serialized_start=871
+  _globals['_CREATEAVATARREQUEST']._serialized_end=1090
+  _globals['_AVATARLOD']._serialized_start=1092
+  _globals['_AVATARLOD']._serialized_end=1150
+  _globals['_AVATARRESULT']._serialized_start=1153
+  _globals['_AVATARRESULT']._serialized_end=1381
+  _globals['_CREATEAVATARRESPONSE']._serialized_start=1384
+  _globals['_CREATEAVATARRESPONSE']._serialized_end=1548
+  _globals['_GETAVATAROPTIONSREQUEST']._serialized_start=1550
+  _globals['_GETAVATAROPTIONSREQUEST']._serialized_end=1575
+  _globals['_GETAVATAROPTIONSRESPONSE']._serialized_start=1578
+  _globals['_GETAVATAROPTIONSRESPONSE']._serialized_end=1806
+  _globals['_AVATARSERVICE']._serialized_start=1809
+  _globals['_AVATARSERVICE']._serialized_end=2016
 # @@protoc_insertion_point(module_scope)

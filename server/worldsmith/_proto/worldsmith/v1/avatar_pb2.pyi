@@ -16,7 +16,7 @@ class OutfitPiece(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., color: _Optional[_Union[_common_pb2.Color, _Mapping]] = ...) -> None: ...
 
 class AvatarParameters(_message.Message):
-    __slots__ = ("height_m", "build", "shoulder_width", "leg_ratio", "head_scale", "skin_tone", "hair_style", "hair_color", "eye_color", "outfit", "accessories")
+    __slots__ = ("height_m", "build", "shoulder_width", "leg_ratio", "head_scale", "skin_tone", "hair_style", "hair_color", "eye_color", "outfit", "accessories", "femininity", "age", "muscle", "body_plan", "beard_style", "moustache_style", "facial_hair_color")
     HEIGHT_M_FIELD_NUMBER: _ClassVar[int]
     BUILD_FIELD_NUMBER: _ClassVar[int]
     SHOULDER_WIDTH_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,13 @@ class AvatarParameters(_message.Message):
     EYE_COLOR_FIELD_NUMBER: _ClassVar[int]
     OUTFIT_FIELD_NUMBER: _ClassVar[int]
     ACCESSORIES_FIELD_NUMBER: _ClassVar[int]
+    FEMININITY_FIELD_NUMBER: _ClassVar[int]
+    AGE_FIELD_NUMBER: _ClassVar[int]
+    MUSCLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_PLAN_FIELD_NUMBER: _ClassVar[int]
+    BEARD_STYLE_FIELD_NUMBER: _ClassVar[int]
+    MOUSTACHE_STYLE_FIELD_NUMBER: _ClassVar[int]
+    FACIAL_HAIR_COLOR_FIELD_NUMBER: _ClassVar[int]
     height_m: float
     build: float
     shoulder_width: float
@@ -39,7 +46,14 @@ class AvatarParameters(_message.Message):
     eye_color: _common_pb2.Color
     outfit: _containers.RepeatedCompositeFieldContainer[OutfitPiece]
     accessories: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, height_m: _Optional[float] = ..., build: _Optional[float] = ..., shoulder_width: _Optional[float] = ..., leg_ratio: _Optional[float] = ..., head_scale: _Optional[float] = ..., skin_tone: _Optional[_Union[_common_pb2.Color, _Mapping]] = ..., hair_style: _Optional[str] = ..., hair_color: _Optional[_Union[_common_pb2.Color, _Mapping]] = ..., eye_color: _Optional[_Union[_common_pb2.Color, _Mapping]] = ..., outfit: _Optional[_Iterable[_Union[OutfitPiece, _Mapping]]] = ..., accessories: _Optional[_Iterable[str]] = ...) -> None: ...
+    femininity: float
+    age: float
+    muscle: float
+    body_plan: str
+    beard_style: str
+    moustache_style: str
+    facial_hair_color: _common_pb2.Color
+    def __init__(self, height_m: _Optional[float] = ..., build: _Optional[float] = ..., shoulder_width: _Optional[float] = ..., leg_ratio: _Optional[float] = ..., head_scale: _Optional[float] = ..., skin_tone: _Optional[_Union[_common_pb2.Color, _Mapping]] = ..., hair_style: _Optional[str] = ..., hair_color: _Optional[_Union[_common_pb2.Color, _Mapping]] = ..., eye_color: _Optional[_Union[_common_pb2.Color, _Mapping]] = ..., outfit: _Optional[_Iterable[_Union[OutfitPiece, _Mapping]]] = ..., accessories: _Optional[_Iterable[str]] = ..., femininity: _Optional[float] = ..., age: _Optional[float] = ..., muscle: _Optional[float] = ..., body_plan: _Optional[str] = ..., beard_style: _Optional[str] = ..., moustache_style: _Optional[str] = ..., facial_hair_color: _Optional[_Union[_common_pb2.Color, _Mapping]] = ...) -> None: ...
 
 class AvatarDna(_message.Message):
     __slots__ = ("version", "seed", "parameters")
@@ -112,17 +126,23 @@ class GetAvatarOptionsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetAvatarOptionsResponse(_message.Message):
-    __slots__ = ("hair_styles", "outfit_kinds", "accessories", "min_height_m", "max_height_m", "max_texture_size")
+    __slots__ = ("hair_styles", "outfit_kinds", "accessories", "min_height_m", "max_height_m", "max_texture_size", "body_plans", "beard_styles", "moustache_styles")
     HAIR_STYLES_FIELD_NUMBER: _ClassVar[int]
     OUTFIT_KINDS_FIELD_NUMBER: _ClassVar[int]
     ACCESSORIES_FIELD_NUMBER: _ClassVar[int]
     MIN_HEIGHT_M_FIELD_NUMBER: _ClassVar[int]
     MAX_HEIGHT_M_FIELD_NUMBER: _ClassVar[int]
     MAX_TEXTURE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    BODY_PLANS_FIELD_NUMBER: _ClassVar[int]
+    BEARD_STYLES_FIELD_NUMBER: _ClassVar[int]
+    MOUSTACHE_STYLES_FIELD_NUMBER: _ClassVar[int]
     hair_styles: _containers.RepeatedScalarFieldContainer[str]
     outfit_kinds: _containers.RepeatedScalarFieldContainer[str]
     accessories: _containers.RepeatedScalarFieldContainer[str]
     min_height_m: float
     max_height_m: float
     max_texture_size: int
-    def __init__(self, hair_styles: _Optional[_Iterable[str]] = ..., outfit_kinds: _Optional[_Iterable[str]] = ..., accessories: _Optional[_Iterable[str]] = ..., min_height_m: _Optional[float] = ..., max_height_m: _Optional[float] = ..., max_texture_size: _Optional[int] = ...) -> None: ...
+    body_plans: _containers.RepeatedScalarFieldContainer[str]
+    beard_styles: _containers.RepeatedScalarFieldContainer[str]
+    moustache_styles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, hair_styles: _Optional[_Iterable[str]] = ..., outfit_kinds: _Optional[_Iterable[str]] = ..., accessories: _Optional[_Iterable[str]] = ..., min_height_m: _Optional[float] = ..., max_height_m: _Optional[float] = ..., max_texture_size: _Optional[int] = ..., body_plans: _Optional[_Iterable[str]] = ..., beard_styles: _Optional[_Iterable[str]] = ..., moustache_styles: _Optional[_Iterable[str]] = ...) -> None: ...
