@@ -28,82 +28,89 @@ namespace Worldsmith.V1 {
             "b29nbGUvcHJvdG9idWYvc3RydWN0LnByb3RvGhp3b3JsZHNtaXRoL3YxL2Nv",
             "bW1vbi5wcm90byJbCghSZWxhdGlvbhIpCgRraW5kGAEgASgOMhsud29ybGRz",
             "bWl0aC52MS5SZWxhdGlvbktpbmQSEgoKdGFyZ2V0X3RhZxgCIAEoCRIQCghk",
-            "aXN0YW5jZRgDIAEoAiKsAgoMQ2F0YWxvZ0Fzc2V0EgsKA3RhZxgBIAEoCRIh",
+            "aXN0YW5jZRgDIAEoAiLCAgoMQ2F0YWxvZ0Fzc2V0EgsKA3RhZxgBIAEoCRIh",
             "CgRzaXplGAIgASgLMhMud29ybGRzbWl0aC52MS5WZWMzEisKCXBsYWNlbWVu",
             "dBgDIAEoDjIYLndvcmxkc21pdGgudjEuUGxhY2VtZW50EhEKCW9uX3RvcF9v",
             "ZhgEIAEoCRIqCglyZWxhdGlvbnMYBSADKAsyFy53b3JsZHNtaXRoLnYxLlJl",
             "bGF0aW9uEhcKD2NsZWFyYW5jZV9mcm9udBgGIAEoAhIRCgltaW5fY291bnQY",
             "ByABKA0SEQoJbWF4X2NvdW50GAggASgNEhIKCm1pbl9oZWlnaHQYCSABKAIS",
             "EgoKbWF4X2hlaWdodBgKIAEoAhIZChFtYXhfc2xvcGVfZGVncmVlcxgLIAEo",
-            "AiI7CgxBc3NldENhdGFsb2cSKwoGYXNzZXRzGAEgAygLMhsud29ybGRzbWl0",
-            "aC52MS5DYXRhbG9nQXNzZXQiSgoSSW50ZXJpb3JQYXJhbWV0ZXJzEg0KBWRv",
-            "b3JzGAEgASgNEg8KB3dpbmRvd3MYAiABKA0SFAoMb2JqZWN0X2NvdW50GAMg",
-            "ASgNIq0BChFEdW5nZW9uUGFyYW1ldGVycxIyCglhbGdvcml0aG0YASABKA4y",
-            "Hy53b3JsZHNtaXRoLnYxLkR1bmdlb25BbGdvcml0aG0SEwoLd2lkdGhfY2Vs",
-            "bHMYAiABKA0SEwoLZGVwdGhfY2VsbHMYAyABKA0SEQoJY2VsbF9zaXplGAQg",
-            "ASgCEhYKDm1pbl9yb29tX2NlbGxzGAUgASgNEg8KB2Z1cm5pc2gYBiABKAgi",
-            "kgEKEVRlcnJhaW5QYXJhbWV0ZXJzEhIKCnJlc29sdXRpb24YASABKA0SFAoM",
-            "aGVpZ2h0X3NjYWxlGAIgASgCEhoKEmVyb3Npb25faXRlcmF0aW9ucxgDIAEo",
-            "DRIOCgZ0aWxlX3gYBCABKAUSDgoGdGlsZV96GAUgASgFEhcKD3NjYXR0ZXJf",
-            "c3BhY2luZxgGIAEoAiKXAwoUR2VuZXJhdGVTY2VuZVJlcXVlc3QSJgoEa2lu",
-            "ZBgBIAEoDjIYLndvcmxkc21pdGgudjEuU2NlbmVLaW5kEg4KBnByb21wdBgC",
-            "IAEoCRIjCgZib3VuZHMYAyABKAsyEy53b3JsZHNtaXRoLnYxLlZlYzMSDAoE",
-            "c2VlZBgEIAEoBBI1CghpbnRlcmlvchgFIAEoCzIhLndvcmxkc21pdGgudjEu",
-            "SW50ZXJpb3JQYXJhbWV0ZXJzSAASMwoHZHVuZ2VvbhgGIAEoCzIgLndvcmxk",
-            "c21pdGgudjEuRHVuZ2VvblBhcmFtZXRlcnNIABIzCgd0ZXJyYWluGAcgASgL",
-            "MiAud29ybGRzbWl0aC52MS5UZXJyYWluUGFyYW1ldGVyc0gAEiwKB2NhdGFs",
-            "b2cYCCABKAsyGy53b3JsZHNtaXRoLnYxLkFzc2V0Q2F0YWxvZxIhCgRsYW5l",
-            "GAkgASgOMhMud29ybGRzbWl0aC52MS5MYW5lEhQKDHNraXBfcHJldmlldxgK",
-            "IAEoCEIMCgpwYXJhbWV0ZXJzIoMBCglUcmFuc2Zvcm0SJQoIcG9zaXRpb24Y",
-            "ASABKAsyEy53b3JsZHNtaXRoLnYxLlZlYzMSKwoIcm90YXRpb24YAiABKAsy",
-            "GS53b3JsZHNtaXRoLnYxLlF1YXRlcm5pb24SIgoFc2NhbGUYAyABKAsyEy53",
-            "b3JsZHNtaXRoLnYxLlZlYzMi4wEKCVNjZW5lTm9kZRIKCgJpZBgBIAEoCRIL",
-            "CgN0YWcYAiABKAkSKwoJdHJhbnNmb3JtGAMgASgLMhgud29ybGRzbWl0aC52",
-            "MS5UcmFuc2Zvcm0SEQoJcGFyZW50X2lkGAQgASgJEicKCmJvdW5kc19taW4Y",
-            "BSABKAsyEy53b3JsZHNtaXRoLnYxLlZlYzMSJwoKYm91bmRzX21heBgGIAEo",
-            "CzITLndvcmxkc21pdGgudjEuVmVjMxIrCgpwcm9wZXJ0aWVzGAcgASgLMhcu",
-            "Z29vZ2xlLnByb3RvYnVmLlN0cnVjdCI1CgpTY2VuZUdyYXBoEicKBW5vZGVz",
-            "GAEgAygLMhgud29ybGRzbWl0aC52MS5TY2VuZU5vZGUibwoIV2Fsa0dyaWQS",
-            "IwoGb3JpZ2luGAEgASgLMhMud29ybGRzbWl0aC52MS5WZWMzEhEKCWNlbGxf",
-            "c2l6ZRgCIAEoAhINCgV3aWR0aBgDIAEoDRINCgVkZXB0aBgEIAEoDRINCgVj",
-            "ZWxscxgFIAEoDCJBCgpTcGF3blBvaW50EgwKBG5hbWUYASABKAkSJQoIcG9z",
-            "aXRpb24YAiABKAsyEy53b3JsZHNtaXRoLnYxLlZlYzMifwoJSGVpZ2h0bWFw",
-            "EhIKCnJlc29sdXRpb24YASABKA0SEQoJY2VsbF9zaXplGAIgASgCEhQKDGhl",
-            "aWdodF9zY2FsZRgDIAEoAhINCgVwbmcxNhgEIAEoDBITCgtyYXdfZmxvYXQz",
-            "MhgFIAEoDBIRCglzcGxhdF9wbmcYBiABKAwi2gEKDVF1YWxpdHlSZXBvcnQS",
-            "EgoKY29sbGlzaW9ucxgBIAEoDRIVCg1vdXRfb2ZfYm91bmRzGAIgASgNEhUK",
-            "DWJsb2NrZWRfZG9vcnMYAyABKA0SGgoScmVhY2hhYmxlX2ZyYWN0aW9uGAQg",
-            "ASgCEhsKE3JlbGF0aW9uc19yZXF1ZXN0ZWQYBSABKA0SGwoTcmVsYXRpb25z",
-            "X3NhdGlzZmllZBgGIAEoDRIWCg5vYmplY3RzX3BsYWNlZBgHIAEoDRIZChFv",
-            "YmplY3RzX3JlcXVlc3RlZBgIIAEoDSLBAgoLU2NlbmVSZXN1bHQSKAoFZ3Jh",
-            "cGgYASABKAsyGS53b3JsZHNtaXRoLnYxLlNjZW5lR3JhcGgSLAoLd2Fsa2Fi",
-            "aWxpdHkYAiABKAsyFy53b3JsZHNtaXRoLnYxLldhbGtHcmlkEi8KDHNwYXdu",
-            "X3BvaW50cxgDIAMoCzIZLndvcmxkc21pdGgudjEuU3Bhd25Qb2ludBIrCglo",
-            "ZWlnaHRtYXAYBCABKAsyGC53b3JsZHNtaXRoLnYxLkhlaWdodG1hcBITCgtn",
-            "bGJfcHJldmlldxgFIAEoDBItCgdxdWFsaXR5GAYgASgLMhwud29ybGRzbWl0",
-            "aC52MS5RdWFsaXR5UmVwb3J0EiUKBnJlY2lwZRgHIAEoCzIVLndvcmxkc21p",
-            "dGgudjEuUmVjaXBlEhEKCXBsYW5fanNvbhgIIAEoCSKkAQoVR2VuZXJhdGVT",
-            "Y2VuZVJlc3BvbnNlEicKBnF1ZXVlZBgBIAEoCzIVLndvcmxkc21pdGgudjEu",
-            "UXVldWVkSAASKwoIcHJvZ3Jlc3MYAiABKAsyFy53b3JsZHNtaXRoLnYxLlBy",
-            "b2dyZXNzSAASLAoGcmVzdWx0GAMgASgLMhoud29ybGRzbWl0aC52MS5TY2Vu",
-            "ZVJlc3VsdEgAQgcKBWV2ZW50KnAKCVNjZW5lS2luZBIaChZTQ0VORV9LSU5E",
-            "X1VOU1BFQ0lGSUVEEAASFwoTU0NFTkVfS0lORF9JTlRFUklPUhABEhYKElND",
-            "RU5FX0tJTkRfRFVOR0VPThACEhYKElNDRU5FX0tJTkRfVEVSUkFJThADKnEK",
-            "CVBsYWNlbWVudBIZChVQTEFDRU1FTlRfVU5TUEVDSUZJRUQQABIaChZQTEFD",
-            "RU1FTlRfQUdBSU5TVF9XQUxMEAESFAoQUExBQ0VNRU5UX0NFTlRFUhACEhcK",
-            "E1BMQUNFTUVOVF9PTl9UT1BfT0YQAypfCgxSZWxhdGlvbktpbmQSHQoZUkVM",
-            "QVRJT05fS0lORF9VTlNQRUNJRklFRBAAEhYKElJFTEFUSU9OX0tJTkRfTkVB",
-            "UhABEhgKFFJFTEFUSU9OX0tJTkRfRkFDSU5HEAIqbQoQRHVuZ2VvbkFsZ29y",
-            "aXRobRIhCh1EVU5HRU9OX0FMR09SSVRITV9VTlNQRUNJRklFRBAAEhkKFURV",
-            "TkdFT05fQUxHT1JJVEhNX0JTUBABEhsKF0RVTkdFT05fQUxHT1JJVEhNX0NB",
-            "VkVTEAIybAoMU2NlbmVTZXJ2aWNlElwKDUdlbmVyYXRlU2NlbmUSIy53b3Js",
-            "ZHNtaXRoLnYxLkdlbmVyYXRlU2NlbmVSZXF1ZXN0GiQud29ybGRzbWl0aC52",
-            "MS5HZW5lcmF0ZVNjZW5lUmVzcG9uc2UwAWIGcHJvdG8z"));
+            "AhIUCgxtb3VudF9oZWlnaHQYDCABKAIiOwoMQXNzZXRDYXRhbG9nEisKBmFz",
+            "c2V0cxgBIAMoCzIbLndvcmxkc21pdGgudjEuQ2F0YWxvZ0Fzc2V0IkoKEklu",
+            "dGVyaW9yUGFyYW1ldGVycxINCgVkb29ycxgBIAEoDRIPCgd3aW5kb3dzGAIg",
+            "ASgNEhQKDG9iamVjdF9jb3VudBgDIAEoDSKtAQoRRHVuZ2VvblBhcmFtZXRl",
+            "cnMSMgoJYWxnb3JpdGhtGAEgASgOMh8ud29ybGRzbWl0aC52MS5EdW5nZW9u",
+            "QWxnb3JpdGhtEhMKC3dpZHRoX2NlbGxzGAIgASgNEhMKC2RlcHRoX2NlbGxz",
+            "GAMgASgNEhEKCWNlbGxfc2l6ZRgEIAEoAhIWCg5taW5fcm9vbV9jZWxscxgF",
+            "IAEoDRIPCgdmdXJuaXNoGAYgASgIIpIBChFUZXJyYWluUGFyYW1ldGVycxIS",
+            "CgpyZXNvbHV0aW9uGAEgASgNEhQKDGhlaWdodF9zY2FsZRgCIAEoAhIaChJl",
+            "cm9zaW9uX2l0ZXJhdGlvbnMYAyABKA0SDgoGdGlsZV94GAQgASgFEg4KBnRp",
+            "bGVfehgFIAEoBRIXCg9zY2F0dGVyX3NwYWNpbmcYBiABKAIilwMKFEdlbmVy",
+            "YXRlU2NlbmVSZXF1ZXN0EiYKBGtpbmQYASABKA4yGC53b3JsZHNtaXRoLnYx",
+            "LlNjZW5lS2luZBIOCgZwcm9tcHQYAiABKAkSIwoGYm91bmRzGAMgASgLMhMu",
+            "d29ybGRzbWl0aC52MS5WZWMzEgwKBHNlZWQYBCABKAQSNQoIaW50ZXJpb3IY",
+            "BSABKAsyIS53b3JsZHNtaXRoLnYxLkludGVyaW9yUGFyYW1ldGVyc0gAEjMK",
+            "B2R1bmdlb24YBiABKAsyIC53b3JsZHNtaXRoLnYxLkR1bmdlb25QYXJhbWV0",
+            "ZXJzSAASMwoHdGVycmFpbhgHIAEoCzIgLndvcmxkc21pdGgudjEuVGVycmFp",
+            "blBhcmFtZXRlcnNIABIsCgdjYXRhbG9nGAggASgLMhsud29ybGRzbWl0aC52",
+            "MS5Bc3NldENhdGFsb2cSIQoEbGFuZRgJIAEoDjITLndvcmxkc21pdGgudjEu",
+            "TGFuZRIUCgxza2lwX3ByZXZpZXcYCiABKAhCDAoKcGFyYW1ldGVycyKDAQoJ",
+            "VHJhbnNmb3JtEiUKCHBvc2l0aW9uGAEgASgLMhMud29ybGRzbWl0aC52MS5W",
+            "ZWMzEisKCHJvdGF0aW9uGAIgASgLMhkud29ybGRzbWl0aC52MS5RdWF0ZXJu",
+            "aW9uEiIKBXNjYWxlGAMgASgLMhMud29ybGRzbWl0aC52MS5WZWMzIuMBCglT",
+            "Y2VuZU5vZGUSCgoCaWQYASABKAkSCwoDdGFnGAIgASgJEisKCXRyYW5zZm9y",
+            "bRgDIAEoCzIYLndvcmxkc21pdGgudjEuVHJhbnNmb3JtEhEKCXBhcmVudF9p",
+            "ZBgEIAEoCRInCgpib3VuZHNfbWluGAUgASgLMhMud29ybGRzbWl0aC52MS5W",
+            "ZWMzEicKCmJvdW5kc19tYXgYBiABKAsyEy53b3JsZHNtaXRoLnYxLlZlYzMS",
+            "KwoKcHJvcGVydGllcxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3Qi",
+            "NQoKU2NlbmVHcmFwaBInCgVub2RlcxgBIAMoCzIYLndvcmxkc21pdGgudjEu",
+            "U2NlbmVOb2RlIm8KCFdhbGtHcmlkEiMKBm9yaWdpbhgBIAEoCzITLndvcmxk",
+            "c21pdGgudjEuVmVjMxIRCgljZWxsX3NpemUYAiABKAISDQoFd2lkdGgYAyAB",
+            "KA0SDQoFZGVwdGgYBCABKA0SDQoFY2VsbHMYBSABKAwiQQoKU3Bhd25Qb2lu",
+            "dBIMCgRuYW1lGAEgASgJEiUKCHBvc2l0aW9uGAIgASgLMhMud29ybGRzbWl0",
+            "aC52MS5WZWMzIqkBCglIZWlnaHRtYXASEgoKcmVzb2x1dGlvbhgBIAEoDRIR",
+            "CgljZWxsX3NpemUYAiABKAISFAoMaGVpZ2h0X3NjYWxlGAMgASgCEg0KBXBu",
+            "ZzE2GAQgASgMEhMKC3Jhd19mbG9hdDMyGAUgASgMEhEKCXNwbGF0X3BuZxgG",
+            "IAEoDBIRCgl3YXRlcl9wbmcYByABKAwSFQoNd2F0ZXJfZmxvYXQzMhgIIAEo",
+            "DCKPAgoNUXVhbGl0eVJlcG9ydBISCgpjb2xsaXNpb25zGAEgASgNEhUKDW91",
+            "dF9vZl9ib3VuZHMYAiABKA0SFQoNYmxvY2tlZF9kb29ycxgDIAEoDRIaChJy",
+            "ZWFjaGFibGVfZnJhY3Rpb24YBCABKAISGwoTcmVsYXRpb25zX3JlcXVlc3Rl",
+            "ZBgFIAEoDRIbChNyZWxhdGlvbnNfc2F0aXNmaWVkGAYgASgNEhYKDm9iamVj",
+            "dHNfcGxhY2VkGAcgASgNEhkKEW9iamVjdHNfcmVxdWVzdGVkGAggASgNEjMK",
+            "Dm5hbWVkX2VsZW1lbnRzGAkgAygLMhsud29ybGRzbWl0aC52MS5OYW1lZEVs",
+            "ZW1lbnQiWgoMTmFtZWRFbGVtZW50EgwKBHdvcmQYASABKAkSCwoDdGFnGAIg",
+            "ASgJEhEKCXJlcXVlc3RlZBgDIAEoDRIOCgZwbGFjZWQYBCABKA0SDAoEbm90",
+            "ZRgFIAEoCSLBAgoLU2NlbmVSZXN1bHQSKAoFZ3JhcGgYASABKAsyGS53b3Js",
+            "ZHNtaXRoLnYxLlNjZW5lR3JhcGgSLAoLd2Fsa2FiaWxpdHkYAiABKAsyFy53",
+            "b3JsZHNtaXRoLnYxLldhbGtHcmlkEi8KDHNwYXduX3BvaW50cxgDIAMoCzIZ",
+            "Lndvcmxkc21pdGgudjEuU3Bhd25Qb2ludBIrCgloZWlnaHRtYXAYBCABKAsy",
+            "GC53b3JsZHNtaXRoLnYxLkhlaWdodG1hcBITCgtnbGJfcHJldmlldxgFIAEo",
+            "DBItCgdxdWFsaXR5GAYgASgLMhwud29ybGRzbWl0aC52MS5RdWFsaXR5UmVw",
+            "b3J0EiUKBnJlY2lwZRgHIAEoCzIVLndvcmxkc21pdGgudjEuUmVjaXBlEhEK",
+            "CXBsYW5fanNvbhgIIAEoCSKkAQoVR2VuZXJhdGVTY2VuZVJlc3BvbnNlEicK",
+            "BnF1ZXVlZBgBIAEoCzIVLndvcmxkc21pdGgudjEuUXVldWVkSAASKwoIcHJv",
+            "Z3Jlc3MYAiABKAsyFy53b3JsZHNtaXRoLnYxLlByb2dyZXNzSAASLAoGcmVz",
+            "dWx0GAMgASgLMhoud29ybGRzbWl0aC52MS5TY2VuZVJlc3VsdEgAQgcKBWV2",
+            "ZW50KnAKCVNjZW5lS2luZBIaChZTQ0VORV9LSU5EX1VOU1BFQ0lGSUVEEAAS",
+            "FwoTU0NFTkVfS0lORF9JTlRFUklPUhABEhYKElNDRU5FX0tJTkRfRFVOR0VP",
+            "ThACEhYKElNDRU5FX0tJTkRfVEVSUkFJThADKp8BCglQbGFjZW1lbnQSGQoV",
+            "UExBQ0VNRU5UX1VOU1BFQ0lGSUVEEAASGgoWUExBQ0VNRU5UX0FHQUlOU1Rf",
+            "V0FMTBABEhQKEFBMQUNFTUVOVF9DRU5URVIQAhIXChNQTEFDRU1FTlRfT05f",
+            "VE9QX09GEAMSFQoRUExBQ0VNRU5UX09OX1dBTEwQBBIVChFQTEFDRU1FTlRf",
+            "Q0VJTElORxAFKnwKDFJlbGF0aW9uS2luZBIdChlSRUxBVElPTl9LSU5EX1VO",
+            "U1BFQ0lGSUVEEAASFgoSUkVMQVRJT05fS0lORF9ORUFSEAESGAoUUkVMQVRJ",
+            "T05fS0lORF9GQUNJTkcQAhIbChdSRUxBVElPTl9LSU5EX1NFQVRFRF9BVBAD",
+            "Km0KEER1bmdlb25BbGdvcml0aG0SIQodRFVOR0VPTl9BTEdPUklUSE1fVU5T",
+            "UEVDSUZJRUQQABIZChVEVU5HRU9OX0FMR09SSVRITV9CU1AQARIbChdEVU5H",
+            "RU9OX0FMR09SSVRITV9DQVZFUxACMmwKDFNjZW5lU2VydmljZRJcCg1HZW5l",
+            "cmF0ZVNjZW5lEiMud29ybGRzbWl0aC52MS5HZW5lcmF0ZVNjZW5lUmVxdWVz",
+            "dBokLndvcmxkc21pdGgudjEuR2VuZXJhdGVTY2VuZVJlc3BvbnNlMAFiBnBy",
+            "b3RvMw=="));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { global::Google.Protobuf.WellKnownTypes.StructReflection.Descriptor, global::Worldsmith.V1.CommonReflection.Descriptor, },
           new pbr::GeneratedClrTypeInfo(new[] {typeof(global::Worldsmith.V1.SceneKind), typeof(global::Worldsmith.V1.Placement), typeof(global::Worldsmith.V1.RelationKind), typeof(global::Worldsmith.V1.DungeonAlgorithm), }, null, new pbr::GeneratedClrTypeInfo[] {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.Relation), global::Worldsmith.V1.Relation.Parser, new[]{ "Kind", "TargetTag", "Distance" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.CatalogAsset), global::Worldsmith.V1.CatalogAsset.Parser, new[]{ "Tag", "Size", "Placement", "OnTopOf", "Relations", "ClearanceFront", "MinCount", "MaxCount", "MinHeight", "MaxHeight", "MaxSlopeDegrees" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.CatalogAsset), global::Worldsmith.V1.CatalogAsset.Parser, new[]{ "Tag", "Size", "Placement", "OnTopOf", "Relations", "ClearanceFront", "MinCount", "MaxCount", "MinHeight", "MaxHeight", "MaxSlopeDegrees", "MountHeight" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.AssetCatalog), global::Worldsmith.V1.AssetCatalog.Parser, new[]{ "Assets" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.InteriorParameters), global::Worldsmith.V1.InteriorParameters.Parser, new[]{ "Doors", "Windows", "ObjectCount" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.DungeonParameters), global::Worldsmith.V1.DungeonParameters.Parser, new[]{ "Algorithm", "WidthCells", "DepthCells", "CellSize", "MinRoomCells", "Furnish" }, null, null, null, null),
@@ -114,8 +121,9 @@ namespace Worldsmith.V1 {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SceneGraph), global::Worldsmith.V1.SceneGraph.Parser, new[]{ "Nodes" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.WalkGrid), global::Worldsmith.V1.WalkGrid.Parser, new[]{ "Origin", "CellSize", "Width", "Depth", "Cells" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SpawnPoint), global::Worldsmith.V1.SpawnPoint.Parser, new[]{ "Name", "Position" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.Heightmap), global::Worldsmith.V1.Heightmap.Parser, new[]{ "Resolution", "CellSize", "HeightScale", "Png16", "RawFloat32", "SplatPng" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.QualityReport), global::Worldsmith.V1.QualityReport.Parser, new[]{ "Collisions", "OutOfBounds", "BlockedDoors", "ReachableFraction", "RelationsRequested", "RelationsSatisfied", "ObjectsPlaced", "ObjectsRequested" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.Heightmap), global::Worldsmith.V1.Heightmap.Parser, new[]{ "Resolution", "CellSize", "HeightScale", "Png16", "RawFloat32", "SplatPng", "WaterPng", "WaterFloat32" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.QualityReport), global::Worldsmith.V1.QualityReport.Parser, new[]{ "Collisions", "OutOfBounds", "BlockedDoors", "ReachableFraction", "RelationsRequested", "RelationsSatisfied", "ObjectsPlaced", "ObjectsRequested", "NamedElements" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.NamedElement), global::Worldsmith.V1.NamedElement.Parser, new[]{ "Word", "Tag", "Requested", "Placed", "Note" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SceneResult), global::Worldsmith.V1.SceneResult.Parser, new[]{ "Graph", "Walkability", "SpawnPoints", "Heightmap", "GlbPreview", "Quality", "Recipe", "PlanJson" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GenerateSceneResponse), global::Worldsmith.V1.GenerateSceneResponse.Parser, new[]{ "Queued", "Progress", "Result" }, new[]{ "Event" }, null, null, null)
           }));
@@ -142,12 +150,26 @@ namespace Worldsmith.V1 {
     /// On top of an asset tagged `on_top_of`.
     /// </summary>
     [pbr::OriginalName("PLACEMENT_ON_TOP_OF")] OnTopOf = 3,
+    /// <summary>
+    /// Fixed to a wall above the floor (a sconce, a torch): its back on the wall, its bottom at
+    /// `mount_height`, above whatever stands below it.
+    /// </summary>
+    [pbr::OriginalName("PLACEMENT_ON_WALL")] OnWall = 4,
+    /// <summary>
+    /// Hung from the ceiling (a chandelier): its top at the ceiling, above whatever stands below it.
+    /// </summary>
+    [pbr::OriginalName("PLACEMENT_CEILING")] Ceiling = 5,
   }
 
   public enum RelationKind {
     [pbr::OriginalName("RELATION_KIND_UNSPECIFIED")] Unspecified = 0,
     [pbr::OriginalName("RELATION_KIND_NEAR")] Near = 1,
     [pbr::OriginalName("RELATION_KIND_FACING")] Facing = 2,
+    /// <summary>
+    /// Seated at the target: set out along its open sides, facing it, and placed with it (chairs
+    /// round a table; stools in a row before a counter, whose back is on a wall).
+    /// </summary>
+    [pbr::OriginalName("RELATION_KIND_SEATED_AT")] SeatedAt = 3,
   }
 
   public enum DungeonAlgorithm {
@@ -473,6 +495,7 @@ namespace Worldsmith.V1 {
       minHeight_ = other.minHeight_;
       maxHeight_ = other.maxHeight_;
       maxSlopeDegrees_ = other.maxSlopeDegrees_;
+      mountHeight_ = other.mountHeight_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -622,6 +645,21 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "mount_height" field.</summary>
+    public const int MountHeightFieldNumber = 12;
+    private float mountHeight_;
+    /// <summary>
+    /// PLACEMENT_ON_WALL: height of the asset's bottom above the floor in metres (0: 1.6 m).
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public float MountHeight {
+      get { return mountHeight_; }
+      set {
+        mountHeight_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -648,6 +686,7 @@ namespace Worldsmith.V1 {
       if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(MinHeight, other.MinHeight)) return false;
       if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(MaxHeight, other.MaxHeight)) return false;
       if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(MaxSlopeDegrees, other.MaxSlopeDegrees)) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(MountHeight, other.MountHeight)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -666,6 +705,7 @@ namespace Worldsmith.V1 {
       if (MinHeight != 0F) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(MinHeight);
       if (MaxHeight != 0F) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(MaxHeight);
       if (MaxSlopeDegrees != 0F) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(MaxSlopeDegrees);
+      if (MountHeight != 0F) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(MountHeight);
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -725,6 +765,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(93);
         output.WriteFloat(MaxSlopeDegrees);
       }
+      if (MountHeight != 0F) {
+        output.WriteRawTag(101);
+        output.WriteFloat(MountHeight);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -776,6 +820,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(93);
         output.WriteFloat(MaxSlopeDegrees);
       }
+      if (MountHeight != 0F) {
+        output.WriteRawTag(101);
+        output.WriteFloat(MountHeight);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -815,6 +863,9 @@ namespace Worldsmith.V1 {
         size += 1 + 4;
       }
       if (MaxSlopeDegrees != 0F) {
+        size += 1 + 4;
+      }
+      if (MountHeight != 0F) {
         size += 1 + 4;
       }
       if (_unknownFields != null) {
@@ -862,6 +913,9 @@ namespace Worldsmith.V1 {
       }
       if (other.MaxSlopeDegrees != 0F) {
         MaxSlopeDegrees = other.MaxSlopeDegrees;
+      }
+      if (other.MountHeight != 0F) {
+        MountHeight = other.MountHeight;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -925,6 +979,10 @@ namespace Worldsmith.V1 {
             MaxSlopeDegrees = input.ReadFloat();
             break;
           }
+          case 101: {
+            MountHeight = input.ReadFloat();
+            break;
+          }
         }
       }
     #endif
@@ -985,6 +1043,10 @@ namespace Worldsmith.V1 {
           }
           case 93: {
             MaxSlopeDegrees = input.ReadFloat();
+            break;
+          }
+          case 101: {
+            MountHeight = input.ReadFloat();
             break;
           }
         }
@@ -3175,7 +3237,7 @@ namespace Worldsmith.V1 {
     public const int TagFieldNumber = 2;
     private string tag_ = "";
     /// <summary>
-    /// Catalog tag, or a structural tag: "floor", "wall", "door", "window", "corridor".
+    /// Catalog tag, or a structural tag: "floor", "wall", "door", "window", "corridor", "water".
     /// </summary>
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
@@ -4364,6 +4426,8 @@ namespace Worldsmith.V1 {
       png16_ = other.png16_;
       rawFloat32_ = other.rawFloat32_;
       splatPng_ = other.splatPng_;
+      waterPng_ = other.waterPng_;
+      waterFloat32_ = other.waterFloat32_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -4454,6 +4518,36 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "water_png" field.</summary>
+    public const int WaterPngFieldNumber = 7;
+    private pb::ByteString waterPng_ = pb::ByteString.Empty;
+    /// <summary>
+    /// 8-bit greyscale PNG: 255 where water lies (a river's channel, a lake's basin), else 0.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pb::ByteString WaterPng {
+      get { return waterPng_; }
+      set {
+        waterPng_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "water_float32" field.</summary>
+    public const int WaterFloat32FieldNumber = 8;
+    private pb::ByteString waterFloat32_ = pb::ByteString.Empty;
+    /// <summary>
+    /// Little-endian float32 water surface heights in metres, row-major; 0 where there is no water.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pb::ByteString WaterFloat32 {
+      get { return waterFloat32_; }
+      set {
+        waterFloat32_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -4475,6 +4569,8 @@ namespace Worldsmith.V1 {
       if (Png16 != other.Png16) return false;
       if (RawFloat32 != other.RawFloat32) return false;
       if (SplatPng != other.SplatPng) return false;
+      if (WaterPng != other.WaterPng) return false;
+      if (WaterFloat32 != other.WaterFloat32) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -4488,6 +4584,8 @@ namespace Worldsmith.V1 {
       if (Png16.Length != 0) hash ^= Png16.GetHashCode();
       if (RawFloat32.Length != 0) hash ^= RawFloat32.GetHashCode();
       if (SplatPng.Length != 0) hash ^= SplatPng.GetHashCode();
+      if (WaterPng.Length != 0) hash ^= WaterPng.GetHashCode();
+      if (WaterFloat32.Length != 0) hash ^= WaterFloat32.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -4530,6 +4628,14 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(50);
         output.WriteBytes(SplatPng);
       }
+      if (WaterPng.Length != 0) {
+        output.WriteRawTag(58);
+        output.WriteBytes(WaterPng);
+      }
+      if (WaterFloat32.Length != 0) {
+        output.WriteRawTag(66);
+        output.WriteBytes(WaterFloat32);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -4564,6 +4670,14 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(50);
         output.WriteBytes(SplatPng);
       }
+      if (WaterPng.Length != 0) {
+        output.WriteRawTag(58);
+        output.WriteBytes(WaterPng);
+      }
+      if (WaterFloat32.Length != 0) {
+        output.WriteRawTag(66);
+        output.WriteBytes(WaterFloat32);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -4591,6 +4705,12 @@ namespace Worldsmith.V1 {
       }
       if (SplatPng.Length != 0) {
         size += 1 + pb::CodedOutputStream.ComputeBytesSize(SplatPng);
+      }
+      if (WaterPng.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeBytesSize(WaterPng);
+      }
+      if (WaterFloat32.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeBytesSize(WaterFloat32);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -4621,6 +4741,12 @@ namespace Worldsmith.V1 {
       }
       if (other.SplatPng.Length != 0) {
         SplatPng = other.SplatPng;
+      }
+      if (other.WaterPng.Length != 0) {
+        WaterPng = other.WaterPng;
+      }
+      if (other.WaterFloat32.Length != 0) {
+        WaterFloat32 = other.WaterFloat32;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -4661,6 +4787,14 @@ namespace Worldsmith.V1 {
             SplatPng = input.ReadBytes();
             break;
           }
+          case 58: {
+            WaterPng = input.ReadBytes();
+            break;
+          }
+          case 66: {
+            WaterFloat32 = input.ReadBytes();
+            break;
+          }
         }
       }
     #endif
@@ -4698,6 +4832,14 @@ namespace Worldsmith.V1 {
           }
           case 50: {
             SplatPng = input.ReadBytes();
+            break;
+          }
+          case 58: {
+            WaterPng = input.ReadBytes();
+            break;
+          }
+          case 66: {
+            WaterFloat32 = input.ReadBytes();
             break;
           }
         }
@@ -4749,6 +4891,7 @@ namespace Worldsmith.V1 {
       relationsSatisfied_ = other.relationsSatisfied_;
       objectsPlaced_ = other.objectsPlaced_;
       objectsRequested_ = other.objectsRequested_;
+      namedElements_ = other.namedElements_.Clone();
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -4857,6 +5000,21 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "named_elements" field.</summary>
+    public const int NamedElementsFieldNumber = 9;
+    private static readonly pb::FieldCodec<global::Worldsmith.V1.NamedElement> _repeated_namedElements_codec
+        = pb::FieldCodec.ForMessage(74, global::Worldsmith.V1.NamedElement.Parser);
+    private readonly pbc::RepeatedField<global::Worldsmith.V1.NamedElement> namedElements_ = new pbc::RepeatedField<global::Worldsmith.V1.NamedElement>();
+    /// <summary>
+    /// What the prompt named ("a bar", "three tables", "a fireplace", "a river") and what was made
+    /// of it: every named element is placed or reported here with the reason it is not.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pbc::RepeatedField<global::Worldsmith.V1.NamedElement> NamedElements {
+      get { return namedElements_; }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -4880,6 +5038,7 @@ namespace Worldsmith.V1 {
       if (RelationsSatisfied != other.RelationsSatisfied) return false;
       if (ObjectsPlaced != other.ObjectsPlaced) return false;
       if (ObjectsRequested != other.ObjectsRequested) return false;
+      if(!namedElements_.Equals(other.namedElements_)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -4895,6 +5054,7 @@ namespace Worldsmith.V1 {
       if (RelationsSatisfied != 0) hash ^= RelationsSatisfied.GetHashCode();
       if (ObjectsPlaced != 0) hash ^= ObjectsPlaced.GetHashCode();
       if (ObjectsRequested != 0) hash ^= ObjectsRequested.GetHashCode();
+      hash ^= namedElements_.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -4945,6 +5105,7 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(64);
         output.WriteUInt32(ObjectsRequested);
       }
+      namedElements_.WriteTo(output, _repeated_namedElements_codec);
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -4987,6 +5148,7 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(64);
         output.WriteUInt32(ObjectsRequested);
       }
+      namedElements_.WriteTo(ref output, _repeated_namedElements_codec);
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -5021,6 +5183,7 @@ namespace Worldsmith.V1 {
       if (ObjectsRequested != 0) {
         size += 1 + pb::CodedOutputStream.ComputeUInt32Size(ObjectsRequested);
       }
+      size += namedElements_.CalculateSize(_repeated_namedElements_codec);
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
       }
@@ -5057,6 +5220,7 @@ namespace Worldsmith.V1 {
       if (other.ObjectsRequested != 0) {
         ObjectsRequested = other.ObjectsRequested;
       }
+      namedElements_.Add(other.namedElements_);
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
 
@@ -5102,6 +5266,10 @@ namespace Worldsmith.V1 {
           }
           case 64: {
             ObjectsRequested = input.ReadUInt32();
+            break;
+          }
+          case 74: {
+            namedElements_.AddEntriesFrom(input, _repeated_namedElements_codec);
             break;
           }
         }
@@ -5151,6 +5319,356 @@ namespace Worldsmith.V1 {
             ObjectsRequested = input.ReadUInt32();
             break;
           }
+          case 74: {
+            namedElements_.AddEntriesFrom(ref input, _repeated_namedElements_codec);
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
+  public sealed partial class NamedElement : pb::IMessage<NamedElement>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<NamedElement> _parser = new pb::MessageParser<NamedElement>(() => new NamedElement());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<NamedElement> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.SceneReflection.Descriptor.MessageTypes[14]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public NamedElement() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public NamedElement(NamedElement other) : this() {
+      word_ = other.word_;
+      tag_ = other.tag_;
+      requested_ = other.requested_;
+      placed_ = other.placed_;
+      note_ = other.note_;
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public NamedElement Clone() {
+      return new NamedElement(this);
+    }
+
+    /// <summary>Field number for the "word" field.</summary>
+    public const int WordFieldNumber = 1;
+    private string word_ = "";
+    /// <summary>
+    /// The prompt's word for it.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Word {
+      get { return word_; }
+      set {
+        word_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "tag" field.</summary>
+    public const int TagFieldNumber = 2;
+    private string tag_ = "";
+    /// <summary>
+    /// The catalog tag it stands for, or the landform feature ("river", "lake", "rolling").
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Tag {
+      get { return tag_; }
+      set {
+        tag_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "requested" field.</summary>
+    public const int RequestedFieldNumber = 3;
+    private uint requested_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint Requested {
+      get { return requested_; }
+      set {
+        requested_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "placed" field.</summary>
+    public const int PlacedFieldNumber = 4;
+    private uint placed_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint Placed {
+      get { return placed_; }
+      set {
+        placed_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "note" field.</summary>
+    public const int NoteFieldNumber = 5;
+    private string note_ = "";
+    /// <summary>
+    /// Empty when placed in full; otherwise why not, e.g. "only 2 of 3 fit without blocking the door".
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Note {
+      get { return note_; }
+      set {
+        note_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as NamedElement);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(NamedElement other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if (Word != other.Word) return false;
+      if (Tag != other.Tag) return false;
+      if (Requested != other.Requested) return false;
+      if (Placed != other.Placed) return false;
+      if (Note != other.Note) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (Word.Length != 0) hash ^= Word.GetHashCode();
+      if (Tag.Length != 0) hash ^= Tag.GetHashCode();
+      if (Requested != 0) hash ^= Requested.GetHashCode();
+      if (Placed != 0) hash ^= Placed.GetHashCode();
+      if (Note.Length != 0) hash ^= Note.GetHashCode();
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (Word.Length != 0) {
+        output.WriteRawTag(10);
+        output.WriteString(Word);
+      }
+      if (Tag.Length != 0) {
+        output.WriteRawTag(18);
+        output.WriteString(Tag);
+      }
+      if (Requested != 0) {
+        output.WriteRawTag(24);
+        output.WriteUInt32(Requested);
+      }
+      if (Placed != 0) {
+        output.WriteRawTag(32);
+        output.WriteUInt32(Placed);
+      }
+      if (Note.Length != 0) {
+        output.WriteRawTag(42);
+        output.WriteString(Note);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (Word.Length != 0) {
+        output.WriteRawTag(10);
+        output.WriteString(Word);
+      }
+      if (Tag.Length != 0) {
+        output.WriteRawTag(18);
+        output.WriteString(Tag);
+      }
+      if (Requested != 0) {
+        output.WriteRawTag(24);
+        output.WriteUInt32(Requested);
+      }
+      if (Placed != 0) {
+        output.WriteRawTag(32);
+        output.WriteUInt32(Placed);
+      }
+      if (Note.Length != 0) {
+        output.WriteRawTag(42);
+        output.WriteString(Note);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (Word.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Word);
+      }
+      if (Tag.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Tag);
+      }
+      if (Requested != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt32Size(Requested);
+      }
+      if (Placed != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt32Size(Placed);
+      }
+      if (Note.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Note);
+      }
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(NamedElement other) {
+      if (other == null) {
+        return;
+      }
+      if (other.Word.Length != 0) {
+        Word = other.Word;
+      }
+      if (other.Tag.Length != 0) {
+        Tag = other.Tag;
+      }
+      if (other.Requested != 0) {
+        Requested = other.Requested;
+      }
+      if (other.Placed != 0) {
+        Placed = other.Placed;
+      }
+      if (other.Note.Length != 0) {
+        Note = other.Note;
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 10: {
+            Word = input.ReadString();
+            break;
+          }
+          case 18: {
+            Tag = input.ReadString();
+            break;
+          }
+          case 24: {
+            Requested = input.ReadUInt32();
+            break;
+          }
+          case 32: {
+            Placed = input.ReadUInt32();
+            break;
+          }
+          case 42: {
+            Note = input.ReadString();
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 10: {
+            Word = input.ReadString();
+            break;
+          }
+          case 18: {
+            Tag = input.ReadString();
+            break;
+          }
+          case 24: {
+            Requested = input.ReadUInt32();
+            break;
+          }
+          case 32: {
+            Placed = input.ReadUInt32();
+            break;
+          }
+          case 42: {
+            Note = input.ReadString();
+            break;
+          }
         }
       }
     }
@@ -5172,7 +5690,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.SceneReflection.Descriptor.MessageTypes[14]; }
+      get { return global::Worldsmith.V1.SceneReflection.Descriptor.MessageTypes[15]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -5657,7 +6175,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.SceneReflection.Descriptor.MessageTypes[15]; }
+      get { return global::Worldsmith.V1.SceneReflection.Descriptor.MessageTypes[16]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]

@@ -26,53 +26,55 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from worldsmith._proto.worldsmith.v1 import common_pb2 as worldsmith_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19worldsmith/v1/scene.proto\x12\rworldsmith.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1aworldsmith/v1/common.proto\"[\n\x08Relation\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.worldsmith.v1.RelationKind\x12\x12\n\ntarget_tag\x18\x02 \x01(\t\x12\x10\n\x08\x64istance\x18\x03 \x01(\x02\"\xac\x02\n\x0c\x43\x61talogAsset\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12!\n\x04size\x18\x02 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12+\n\tplacement\x18\x03 \x01(\x0e\x32\x18.worldsmith.v1.Placement\x12\x11\n\ton_top_of\x18\x04 \x01(\t\x12*\n\trelations\x18\x05 \x03(\x0b\x32\x17.worldsmith.v1.Relation\x12\x17\n\x0f\x63learance_front\x18\x06 \x01(\x02\x12\x11\n\tmin_count\x18\x07 \x01(\r\x12\x11\n\tmax_count\x18\x08 \x01(\r\x12\x12\n\nmin_height\x18\t \x01(\x02\x12\x12\n\nmax_height\x18\n \x01(\x02\x12\x19\n\x11max_slope_degrees\x18\x0b \x01(\x02\";\n\x0c\x41ssetCatalog\x12+\n\x06\x61ssets\x18\x01 \x03(\x0b\x32\x1b.worldsmith.v1.CatalogAsset\"J\n\x12InteriorParameters\x12\r\n\x05\x64oors\x18\x01 \x01(\r\x12\x0f\n\x07windows\x18\x02 \x01(\r\x12\x14\n\x0cobject_count\x18\x03 \x01(\r\"\xad\x01\n\x11\x44ungeonParameters\x12\x32\n\talgorithm\x18\x01 \x01(\x0e\x32\x1f.worldsmith.v1.DungeonAlgorithm\x12\x13\n\x0bwidth_cells\x18\x02 \x01(\r\x12\x13\n\x0b\x64\x65pth_cells\x18\x03 \x01(\r\x12\x11\n\tcell_size\x18\x04 \x01(\x02\x12\x16\n\x0emin_room_cells\x18\x05 \x01(\r\x12\x0f\n\x07\x66urnish\x18\x06 \x01(\x08\"\x92\x01\n\x11TerrainParameters\x12\x12\n\nresolution\x18\x01 \x01(\r\x12\x14\n\x0cheight_scale\x18\x02 \x01(\x02\x12\x1a\n\x12\x65rosion_iterations\x18\x03 \x01(\r\x12\x0e\n\x06tile_x\x18\x04 \x01(\x05\x12\x0e\n\x06tile_z\x18\x05 \x01(\x05\x12\x17\n\x0fscatter_spacing\x18\x06 \x01(\x02\"\x97\x03\n\x14GenerateSceneRequest\x12&\n\x04kind\x18\x01 \x01(\x0e\x32\x18.worldsmith.v1.SceneKind\x12\x0e\n\x06prompt\x18\x02 \x01(\t\x12#\n\x06\x62ounds\x18\x03 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12\x0c\n\x04seed\x18\x04 \x01(\x04\x12\x35\n\x08interior\x18\x05 \x01(\x0b\x32!.worldsmith.v1.InteriorParametersH\x00\x12\x33\n\x07\x64ungeon\x18\x06 \x01(\x0b\x32 .worldsmith.v1.DungeonParametersH\x00\x12\x33\n\x07terrain\x18\x07 \x01(\x0b\x32 .worldsmith.v1.TerrainParametersH\x00\x12,\n\x07\x63\x61talog\x18\x08 \x01(\x0b\x32\x1b.worldsmith.v1.AssetCatalog\x12!\n\x04lane\x18\t \x01(\x0e\x32\x13.worldsmith.v1.Lane\x12\x14\n\x0cskip_preview\x18\n \x01(\x08\x42\x0c\n\nparameters\"\x83\x01\n\tTransform\x12%\n\x08position\x18\x01 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12+\n\x08rotation\x18\x02 \x01(\x0b\x32\x19.worldsmith.v1.Quaternion\x12\"\n\x05scale\x18\x03 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\"\xe3\x01\n\tSceneNode\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12+\n\ttransform\x18\x03 \x01(\x0b\x32\x18.worldsmith.v1.Transform\x12\x11\n\tparent_id\x18\x04 \x01(\t\x12\'\n\nbounds_min\x18\x05 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12\'\n\nbounds_max\x18\x06 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12+\n\nproperties\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\"5\n\nSceneGraph\x12\'\n\x05nodes\x18\x01 \x03(\x0b\x32\x18.worldsmith.v1.SceneNode\"o\n\x08WalkGrid\x12#\n\x06origin\x18\x01 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12\x11\n\tcell_size\x18\x02 \x01(\x02\x12\r\n\x05width\x18\x03 \x01(\r\x12\r\n\x05\x64\x65pth\x18\x04 \x01(\r\x12\r\n\x05\x63\x65lls\x18\x05 \x01(\x0c\"A\n\nSpawnPoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x08position\x18\x02 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\"\x7f\n\tHeightmap\x12\x12\n\nresolution\x18\x01 \x01(\r\x12\x11\n\tcell_size\x18\x02 \x01(\x02\x12\x14\n\x0cheight_scale\x18\x03 \x01(\x02\x12\r\n\x05png16\x18\x04 \x01(\x0c\x12\x13\n\x0braw_float32\x18\x05 \x01(\x0c\x12\x11\n\tsplat_png\x18\x06 \x01(\x0c\"\xda\x01\n\rQualityReport\x12\x12\n\ncollisions\x18\x01 \x01(\r\x12\x15\n\rout_of_bounds\x18\x02 \x01(\r\x12\x15\n\rblocked_doors\x18\x03 \x01(\r\x12\x1a\n\x12reachable_fraction\x18\x04 \x01(\x02\x12\x1b\n\x13relations_requested\x18\x05 \x01(\r\x12\x1b\n\x13relations_satisfied\x18\x06 \x01(\r\x12\x16\n\x0eobjects_placed\x18\x07 \x01(\r\x12\x19\n\x11objects_requested\x18\x08 \x01(\r\"\xc1\x02\n\x0bSceneResult\x12(\n\x05graph\x18\x01 \x01(\x0b\x32\x19.worldsmith.v1.SceneGraph\x12,\n\x0bwalkability\x18\x02 \x01(\x0b\x32\x17.worldsmith.v1.WalkGrid\x12/\n\x0cspawn_points\x18\x03 \x03(\x0b\x32\x19.worldsmith.v1.SpawnPoint\x12+\n\theightmap\x18\x04 \x01(\x0b\x32\x18.worldsmith.v1.Heightmap\x12\x13\n\x0bglb_preview\x18\x05 \x01(\x0c\x12-\n\x07quality\x18\x06 \x01(\x0b\x32\x1c.worldsmith.v1.QualityReport\x12%\n\x06recipe\x18\x07 \x01(\x0b\x32\x15.worldsmith.v1.Recipe\x12\x11\n\tplan_json\x18\x08 \x01(\t\"\xa4\x01\n\x15GenerateSceneResponse\x12\'\n\x06queued\x18\x01 \x01(\x0b\x32\x15.worldsmith.v1.QueuedH\x00\x12+\n\x08progress\x18\x02 \x01(\x0b\x32\x17.worldsmith.v1.ProgressH\x00\x12,\n\x06result\x18\x03 \x01(\x0b\x32\x1a.worldsmith.v1.SceneResultH\x00\x42\x07\n\x05\x65vent*p\n\tSceneKind\x12\x1a\n\x16SCENE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13SCENE_KIND_INTERIOR\x10\x01\x12\x16\n\x12SCENE_KIND_DUNGEON\x10\x02\x12\x16\n\x12SCENE_KIND_TERRAIN\x10\x03*q\n\tPlacement\x12\x19\n\x15PLACEMENT_UNSPECIFIED\x10\x00\x12\x1a\n\x16PLACEMENT_AGAINST_WALL\x10\x01\x12\x14\n\x10PLACEMENT_CENTER\x10\x02\x12\x17\n\x13PLACEMENT_ON_TOP_OF\x10\x03*_\n\x0cRelationKind\x12\x1d\n\x19RELATION_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12RELATION_KIND_NEAR\x10\x01\x12\x18\n\x14RELATION_KIND_FACING\x10\x02*m\n\x10\x44ungeonAlgorithm\x12!\n\x1d\x44UNGEON_ALGORITHM_UNSPECIFIED\x10\x00\x12\x19\n\x15\x44UNGEON_ALGORITHM_BSP\x10\x01\x12\x1b\n\x17\x44UNGEON_ALGORITHM_CAVES\x10\x02\x32l\n\x0cSceneService\x12\\\n\rGenerateScene\x12#.worldsmith.v1.GenerateSceneRequest\x1a$.worldsmith.v1.GenerateSceneResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19worldsmith/v1/scene.proto\x12\rworldsmith.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1aworldsmith/v1/common.proto\"[\n\x08Relation\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.worldsmith.v1.RelationKind\x12\x12\n\ntarget_tag\x18\x02 \x01(\t\x12\x10\n\x08\x64istance\x18\x03 \x01(\x02\"\xc2\x02\n\x0c\x43\x61talogAsset\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12!\n\x04size\x18\x02 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12+\n\tplacement\x18\x03 \x01(\x0e\x32\x18.worldsmith.v1.Placement\x12\x11\n\ton_top_of\x18\x04 \x01(\t\x12*\n\trelations\x18\x05 \x03(\x0b\x32\x17.worldsmith.v1.Relation\x12\x17\n\x0f\x63learance_front\x18\x06 \x01(\x02\x12\x11\n\tmin_count\x18\x07 \x01(\r\x12\x11\n\tmax_count\x18\x08 \x01(\r\x12\x12\n\nmin_height\x18\t \x01(\x02\x12\x12\n\nmax_height\x18\n \x01(\x02\x12\x19\n\x11max_slope_degrees\x18\x0b \x01(\x02\x12\x14\n\x0cmount_height\x18\x0c \x01(\x02\";\n\x0c\x41ssetCatalog\x12+\n\x06\x61ssets\x18\x01 \x03(\x0b\x32\x1b.worldsmith.v1.CatalogAsset\"J\n\x12InteriorParameters\x12\r\n\x05\x64oors\x18\x01 \x01(\r\x12\x0f\n\x07windows\x18\x02 \x01(\r\x12\x14\n\x0cobject_count\x18\x03 \x01(\r\"\xad\x01\n\x11\x44ungeonParameters\x12\x32\n\talgorithm\x18\x01 \x01(\x0e\x32\x1f.worldsmith.v1.DungeonAlgorithm\x12\x13\n\x0bwidth_cells\x18\x02 \x01(\r\x12\x13\n\x0b\x64\x65pth_cells\x18\x03 \x01(\r\x12\x11\n\tcell_size\x18\x04 \x01(\x02\x12\x16\n\x0emin_room_cells\x18\x05 \x01(\r\x12\x0f\n\x07\x66urnish\x18\x06 \x01(\x08\"\x92\x01\n\x11TerrainParameters\x12\x12\n\nresolution\x18\x01 \x01(\r\x12\x14\n\x0cheight_scale\x18\x02 \x01(\x02\x12\x1a\n\x12\x65rosion_iterations\x18\x03 \x01(\r\x12\x0e\n\x06tile_x\x18\x04 \x01(\x05\x12\x0e\n\x06tile_z\x18\x05 \x01(\x05\x12\x17\n\x0fscatter_spacing\x18\x06 \x01(\x02\"\x97\x03\n\x14GenerateSceneRequest\x12&\n\x04kind\x18\x01 \x01(\x0e\x32\x18.worldsmith.v1.SceneKind\x12\x0e\n\x06prompt\x18\x02 \x01(\t\x12#\n\x06\x62ounds\x18\x03 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12\x0c\n\x04seed\x18\x04 \x01(\x04\x12\x35\n\x08interior\x18\x05 \x01(\x0b\x32!.worldsmith.v1.InteriorParametersH\x00\x12\x33\n\x07\x64ungeon\x18\x06 \x01(\x0b\x32 .worldsmith.v1.DungeonParametersH\x00\x12\x33\n\x07terrain\x18\x07 \x01(\x0b\x32 .worldsmith.v1.TerrainParametersH\x00\x12,\n\x07\x63\x61talog\x18\x08 \x01(\x0b\x32\x1b.worldsmith.v1.AssetCatalog\x12!\n\x04lane\x18\t \x01(\x0e\x32\x13.worldsmith.v1.Lane\x12\x14\n\x0cskip_preview\x18\n \x01(\x08\x42\x0c\n\nparameters\"\x83\x01\n\tTransform\x12%\n\x08position\x18\x01 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12+\n\x08rotation\x18\x02 \x01(\x0b\x32\x19.worldsmith.v1.Quaternion\x12\"\n\x05scale\x18\x03 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\"\xe3\x01\n\tSceneNode\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12+\n\ttransform\x18\x03 \x01(\x0b\x32\x18.worldsmith.v1.Transform\x12\x11\n\tparent_id\x18\x04 \x01(\t\x12\'\n\nbounds_min\x18\x05 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12\'\n\nbounds_max\x18\x06 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12+\n\nproperties\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\"5\n\nSceneGraph\x12\'\n\x05nodes\x18\x01 \x03(\x0b\x32\x18.worldsmith.v1.SceneNode\"o\n\x08WalkGrid\x12#\n\x06origin\x18\x01 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\x12\x11\n\tcell_size\x18\x02 \x01(\x02\x12\r\n\x05width\x18\x03 \x01(\r\x12\r\n\x05\x64\x65pth\x18\x04 \x01(\r\x12\r\n\x05\x63\x65lls\x18\x05 \x01(\x0c\"A\n\nSpawnPoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x08position\x18\x02 \x01(\x0b\x32\x13.worldsmith.v1.Vec3\"\xa9\x01\n\tHeightmap\x12\x12\n\nresolution\x18\x01 \x01(\r\x12\x11\n\tcell_size\x18\x02 \x01(\x02\x12\x14\n\x0cheight_scale\x18\x03 \x01(\x02\x12\r\n\x05png16\x18\x04 \x01(\x0c\x12\x13\n\x0braw_float32\x18\x05 \x01(\x0c\x12\x11\n\tsplat_png\x18\x06 \x01(\x0c\x12\x11\n\twater_png\x18\x07 \x01(\x0c\x12\x15\n\rwater_float32\x18\x08 \x01(\x0c\"\x8f\x02\n\rQualityReport\x12\x12\n\ncollisions\x18\x01 \x01(\r\x12\x15\n\rout_of_bounds\x18\x02 \x01(\r\x12\x15\n\rblocked_doors\x18\x03 \x01(\r\x12\x1a\n\x12reachable_fraction\x18\x04 \x01(\x02\x12\x1b\n\x13relations_requested\x18\x05 \x01(\r\x12\x1b\n\x13relations_satisfied\x18\x06 \x01(\r\x12\x16\n\x0eobjects_placed\x18\x07 \x01(\r\x12\x19\n\x11objects_requested\x18\x08 \x01(\r\x12\x33\n\x0enamed_elements\x18\t \x03(\x0b\x32\x1b.worldsmith.v1.NamedElement\"Z\n\x0cNamedElement\x12\x0c\n\x04word\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12\x11\n\trequested\x18\x03 \x01(\r\x12\x0e\n\x06placed\x18\x04 \x01(\r\x12\x0c\n\x04note\x18\x05 \x01(\t\"\xc1\x02\n\x0bSceneResult\x12(\n\x05graph\x18\x01 \x01(\x0b\x32\x19.worldsmith.v1.SceneGraph\x12,\n\x0bwalkability\x18\x02 \x01(\x0b\x32\x17.worldsmith.v1.WalkGrid\x12/\n\x0cspawn_points\x18\x03 \x03(\x0b\x32\x19.worldsmith.v1.SpawnPoint\x12+\n\theightmap\x18\x04 \x01(\x0b\x32\x18.worldsmith.v1.Heightmap\x12\x13\n\x0bglb_preview\x18\x05 \x01(\x0c\x12-\n\x07quality\x18\x06 \x01(\x0b\x32\x1c.worldsmith.v1.QualityReport\x12%\n\x06recipe\x18\x07 \x01(\x0b\x32\x15.worldsmith.v1.Recipe\x12\x11\n\tplan_json\x18\x08 \x01(\t\"\xa4\x01\n\x15GenerateSceneResponse\x12\'\n\x06queued\x18\x01 \x01(\x0b\x32\x15.worldsmith.v1.QueuedH\x00\x12+\n\x08progress\x18\x02 \x01(\x0b\x32\x17.worldsmith.v1.ProgressH\x00\x12,\n\x06result\x18\x03 \x01(\x0b\x32\x1a.worldsmith.v1.SceneResultH\x00\x42\x07\n\x05\x65vent*p\n\tSceneKind\x12\x1a\n\x16SCENE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13SCENE_KIND_INTERIOR\x10\x01\x12\x16\n\x12SCENE_KIND_DUNGEON\x10\x02\x12\x16\n\x12SCENE_KIND_TERRAIN\x10\x03*\x9f\x01\n\tPlacement\x12\x19\n\x15PLACEMENT_UNSPECIFIED\x10\x00\x12\x1a\n\x16PLACEMENT_AGAINST_WALL\x10\x01\x12\x14\n\x10PLACEMENT_CENTER\x10\x02\x12\x17\n\x13PLACEMENT_ON_TOP_OF\x10\x03\x12\x15\n\x11PLACEMENT_ON_WALL\x10\x04\x12\x15\n\x11PLACEMENT_CEILING\x10\x05*|\n\x0cRelationKind\x12\x1d\n\x19RELATION_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12RELATION_KIND_NEAR\x10\x01\x12\x18\n\x14RELATION_KIND_FACING\x10\x02\x12\x1b\n\x17RELATION_KIND_SEATED_AT\x10\x03*m\n\x10\x44ungeonAlgorithm\x12!\n\x1d\x44UNGEON_ALGORITHM_UNSPECIFIED\x10\x00\x12\x19\n\x15\x44UNGEON_ALGORITHM_BSP\x10\x01\x12\x1b\n\x17\x44UNGEON_ALGORITHM_CAVES\x10\x02\x32l\n\x0cSceneService\x12\\\n\rGenerateScene\x12#.worldsmith.v1.GenerateSceneRequest\x1a$.worldsmith.v1.GenerateSceneResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'worldsmith.v1.scene_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SCENEKIND']._serialized_start=2810
-  _globals['_SCENEKIND']._serialized_end=2922
-  _globals['_PLACEMENT']._serialized_start=2924
-  _globals['_PLACEMENT']._serialized_end=3037
-  _globals['_RELATIONKIND']._serialized_start=3039
-  _globals['_RELATIONKIND']._serialized_end=3134
-  _globals['_DUNGEONALGORITHM']._serialized_start=3136
-  _globals['_DUNGEONALGORITHM']._serialized_end=3245
+  _globals['_SCENEKIND']._serialized_start=3020
+  _globals['_SCENEKIND']._serialized_end=3132
+  _globals['_PLACEMENT']._serialized_start=3135
+  _globals['_PLACEMENT']._serialized_end=3294
+  _globals['_RELATIONKIND']._serialized_start=3296
+  _globals['_RELATIONKIND']._serialized_end=3420
+  _globals['_DUNGEONALGORITHM']._serialized_start=3422
+  _globals['_DUNGEONALGORITHM']._serialized_end=3531
   _globals['_RELATION']._serialized_start=102
   _globals['_RELATION']._serialized_end=193
   _globals['_CATALOGASSET']._serialized_start=196
-  _globals['_CATALOGASSET']._serialized_end=496
-  _globals['_ASSETCATALOG']._serialized_start=498
-  _globals['_ASSETCATALOG']._serialized_end=557
-  _globals['_INTERIORPARAMETERS']._serialized_start=559
-  _globals['_INTERIORPARAMETERS']._serialized_end=633
-  _globals['_DUNGEONPARAMETERS']._serialized_start=636
-  _globals['_DUNGEONPARAMETERS']._serialized_end=809
-  _globals['_TERRAINPARAMETERS']._serialized_start=812
-  _globals['_TERRAINPARAMETERS']._serialized_end=958
-  _globals['_GENERATESCENEREQUEST']._serialized_start=961
-  _globals['_GENERATESCENEREQUEST']._serialized_end=1368
-  _globals['_TRANSFORM']._serialized_start=1371
-  _globals['_TRANSFORM']._serialized_end=1502
-  _globals['_SCENENODE']._serialized_start=1505
-  _globals['_SCENENODE']._serialized_end=1732
-  _globals['_SCENEGRAPH']._serialized_start=1734
-  _globals['_SCENEGRAPH']._serialized_end=1787
-  _globals['_WALKGRID']._serialized_start=1789
-  _globals['_WALKGRID']._serialized_end=1900
-  _globals['_SPAWNPOINT']._serialized_start=1902
-  _globals['_SPAWNPOINT']._serialized_end=1967
-  _globals['_HEIGHTMAP']._serialized_start=1969
-  _globals['_HEIGHTMAP']._serialized_end=2096
-  _globals['_QUALITYREPORT']._serialized_start=2099
-  _globals['_QUALITYREPORT']._serialized_end=2317
-  _globals['_SCENERESULT']._serialized_start=2320
-  _globals['_SCENERESULT']._serialized_end=2641
-  _globals['_GENERATESCENERESPONSE']._serialized_start=2644
-  _globals['_GENERATESCENERESPONSE']._serialized_end=2808
-  _globals['_SCENESERVICE']._serialized_start=3247
-  _globals['_SCENESERVICE']._serialized_end=3355
+  _globals['_CATALOGASSET']._serialized_end=518
+  _globals['_ASSETCATALOG']._serialized_start=520
+  _globals['_ASSETCATALOG']._serialized_end=579
+  _globals['_INTERIORPARAMETERS']._serialized_start=581
+  _globals['_INTERIORPARAMETERS']._serialized_end=655
+  _globals['_DUNGEONPARAMETERS']._serialized_start=658
+  _globals['_DUNGEONPARAMETERS']._serialized_end=831
+  _globals['_TERRAINPARAMETERS']._serialized_start=834
+  _globals['_TERRAINPARAMETERS']._serialized_end=980
+  _globals['_GENERATESCENEREQUEST']._serialized_start=983
+  _globals['_GENERATESCENEREQUEST']._serialized_end=1390
+  _globals['_TRANSFORM']._serialized_start=1393
+  _globals['_TRANSFORM']._serialized_end=1524
+  _globals['_SCENENODE']._serialized_start=1527
+  _globals['_SCENENODE']._serialized_end=1754
+  _globals['_SCENEGRAPH']._serialized_start=1756
+  _globals['_SCENEGRAPH']._serialized_end=1809
+  _globals['_WALKGRID']._serialized_start=1811
+  _globals['_WALKGRID']._serialized_end=1922
+  _globals['_SPAWNPOINT']._serialized_start=1924
+  _globals['_SPAWNPOINT']._serialized_end=1989
+  _globals['_HEIGHTMAP']._serialized_start=1992
+  _globals['_HEIGHTMAP']._serialized_end=2161
+  _globals['_QUALITYREPORT']._serialized_start=2164
+  _globals['_QUALITYREPORT']._serialized_end=2435
+  _globals['_NAMEDELEMENT']._serialized_start=2437
+  _globals['_NAMEDELEMENT']._serialized_end=2527
+  _globals['_SCENERESULT']._serialized_start=2530
+  _globals['_SCENERESULT']._serialized_end=2851
+  _globals['_GENERATESCENERESPONSE']._serialized_start=2854
+  _globals['_GENERATESCENERESPONSE']._serialized_end=3018
+  _globals['_SCENESERVICE']._serialized_start=3533
+  _globals['_SCENESERVICE']._serialized_end=3641
 # @@protoc_insertion_point(module_scope)

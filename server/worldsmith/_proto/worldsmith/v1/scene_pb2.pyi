@@ -22,12 +22,15 @@ class Placement(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PLACEMENT_AGAINST_WALL: _ClassVar[Placement]
     PLACEMENT_CENTER: _ClassVar[Placement]
     PLACEMENT_ON_TOP_OF: _ClassVar[Placement]
+    PLACEMENT_ON_WALL: _ClassVar[Placement]
+    PLACEMENT_CEILING: _ClassVar[Placement]
 
 class RelationKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RELATION_KIND_UNSPECIFIED: _ClassVar[RelationKind]
     RELATION_KIND_NEAR: _ClassVar[RelationKind]
     RELATION_KIND_FACING: _ClassVar[RelationKind]
+    RELATION_KIND_SEATED_AT: _ClassVar[RelationKind]
 
 class DungeonAlgorithm(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -42,9 +45,12 @@ PLACEMENT_UNSPECIFIED: Placement
 PLACEMENT_AGAINST_WALL: Placement
 PLACEMENT_CENTER: Placement
 PLACEMENT_ON_TOP_OF: Placement
+PLACEMENT_ON_WALL: Placement
+PLACEMENT_CEILING: Placement
 RELATION_KIND_UNSPECIFIED: RelationKind
 RELATION_KIND_NEAR: RelationKind
 RELATION_KIND_FACING: RelationKind
+RELATION_KIND_SEATED_AT: RelationKind
 DUNGEON_ALGORITHM_UNSPECIFIED: DungeonAlgorithm
 DUNGEON_ALGORITHM_BSP: DungeonAlgorithm
 DUNGEON_ALGORITHM_CAVES: DungeonAlgorithm
@@ -60,7 +66,7 @@ class Relation(_message.Message):
     def __init__(self, kind: _Optional[_Union[RelationKind, str]] = ..., target_tag: _Optional[str] = ..., distance: _Optional[float] = ...) -> None: ...
 
 class CatalogAsset(_message.Message):
-    __slots__ = ("tag", "size", "placement", "on_top_of", "relations", "clearance_front", "min_count", "max_count", "min_height", "max_height", "max_slope_degrees")
+    __slots__ = ("tag", "size", "placement", "on_top_of", "relations", "clearance_front", "min_count", "max_count", "min_height", "max_height", "max_slope_degrees", "mount_height")
     TAG_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     PLACEMENT_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +78,7 @@ class CatalogAsset(_message.Message):
     MIN_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     MAX_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     MAX_SLOPE_DEGREES_FIELD_NUMBER: _ClassVar[int]
+    MOUNT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     tag: str
     size: _common_pb2.Vec3
     placement: Placement
@@ -83,7 +90,8 @@ class CatalogAsset(_message.Message):
     min_height: float
     max_height: float
     max_slope_degrees: float
-    def __init__(self, tag: _Optional[str] = ..., size: _Optional[_Union[_common_pb2.Vec3, _Mapping]] = ..., placement: _Optional[_Union[Placement, str]] = ..., on_top_of: _Optional[str] = ..., relations: _Optional[_Iterable[_Union[Relation, _Mapping]]] = ..., clearance_front: _Optional[float] = ..., min_count: _Optional[int] = ..., max_count: _Optional[int] = ..., min_height: _Optional[float] = ..., max_height: _Optional[float] = ..., max_slope_degrees: _Optional[float] = ...) -> None: ...
+    mount_height: float
+    def __init__(self, tag: _Optional[str] = ..., size: _Optional[_Union[_common_pb2.Vec3, _Mapping]] = ..., placement: _Optional[_Union[Placement, str]] = ..., on_top_of: _Optional[str] = ..., relations: _Optional[_Iterable[_Union[Relation, _Mapping]]] = ..., clearance_front: _Optional[float] = ..., min_count: _Optional[int] = ..., max_count: _Optional[int] = ..., min_height: _Optional[float] = ..., max_height: _Optional[float] = ..., max_slope_degrees: _Optional[float] = ..., mount_height: _Optional[float] = ...) -> None: ...
 
 class AssetCatalog(_message.Message):
     __slots__ = ("assets",)
@@ -214,23 +222,27 @@ class SpawnPoint(_message.Message):
     def __init__(self, name: _Optional[str] = ..., position: _Optional[_Union[_common_pb2.Vec3, _Mapping]] = ...) -> None: ...
 
 class Heightmap(_message.Message):
-    __slots__ = ("resolution", "cell_size", "height_scale", "png16", "raw_float32", "splat_png")
+    __slots__ = ("resolution", "cell_size", "height_scale", "png16", "raw_float32", "splat_png", "water_png", "water_float32")
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     CELL_SIZE_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_SCALE_FIELD_NUMBER: _ClassVar[int]
     PNG16_FIELD_NUMBER: _ClassVar[int]
     RAW_FLOAT32_FIELD_NUMBER: _ClassVar[int]
     SPLAT_PNG_FIELD_NUMBER: _ClassVar[int]
+    WATER_PNG_FIELD_NUMBER: _ClassVar[int]
+    WATER_FLOAT32_FIELD_NUMBER: _ClassVar[int]
     resolution: int
     cell_size: float
     height_scale: float
     png16: bytes
     raw_float32: bytes
     splat_png: bytes
-    def __init__(self, resolution: _Optional[int] = ..., cell_size: _Optional[float] = ..., height_scale: _Optional[float] = ..., png16: _Optional[bytes] = ..., raw_float32: _Optional[bytes] = ..., splat_png: _Optional[bytes] = ...) -> None: ...
+    water_png: bytes
+    water_float32: bytes
+    def __init__(self, resolution: _Optional[int] = ..., cell_size: _Optional[float] = ..., height_scale: _Optional[float] = ..., png16: _Optional[bytes] = ..., raw_float32: _Optional[bytes] = ..., splat_png: _Optional[bytes] = ..., water_png: _Optional[bytes] = ..., water_float32: _Optional[bytes] = ...) -> None: ...
 
 class QualityReport(_message.Message):
-    __slots__ = ("collisions", "out_of_bounds", "blocked_doors", "reachable_fraction", "relations_requested", "relations_satisfied", "objects_placed", "objects_requested")
+    __slots__ = ("collisions", "out_of_bounds", "blocked_doors", "reachable_fraction", "relations_requested", "relations_satisfied", "objects_placed", "objects_requested", "named_elements")
     COLLISIONS_FIELD_NUMBER: _ClassVar[int]
     OUT_OF_BOUNDS_FIELD_NUMBER: _ClassVar[int]
     BLOCKED_DOORS_FIELD_NUMBER: _ClassVar[int]
@@ -239,6 +251,7 @@ class QualityReport(_message.Message):
     RELATIONS_SATISFIED_FIELD_NUMBER: _ClassVar[int]
     OBJECTS_PLACED_FIELD_NUMBER: _ClassVar[int]
     OBJECTS_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    NAMED_ELEMENTS_FIELD_NUMBER: _ClassVar[int]
     collisions: int
     out_of_bounds: int
     blocked_doors: int
@@ -247,7 +260,22 @@ class QualityReport(_message.Message):
     relations_satisfied: int
     objects_placed: int
     objects_requested: int
-    def __init__(self, collisions: _Optional[int] = ..., out_of_bounds: _Optional[int] = ..., blocked_doors: _Optional[int] = ..., reachable_fraction: _Optional[float] = ..., relations_requested: _Optional[int] = ..., relations_satisfied: _Optional[int] = ..., objects_placed: _Optional[int] = ..., objects_requested: _Optional[int] = ...) -> None: ...
+    named_elements: _containers.RepeatedCompositeFieldContainer[NamedElement]
+    def __init__(self, collisions: _Optional[int] = ..., out_of_bounds: _Optional[int] = ..., blocked_doors: _Optional[int] = ..., reachable_fraction: _Optional[float] = ..., relations_requested: _Optional[int] = ..., relations_satisfied: _Optional[int] = ..., objects_placed: _Optional[int] = ..., objects_requested: _Optional[int] = ..., named_elements: _Optional[_Iterable[_Union[NamedElement, _Mapping]]] = ...) -> None: ...
+
+class NamedElement(_message.Message):
+    __slots__ = ("word", "tag", "requested", "placed", "note")
+    WORD_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    PLACED_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    word: str
+    tag: str
+    requested: int
+    placed: int
+    note: str
+    def __init__(self, word: _Optional[str] = ..., tag: _Optional[str] = ..., requested: _Optional[int] = ..., placed: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
 
 class SceneResult(_message.Message):
     __slots__ = ("graph", "walkability", "spawn_points", "heightmap", "glb_preview", "quality", "recipe", "plan_json")
