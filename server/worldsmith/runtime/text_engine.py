@@ -53,11 +53,15 @@ class TextEngineBase(Engine):
             )
 
 
-def record_metrics(submitted_at: float, first_token_at: float | None, tokens: int) -> None:
+def record_metrics(submitted_at: float, first_token_at: float | None, tokens: int, finish_reason: str | None,
+                   tokens_after_cancel: int) -> None:
+    """A finished generation's latency and rate; one that was stopped (cancel, disconnect, deadline) also records
+    how many tokens came after the stop. The token counter itself moves as each token is sampled."""
+    if finish_reason == "cancelled":
+        metrics.TOKENS_AFTER_CANCEL.observe(tokens_after_cancel)
     if first_token_at is None:
         return
     now = time.monotonic()
     metrics.TIME_TO_FIRST_TOKEN.observe(first_token_at - submitted_at)
-    metrics.TOKENS.inc(tokens)
     if tokens > 1 and now > first_token_at:
         metrics.TOKENS_PER_SECOND.observe((tokens - 1) / (now - first_token_at))

@@ -70,7 +70,7 @@ from transformers.generation import ContinuousBatchingConfig
 from transformers.generation.continuous_batching import RequestStatus
 
 from worldsmith.errors import DeadlineExceeded, InvalidArgument, Unavailable
-from worldsmith.runtime import packed_attention
+from worldsmith.runtime import metrics, packed_attention
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk, validate_request
@@ -116,6 +116,7 @@ class _ActiveRequest:
         """Take the batcher's latest output; True when a stop sequence appeared (the batcher should drop it)."""
         if self.done.is_set():
             return False
+        metrics.TOKENS.inc(max(0, len(tokens) - len(self.tokens)))
         self.tokens = tokens
         if self.first_token_at is None and tokens:
             self.first_token_at = time.monotonic()
@@ -344,17 +345,18 @@ class TextGenerator(TextEngineBase):
             raise active.error
 
         tokens = active.tokens
+        after_cancel = 0 if active.tokens_at_cancel is None else len(tokens) - active.tokens_at_cancel
+        record_metrics(submitted_at, active.first_token_at, len(tokens), active.finish_reason, after_cancel)
         remaining = ctx.time_remaining()
         if active.finish_reason == "cancelled" and remaining is not None and remaining <= 0:
             raise DeadlineExceeded(f"the deadline passed after {len(tokens)} generated tokens")
-        record_metrics(submitted_at, active.first_token_at, len(tokens))
         return GenerationResult(
             text=active.stream.text,
             finish_reason=active.finish_reason,
             prompt_tokens=len(prepared.prompt_ids),
             completion_tokens=len(tokens),
             time_to_first_token_s=None if active.first_token_at is None else active.first_token_at - submitted_at,
-            tokens_after_cancel=0 if active.tokens_at_cancel is None else len(tokens) - active.tokens_at_cancel,
+            tokens_after_cancel=after_cancel,
             stop_sequence=active.stream.stop_sequence,
         )
 
