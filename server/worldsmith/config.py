@@ -70,7 +70,7 @@ class AuthConfig(Section):
 
 
 class ModelConfig(Section):
-    kind: Literal["text-generator", "diffusion", "embedder"]
+    kind: Literal["text-generator", "diffusion", "embedder", "speech"]
     # Hugging Face id, local directory, a .gguf file, or `package:NAME` for an installed package shipping a GGUF.
     source: str
     revision: str = "main"
@@ -148,6 +148,16 @@ class AvatarsConfig(Section):
     max_texture_size: int = Field(4096, ge=64)
 
 
+class SpeechConfig(Section):
+    # Name of a speech model (kind "speech"; empty: no speech, and speech asked of a turn is FAILED_PRECONDITION).
+    model: str = ""
+    # Voices loaded at start-up; the first speaks for characters without a voice. A voice not on disk fails
+    # the load (NOT_SERVING with the reason): nothing is downloaded while serving.
+    voices: list[str] = Field(default_factory=lambda: ["heart"], min_length=1)
+    # Characters `SpeechService.Speak` reads in one call.
+    max_text_chars: int = Field(2000, ge=1)
+
+
 class Settings(BaseSettings):
     """The effective configuration. Environment variables override the file:
     WORLDSMITH_SERVER__PORT=6000, WORLDSMITH_API_KEYS=runtime:KEY,admin:KEY2."""
@@ -162,6 +172,7 @@ class Settings(BaseSettings):
     textures: TexturesConfig = TexturesConfig()
     scenes: ScenesConfig = ScenesConfig()
     avatars: AvatarsConfig = AvatarsConfig()
+    speech: SpeechConfig = SpeechConfig()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
@@ -190,6 +201,7 @@ class Settings(BaseSettings):
         check("dialogue.embedder", self.dialogue.embedder, ("embedder",))
         check("scenes.planner_model", self.scenes.planner_model, ("text-generator",))
         check("avatars.parser_model", self.avatars.parser_model, ("text-generator",))
+        check("speech.model", self.speech.model, ("speech",))
         for i, name in enumerate(self.textures.models):
             check(f"textures.models[{i}]", name, ("diffusion",))
         return self
@@ -265,6 +277,11 @@ def masked(settings: Settings) -> dict:
     for key in data["auth"]["keys"]:
         key["key"] = key["key"][:2] + "…" + "*" * 6
     return data
+
+
+def speech_options(settings: Settings) -> dict:
+    """What the speech loader takes beyond the model config: the voices to keep resident."""
+    return {"voices": tuple(settings.speech.voices)}
 
 
 def diffusion_options(settings: Settings) -> dict:

@@ -30,6 +30,9 @@ TIME_TO_FIRST_TOKEN = Histogram(
 TOKENS = Counter("worldsmith_dialogue_tokens_total", "Generated dialogue tokens")
 TOKENS_AFTER_CANCEL = Histogram("worldsmith_dialogue_tokens_after_cancel", "Tokens generated after a turn was stopped", buckets=(0, 1, 2, 4, 8, 16, 32))
 TOKENS_PER_SECOND = Histogram("worldsmith_dialogue_tokens_per_second", "Per-turn decode rate", buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000))
+SPEECH_SECONDS = Counter("worldsmith_speech_audio_seconds_total", "Seconds of speech synthesised", ["model"])
+SPEECH_REALTIME_FACTOR = Histogram("worldsmith_speech_realtime_factor", "Seconds of audio per second of synthesis, per sentence",
+                                   ["model"], buckets=(1, 5, 10, 25, 50, 100, 200, 400))
 DIFFUSION_STEPS = Counter("worldsmith_diffusion_steps_total", "Diffusion denoising steps run", ["model"])
 DIFFUSION_STEPS_PER_SECOND = Histogram("worldsmith_diffusion_steps_per_second", "Per-batch denoising rate", ["model"], buckets=(0.5, 1, 2, 5, 10, 25, 50, 100))
 

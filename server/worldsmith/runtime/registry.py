@@ -34,6 +34,7 @@ LOADER_MODULES = {
     "llama.cpp": "worldsmith.runtime.llama_cpp",
     "diffusers": "worldsmith.runtime.diffusion",
     "sentence-transformers": "worldsmith.runtime.embedder",
+    "hibari": "worldsmith.runtime.speech_hibari",
 }
 
 
@@ -41,7 +42,7 @@ def engine_of(config: ModelConfig) -> str:
     """The engine that serves this model: its LOADER_MODULES key, as ModelInfo.engine reports it."""
     if config.kind == "text-generator":
         return config.text_engine
-    return {"diffusion": "diffusers", "embedder": "sentence-transformers"}[config.kind]
+    return {"diffusion": "diffusers", "embedder": "sentence-transformers", "speech": "hibari"}[config.kind]
 
 
 class ResidentEngine(Protocol):
@@ -69,6 +70,7 @@ KIND_TO_PROTO = {
     "text-generator": admin_pb2.MODEL_KIND_TEXT_GENERATOR,
     "diffusion": admin_pb2.MODEL_KIND_DIFFUSION,
     "embedder": admin_pb2.MODEL_KIND_EMBEDDER,
+    "speech": admin_pb2.MODEL_KIND_SPEECH,
 }
 
 
@@ -187,7 +189,8 @@ class ModelRegistry:
         local = Path(config.source).expanduser()
         if config.source.startswith(("/", "./", "../", "~")) and not (local.is_dir() or local.is_file()):
             raise FileNotFoundError(f"model folder {config.source} does not exist (make one with `worldsmith models make-tiny DIR`)")
-        entry.device = devices.pick_device(config.device)
+        # The speech engine runs onnxruntime's CPU provider whatever the machine has.
+        entry.device = "cpu" if config.kind == "speech" else devices.pick_device(config.device)
         dtype = devices.pick_dtype(entry.device, config.dtype, config.kind)
         engine_name = engine_of(config)
         options = dict(self._options.get(entry.name, {}))
@@ -196,7 +199,7 @@ class ModelRegistry:
         module = importlib.import_module(LOADER_MODULES[engine_name])
         engine = module.load(config.source, config.revision, entry.device, dtype, self._limits, **options)
         facts = getattr(engine, "facts", None)
-        entry.dtype = facts.quantization if facts else str(dtype).removeprefix("torch.")
+        entry.dtype = facts.quantization if facts else getattr(engine, "weights_dtype", str(dtype).removeprefix("torch."))
         engine.name = entry.name
         if config.warmup:
             engine.warmup()

@@ -49,20 +49,21 @@ namespace Worldsmith.V1 {
             "aXRoLnYxLk1vZGVsSW5mbyqLAQoKTW9kZWxTdGF0ZRIbChdNT0RFTF9TVEFU",
             "RV9VTlNQRUNJRklFRBAAEhgKFE1PREVMX1NUQVRFX1VOTE9BREVEEAESFwoT",
             "TU9ERUxfU1RBVEVfTE9BRElORxACEhUKEU1PREVMX1NUQVRFX1JFQURZEAMS",
-            "FgoSTU9ERUxfU1RBVEVfRkFJTEVEEAQqeQoJTW9kZWxLaW5kEhoKFk1PREVM",
-            "X0tJTkRfVU5TUEVDSUZJRUQQABIdChlNT0RFTF9LSU5EX1RFWFRfR0VORVJB",
-            "VE9SEAESGAoUTU9ERUxfS0lORF9ESUZGVVNJT04QAhIXChNNT0RFTF9LSU5E",
-            "X0VNQkVEREVSEAMqawoNU2VydmluZ1N0YXR1cxIeChpTRVJWSU5HX1NUQVRV",
-            "U19VTlNQRUNJRklFRBAAEhoKFlNFUlZJTkdfU1RBVFVTX1NFUlZJTkcQARIe",
-            "ChpTRVJWSU5HX1NUQVRVU19OT1RfU0VSVklORxACMuMCCgxBZG1pblNlcnZp",
-            "Y2USWgoNR2V0U2VydmVySW5mbxIjLndvcmxkc21pdGgudjEuR2V0U2VydmVy",
-            "SW5mb1JlcXVlc3QaJC53b3JsZHNtaXRoLnYxLkdldFNlcnZlckluZm9SZXNw",
-            "b25zZRJRCgpMaXN0TW9kZWxzEiAud29ybGRzbWl0aC52MS5MaXN0TW9kZWxz",
-            "UmVxdWVzdBohLndvcmxkc21pdGgudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEk4K",
-            "CUxvYWRNb2RlbBIfLndvcmxkc21pdGgudjEuTG9hZE1vZGVsUmVxdWVzdBog",
-            "Lndvcmxkc21pdGgudjEuTG9hZE1vZGVsUmVzcG9uc2USVAoLVW5sb2FkTW9k",
-            "ZWwSIS53b3JsZHNtaXRoLnYxLlVubG9hZE1vZGVsUmVxdWVzdBoiLndvcmxk",
-            "c21pdGgudjEuVW5sb2FkTW9kZWxSZXNwb25zZWIGcHJvdG8z"));
+            "FgoSTU9ERUxfU1RBVEVfRkFJTEVEEAQqkAEKCU1vZGVsS2luZBIaChZNT0RF",
+            "TF9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZTU9ERUxfS0lORF9URVhUX0dFTkVS",
+            "QVRPUhABEhgKFE1PREVMX0tJTkRfRElGRlVTSU9OEAISFwoTTU9ERUxfS0lO",
+            "RF9FTUJFRERFUhADEhUKEU1PREVMX0tJTkRfU1BFRUNIEAQqawoNU2Vydmlu",
+            "Z1N0YXR1cxIeChpTRVJWSU5HX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlNF",
+            "UlZJTkdfU1RBVFVTX1NFUlZJTkcQARIeChpTRVJWSU5HX1NUQVRVU19OT1Rf",
+            "U0VSVklORxACMuMCCgxBZG1pblNlcnZpY2USWgoNR2V0U2VydmVySW5mbxIj",
+            "Lndvcmxkc21pdGgudjEuR2V0U2VydmVySW5mb1JlcXVlc3QaJC53b3JsZHNt",
+            "aXRoLnYxLkdldFNlcnZlckluZm9SZXNwb25zZRJRCgpMaXN0TW9kZWxzEiAu",
+            "d29ybGRzbWl0aC52MS5MaXN0TW9kZWxzUmVxdWVzdBohLndvcmxkc21pdGgu",
+            "djEuTGlzdE1vZGVsc1Jlc3BvbnNlEk4KCUxvYWRNb2RlbBIfLndvcmxkc21p",
+            "dGgudjEuTG9hZE1vZGVsUmVxdWVzdBogLndvcmxkc21pdGgudjEuTG9hZE1v",
+            "ZGVsUmVzcG9uc2USVAoLVW5sb2FkTW9kZWwSIS53b3JsZHNtaXRoLnYxLlVu",
+            "bG9hZE1vZGVsUmVxdWVzdBoiLndvcmxkc21pdGgudjEuVW5sb2FkTW9kZWxS",
+            "ZXNwb25zZWIGcHJvdG8z"));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { },
           new pbr::GeneratedClrTypeInfo(new[] {typeof(global::Worldsmith.V1.ModelState), typeof(global::Worldsmith.V1.ModelKind), typeof(global::Worldsmith.V1.ServingStatus), }, null, new pbr::GeneratedClrTypeInfo[] {
@@ -95,6 +96,7 @@ namespace Worldsmith.V1 {
     [pbr::OriginalName("MODEL_KIND_TEXT_GENERATOR")] TextGenerator = 1,
     [pbr::OriginalName("MODEL_KIND_DIFFUSION")] Diffusion = 2,
     [pbr::OriginalName("MODEL_KIND_EMBEDDER")] Embedder = 3,
+    [pbr::OriginalName("MODEL_KIND_SPEECH")] Speech = 4,
   }
 
   public enum ServingStatus {

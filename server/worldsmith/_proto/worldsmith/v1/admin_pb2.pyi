@@ -21,6 +21,7 @@ class ModelKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MODEL_KIND_TEXT_GENERATOR: _ClassVar[ModelKind]
     MODEL_KIND_DIFFUSION: _ClassVar[ModelKind]
     MODEL_KIND_EMBEDDER: _ClassVar[ModelKind]
+    MODEL_KIND_SPEECH: _ClassVar[ModelKind]
 
 class ServingStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -36,6 +37,7 @@ MODEL_KIND_UNSPECIFIED: ModelKind
 MODEL_KIND_TEXT_GENERATOR: ModelKind
 MODEL_KIND_DIFFUSION: ModelKind
 MODEL_KIND_EMBEDDER: ModelKind
+MODEL_KIND_SPEECH: ModelKind
 SERVING_STATUS_UNSPECIFIED: ServingStatus
 SERVING_STATUS_SERVING: ServingStatus
 SERVING_STATUS_NOT_SERVING: ServingStatus
