@@ -14,10 +14,12 @@ import numpy as np
 
 from worldsmith.textures import noise
 from worldsmith.textures.canvas import Canvas, mix, shade, smoothstep, unit
-from worldsmith.textures.pbr import Surface
+from worldsmith.textures.pbr import LUMA, Surface
 
 Colour = tuple[float, float, float]
-MOSS = (0.22, 0.34, 0.10)
+# Moss in the light and in the shade of its own clumps.
+MOSS = (0.24, 0.29, 0.11)
+MOSS_SHADE = (0.11, 0.15, 0.05)
 RUST = (0.45, 0.20, 0.08)
 
 
@@ -40,7 +42,8 @@ class Parameter:
 class Preset:
     name: str
     description: str
-    # Nouns pick the preset; adjectives ("wooden", "rocky") only when no noun matched.
+    # Nouns pick the preset; adjectives ("wooden", "rocky") only when no noun matched (see
+    # prompt.py). Singular forms: prompts are singularised before they are looked up.
     nouns: tuple[str, ...]
     adjectives: tuple[str, ...]
     parameters: dict[str, Parameter]
@@ -85,29 +88,39 @@ def paint_bricks(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     grain = noise.fbm(rng, canvas.shape, canvas.cells(48), octaves=3)
     edge = edge + p["wear"] * 0.05 * grain
     face = smoothstep(p["mortar"] / 2, p["mortar"] / 2 + 0.06, edge)
-    # Height: proud faces with a little relief, sunken mortar.
+    # Height: proud faces with a little relief and rounded arrises, sunken mortar.
     surface_noise = noise.fbm(rng, canvas.shape, canvas.cells(12), octaves=4)
-    height = face * (0.75 + 0.08 * surface_noise) + (1 - face) * (0.1 + 0.03 * grain)
-    # Colour: each brick its own tone, mortar flecked.
+    arris = smoothstep(p["mortar"] / 2, p["mortar"] / 2 + 0.2, edge)
+    height = face * (0.65 + 0.1 * arris + 0.06 * surface_noise) + (1 - face) * (0.1 + 0.03 * grain)
+    # Colour: each brick its own lightness and warmth around the one clay colour, a few
+    # over-fired ones darker; sandy speckle and pits on the faces, mortar flecked.
     brick_id, bricks_total = _cell_ids(row, column, canvas.cells_along(rows, 0), canvas.cells_along(columns, 1))
-    tone = 1 + p["variation"] * rng.standard_normal(bricks_total).astype(np.float32)
-    brick = shade(p["color"], tone[brick_id] * (1 + 0.08 * surface_noise + 0.05 * grain))
-    mortar = shade(p["mortar_color"], 1 + 0.06 * grain)
+    tone = np.clip(1 + p["variation"] * rng.standard_normal(bricks_total), 0.5, 1.5).astype(np.float32)
+    tone = np.where(rng.random(bricks_total) < 0.06, tone * 0.6, tone).astype(np.float32)
+    warmth = rng.uniform(-1, 1, bricks_total).astype(np.float32)[brick_id]
+    speckle = noise.value(rng, canvas.shape, canvas.cells(160))
+    pits = smoothstep(1.6, 2.4, -speckle)
+    texture = 1 + 0.07 * surface_noise + 0.05 * grain + 0.05 * speckle - 0.3 * pits
+    brick = shade(p["color"], tone[brick_id] * texture) * _warmth(warmth, 0.07)
+    mortar = shade(p["mortar_color"], 1 + 0.06 * grain + 0.04 * speckle)
     albedo = mix(mortar, brick, face)
-    albedo, roughness = _moss(canvas, rng, albedo, p["roughness"] + 0.1 * (1 - face), height, p["moss"])
+    height = height - 0.04 * pits * face
+    crevice = 1 - smoothstep(p["mortar"] / 2, p["mortar"] / 2 + 0.25, edge)
+    albedo, roughness, height = _moss(canvas, rng, albedo, p["roughness"] + 0.1 * (1 - face), height, crevice,
+                                      p["moss"], p["columns"] * 2)
     return Surface(albedo, unit(height), roughness, 0.0, p["bump"])
 
 
 BRICKS = Preset(
     "bricks", "running-bond brick wall with mortar joints",
-    nouns=("brick", "bricks", "brickwork", "masonry", "wall"), adjectives=(),
+    nouns=("brick", "brickwork", "masonry", "stonework"), adjectives=("bricked",),
     parameters=_common(
-        (0.55, 0.24, 0.16), 0.85, 0.03,
-        mortar_color=Parameter((0.70, 0.68, 0.63), description="joint colour"),
-        rows=Parameter(8, 2, 64, integer=True, description="courses per tile (made even)"),
+        (0.50, 0.25, 0.17), 0.85, 0.03,
+        mortar_color=Parameter((0.64, 0.62, 0.57), description="joint colour"),
+        rows=Parameter(12, 2, 64, integer=True, description="courses per tile (made even)"),
         columns=Parameter(4, 1, 32, integer=True, description="bricks per course"),
-        mortar=Parameter(0.08, 0.0, 0.4, description="joint width as a fraction of a brick's height"),
-        variation=Parameter(0.18, 0.0, 1.0, description="brick-to-brick tone variation"),
+        mortar=Parameter(0.12, 0.0, 0.4, description="joint width as a fraction of a brick's height"),
+        variation=Parameter(0.12, 0.0, 1.0, description="brick-to-brick tone variation"),
         wear=Parameter(0.3, 0.0, 1.0, description="chipped edges"),
         moss=Parameter(0.0, 0.0, 1.0, description="moss in the joints"),
     ),
@@ -139,7 +152,7 @@ def paint_tiles(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
 
 TILES = Preset(
     "tiles", "square glazed ceramic tiles with grout",
-    nouns=("tile", "tiles", "ceramic", "bathroom", "kitchen"), adjectives=("tiled",),
+    nouns=("tile", "ceramic", "porcelain", "bathroom", "kitchen"), adjectives=("tiled",),
     parameters=_common(
         (0.86, 0.86, 0.83), 0.2, 0.015,
         grout_color=Parameter((0.45, 0.43, 0.40), description="grout colour"),
@@ -158,48 +171,79 @@ def paint_planks(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     v, u = canvas.coordinates()
     boards = canvas.repeats(int(p["planks"]), 0)
     length = canvas.repeats(int(p["length"]), 1)
-    # Layout: horizontal boards, each course's joints at its own random offset; the tile's
-    # top and bottom edges run along the middle of a board.
+    # Layout: long horizontal boards; the tile's top and bottom edges run along the middle
+    # of a board, and each course's end joints are offset from its neighbours'.
     course = v * boards + 0.5
     row = np.floor(course)
     within_v = course - row
     courses_total = canvas.cells_along(boards, 0)
-    # Joints keep a tenth of a board's length away from the tile's left and right edges.
-    stagger = (0.1 + 0.8 * rng.random(courses_total)).astype(np.float32)
+    stagger = _staggered_offsets(rng, courses_total, canvas.tile_y)
     run = u * length + stagger[row.astype(np.int64)[:, 0] % courses_total][:, None]
     column = np.floor(run)
     within_u = run - column
     board_aspect = (canvas.width / length) / (canvas.height / boards)
     edge = np.minimum(np.minimum(within_u, 1 - within_u) * board_aspect, np.minimum(within_v, 1 - within_v))
-    face = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.05, edge)
+    face = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.015, edge)
+    bevel = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.08, edge)
     board_id, boards_total = _cell_ids(row, column, courses_total, canvas.cells_along(length, 1))
-    # Grain: fine streaks along the boards (about 32 across each board, two per tile along
-    # them) and growth rings.
-    down, across = canvas.cells(2)
-    streaks = noise.value(rng, canvas.shape, (down * int(p["planks"]) * 16, across))
-    wobble = noise.fbm(rng, canvas.shape, canvas.cells(3), octaves=3)
+    # Grain: growth rings cut lengthwise are lines along the board, a few across its width,
+    # drifting slowly along it; pores are fine streaks along it too. Both are stretched
+    # fields: many lattice cells down the tile, few along the boards.
+    rows_cells, columns_cells = canvas.cells(1)
+    along = columns_cells * int(p["length"])
+    drift = noise.fbm(rng, canvas.shape, (rows_cells * int(p["planks"]), along * 3), octaves=3)
+    fine_drift = noise.value(rng, canvas.shape, (rows_cells * int(p["planks"]) * 2, along * 8))
+    pores = noise.value(rng, canvas.shape, (rows_cells * int(p["planks"]) * 48, along * 4))
     phase = rng.random(boards_total).astype(np.float32)[board_id]
-    rings = np.abs(np.sin(np.pi * (within_v * 3 + 0.6 * wobble + phase * 7)))
-    figure = p["grain"] * (0.35 * (1 - rings) ** 4 + 0.12 * streaks)
-    tone = 1 + p["variation"] * rng.standard_normal(boards_total).astype(np.float32)[board_id]
-    joint = np.asarray(p["color"], np.float32) * 0.25
-    albedo = mix(joint, shade(p["color"], tone * (1 - figure)), face)
-    height = face * (0.85 - 0.05 * figure) + (1 - face) * 0.05
-    roughness = p["roughness"] + 0.15 * figure + 0.3 * (1 - face)
+    rings = within_v * p["rings"] + 0.7 * drift + 0.08 * fine_drift + 7 * phase
+    latewood = (0.5 + 0.5 * np.cos(2 * np.pi * rings)) ** 4
+    fine_rings = (0.5 + 0.5 * np.cos(2 * np.pi * 3 * rings)) ** 2
+    figure = p["grain"] * (0.45 * latewood + 0.12 * fine_rings + 0.1 * pores)
+    # Colour: one wood colour per floor; boards differ in tone and a little in warmth.
+    tone = np.clip(1 + p["variation"] * rng.standard_normal(boards_total), 0.6, 1.4).astype(np.float32)[board_id]
+    warmth = rng.uniform(-1, 1, boards_total).astype(np.float32)[board_id]
+    wood = shade(p["color"], tone * (1 + 0.06 * pores) * (1 - 0.45 * figure)) * _warmth(warmth, 0.04)
+    wood = wood * (0.8 + 0.2 * bevel)
+    # Weathering bleaches wood towards silver-grey, most where the grain is soft.
+    silver = np.tensordot(LUMA, wood, axes=1) * 1.1
+    wood = mix(wood, silver[None], p["wear"] * (0.55 + 0.25 * (1 - latewood)))
+    joint = np.asarray(p["color"], np.float32) * 0.22
+    albedo = mix(joint, wood, face)
+    height = bevel * (0.85 - 0.04 * figure) + 0.05
+    roughness = p["roughness"] + 0.12 * figure + 0.3 * (1 - face)
     return Surface(albedo, unit(height), np.clip(roughness, 0.02, 1.0), 0.0, p["bump"])
+
+
+def _staggered_offsets(rng: np.random.Generator, courses: int, wraps: bool) -> np.ndarray:
+    """Each course's joint offset, a fraction of a board's length: joints keep a tenth of a
+    board away from the tile's side edges, and a fifth of a board from the neighbouring
+    courses' joints (the last course's neighbours include the first where the axis tiles)."""
+    offsets: list[float] = []
+    for course in range(courses):
+        neighbours = offsets[-1:] + (offsets[:1] if wraps and course == courses - 1 else [])
+        for _ in range(64):
+            candidate = float(0.1 + 0.8 * rng.random())
+            if all(abs(candidate - other) >= 0.2 for other in neighbours):
+                break
+        offsets.append(candidate)
+    return np.asarray(offsets, np.float32)
 
 
 PLANKS = Preset(
     "planks", "wooden floor boards with grain, rings and staggered joints",
-    nouns=("plank", "planks", "floorboards", "boards", "parquet", "wood", "timber", "deck", "decking"),
-    adjectives=("wooden", "oak", "pine", "walnut", "mahogany", "birch", "cherry", "ebony"),
+    nouns=("plank", "floorboard", "board", "parquet", "wood", "timber", "lumber", "hardwood", "deck", "decking",
+           "boardwalk"),
+    adjectives=("wooden", "wood-panelled", "oak", "oaken", "pine", "walnut", "mahogany", "birch", "cherry", "ebony",
+                "teak", "maple", "cedar", "ash", "beech", "spruce"),
     parameters=_common(
-        (0.56, 0.37, 0.21), 0.6, 0.015,
-        planks=Parameter(5, 1, 32, integer=True, description="boards across the tile height"),
-        length=Parameter(2, 1, 8, integer=True, description="boards along the tile width"),
-        gap=Parameter(0.03, 0.0, 0.3, description="joint width as a fraction of a board's width"),
+        (0.55, 0.38, 0.22), 0.6, 0.015,
+        planks=Parameter(6, 1, 32, integer=True, description="boards across the tile height"),
+        length=Parameter(1, 1, 8, integer=True, description="boards along the tile width"),
+        gap=Parameter(0.04, 0.0, 0.3, description="joint width as a fraction of a board's width"),
         grain=Parameter(0.7, 0.0, 1.0, description="strength of grain and rings"),
-        variation=Parameter(0.15, 0.0, 1.0, description="board-to-board tone variation"),
+        rings=Parameter(5, 1, 24, description="growth-ring lines across a board"),
+        variation=Parameter(0.1, 0.0, 1.0, description="board-to-board tone variation"),
+        wear=Parameter(0.0, 0.0, 1.0, description="weathering: bleached towards silver-grey"),
     ),
     paint=paint_planks, frequency="planks",
 )
@@ -207,32 +251,43 @@ PLANKS = Preset(
 
 # -- cobblestone -------------------------------------------------------------------------
 def paint_cobblestone(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
-    # Layout: one stone per jittered cell; F2 - F1 is the distance to the joint.
-    nearest, second, stone_id = noise.cellular(rng, canvas.shape, canvas.cells(p["stones"]))
-    joint = second - nearest
-    face = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.25, joint)
-    # Height: domed stones, rough surfaces, low joints.
+    # Layout: one stone per jittered cell; F2 - F1 is the distance to the joint, and a little
+    # noise on it roughens the stones' outlines.
+    nearest, second, stone_id = noise.cellular(rng, canvas.shape, canvas.cells(p["stones"]), jitter=0.75)
+    outline = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 4), octaves=3)
+    joint = second - nearest + 0.03 * outline
+    face = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.05, joint)
+    # Height: domed stones with chipped surfaces, sunk into their joints.
     chips = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 6), octaves=3)
-    dome = np.sqrt(np.clip(joint, 0.0, 1.0))
-    height = face * (0.5 + 0.45 * dome + 0.04 * chips) + (1 - face) * (0.05 + 0.02 * chips)
+    dome = np.sqrt(np.clip(joint - p["gap"] / 2, 0.0, 1.0) * 2)
+    height = smoothstep(p["gap"] / 2 - 0.02, p["gap"] / 2 + 0.2, joint) * (0.45 + 0.45 * np.clip(dome, 0, 1) + 0.04 * chips)
+    height = height + 0.06 + 0.02 * chips
+    # Colour: each stone its own lightness and a small warm or cool shift of the one base
+    # colour (grey to brown-grey), grain speckle, grime darkening towards the joint.
     stones_total = int(np.max(stone_id)) + 1
-    tone = 1 + p["variation"] * rng.standard_normal(stones_total).astype(np.float32)
-    hue = 1 + 0.5 * p["variation"] * rng.standard_normal((stones_total, 3)).astype(np.float32)
-    stone = shade(p["color"], tone[stone_id] * (1 + 0.06 * chips)) * hue.T[:, stone_id]
-    joint_fill = shade(p["mortar_color"], 1 + 0.1 * chips)
+    lightness = np.clip(1 + p["variation"] * rng.standard_normal(stones_total), 0.55, 1.45).astype(np.float32)
+    warmth = rng.uniform(-0.4, 1, stones_total).astype(np.float32)[stone_id]
+    speckle = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 24), octaves=2)
+    mottle = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 3), octaves=3)
+    grime = 0.72 + 0.28 * smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.3, joint)
+    brightness = lightness[stone_id] * (1 + 0.07 * speckle + 0.05 * mottle) * grime
+    stone = shade(p["color"], brightness) * _warmth(warmth, 0.05)
+    joint_fill = shade(p["mortar_color"], 1 + 0.15 * chips)
     albedo = mix(joint_fill, stone, face)
-    albedo, roughness = _moss(canvas, rng, albedo, p["roughness"] + 0.1 * (1 - face), height, p["moss"])
+    crevice = 1 - smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.15, joint)
+    roughness = p["roughness"] + 0.1 * (1 - face) + 0.05 * chips
+    albedo, roughness, height = _moss(canvas, rng, albedo, roughness, height, crevice, p["moss"], p["stones"])
     return Surface(albedo, unit(height), roughness, 0.0, p["bump"])
 
 
 COBBLESTONE = Preset(
     "cobblestone", "rounded stones set in dirt joints",
-    nouns=("cobblestone", "cobblestones", "cobble", "cobbles", "paving", "pavement", "flagstone", "flagstones",
-           "street", "path", "stones"),
+    # "stones" (not "stone", which is rock): loose stones set together are cobbles.
+    nouns=("cobblestone", "cobble", "paving", "pavement", "paver", "flagstone", "sett", "stones"),
     adjectives=("cobbled", "paved"),
     parameters=_common(
-        (0.52, 0.50, 0.47), 0.8, 0.05,
-        mortar_color=Parameter((0.30, 0.26, 0.20), description="joint colour"),
+        (0.50, 0.47, 0.43), 0.8, 0.05,
+        mortar_color=Parameter((0.25, 0.21, 0.17), description="joint colour"),
         stones=Parameter(6, 1, 64, description="stones across the tile width"),
         gap=Parameter(0.12, 0.0, 0.6, description="joint width in stone sizes"),
         variation=Parameter(0.15, 0.0, 1.0, description="stone-to-stone colour variation"),
@@ -253,13 +308,15 @@ def paint_rock(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     blend = np.clip(0.5 + 0.3 * strata + 0.8 * (height - 0.5), 0, 1)
     # Crevices hold shadow and grime: darker the lower they lie.
     albedo = mix(p["color2"], p["color"], blend) * ((0.7 + 0.45 * height) * (1 + 0.12 * speckle))
-    albedo, roughness = _moss(canvas, rng, albedo, p["roughness"], height, p["moss"])
+    albedo, roughness, height = _moss(canvas, rng, albedo, p["roughness"], height, smoothstep(0.6, 0.2, height),
+                                      p["moss"], p["scale"] * 2)
     return Surface(albedo, height, roughness, 0.0, p["bump"])
 
 
 ROCK = Preset(
     "rock", "ridged fractal rock face",
-    nouns=("rock", "rocks", "stone", "cliff", "granite", "boulder", "basalt", "slate", "cave"),
+    nouns=("rock", "stone", "cliff", "granite", "boulder", "basalt", "slate", "limestone", "sandstone", "cave",
+           "crag"),
     adjectives=("rocky", "stony"),
     parameters=_common(
         (0.50, 0.48, 0.45), 0.9, 0.06,
@@ -289,7 +346,7 @@ def paint_grass(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
 
 GRASS = Preset(
     "grass", "dense grass seen from above, with dry patches and soil",
-    nouns=("grass", "lawn", "meadow", "turf", "field", "moss"), adjectives=("grassy",),
+    nouns=("grass", "lawn", "meadow", "turf", "field", "moss", "sward", "pasture"), adjectives=("grassy",),
     parameters=_common(
         (0.24, 0.46, 0.12), 0.9, 0.04,
         density=Parameter(40, 4, 256, description="blades across the tile width"),
@@ -353,7 +410,7 @@ def paint_dirt(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
 
 DIRT = Preset(
     "dirt", "soil with lumps and scattered pebbles",
-    nouns=("dirt", "soil", "mud", "ground", "earth", "gravel", "clay", "dust"), adjectives=("muddy", "dusty", "earthy"),
+    nouns=("dirt", "soil", "mud", "earth", "gravel", "clay", "dust", "loam"), adjectives=("muddy", "dusty", "earthy"),
     parameters=_common(
         (0.42, 0.31, 0.20), 0.95, 0.03,
         color2=Parameter((0.26, 0.19, 0.12), description="darker soil"),
@@ -410,7 +467,7 @@ def paint_sand(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
 
 SAND = Preset(
     "sand", "wind-rippled sand",
-    nouns=("sand", "desert", "beach", "dune", "dunes"), adjectives=("sandy",),
+    nouns=("sand", "desert", "beach", "dune"), adjectives=("sandy",),
     parameters=_common(
         (0.82, 0.70, 0.50), 0.95, 0.02,
         ripples=Parameter(10, 1, 64, integer=True, description="ripples down the tile"),
@@ -425,14 +482,28 @@ def _cell_ids(row: np.ndarray, column: np.ndarray, rows: int, columns: int) -> t
     return ids, rows * columns
 
 
-def _moss(canvas: Canvas, rng: np.random.Generator, albedo: np.ndarray, roughness, height: np.ndarray, amount: float):
-    """Grow moss in the low places: greener, rougher where the height is low."""
+def _warmth(shift: np.ndarray, strength: float) -> np.ndarray:
+    """Per-pixel multipliers that move a colour towards warm (shift 1: redder, less blue) or
+    cool (-1), by `strength`: natural variation that stays in one hue family."""
+    return np.stack([1 + strength * shift, np.ones_like(shift), 1 - 1.3 * strength * shift])
+
+
+def _moss(canvas: Canvas, rng: np.random.Generator, albedo: np.ndarray, roughness, height: np.ndarray,
+          crevice: np.ndarray, amount: float, features: float):
+    """Moss grown from the crevices (1 in a crack, 0 on an open face) outwards as `amount`
+    rises, in patches along them: darker and greener than what it covers, rougher, and a
+    little proud of the crack it fills."""
     if amount <= 0:
-        return albedo, np.clip(roughness, 0.02, 1.0)
-    patches = noise.fbm(rng, canvas.shape, canvas.cells(6), octaves=5)
-    cover = smoothstep(1.0 - amount, 1.0 - amount * 0.4, 0.55 * (1 - height) + 0.25 * patches + 0.25)
-    moss = shade(MOSS, 1 + 0.2 * patches)
-    return mix(albedo, moss, cover), np.clip(roughness + 0.2 * cover, 0.02, 1.0)
+        return albedo, np.clip(roughness, 0.02, 1.0), height
+    patches = noise.fbm(rng, canvas.shape, canvas.cells(max(2.0, features / 2)), octaves=4)
+    tufts = noise.fbm(rng, canvas.shape, canvas.cells(features * 12), octaves=3)
+    growth = crevice + 0.5 * amount - 0.75 + 0.3 * patches + 0.1 * tufts
+    cover = smoothstep(0.0, 0.12, growth)
+    tone = smoothstep(-1.2, 1.2, noise.fbm(rng, canvas.shape, canvas.cells(features * 2), octaves=3) + 0.5 * tufts)
+    moss = mix(MOSS_SHADE, MOSS, tone) * (1 + 0.18 * tufts)
+    albedo = mix(albedo, moss, cover)
+    height = height + cover * (0.04 + 0.02 * tufts) * (1 - height)
+    return albedo, np.clip(roughness + 0.15 * cover, 0.02, 1.0), height
 
 
 PRESETS: dict[str, Preset] = {

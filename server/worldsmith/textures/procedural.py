@@ -10,7 +10,7 @@ from worldsmith.textures.presets import PRESETS
 
 NAME = "procedural"
 # Bump when a change to any preset, the noise or the map derivation changes the output bytes.
-VERSION = "1"
+VERSION = "2"
 
 
 def render(preset: str, parameters: dict, width: int, height: int, tile_x: bool, tile_y: bool, seed: int) -> Surface:
