@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worldsmith._proto.worldsmith.v1 import admin_pb2, avatar_pb2, dialogue_pb2, scene_pb2, texture_pb2
+from worldsmith._proto.worldsmith.v1 import admin_pb2, avatar_pb2, dialogue_pb2, scene_pb2, speech_pb2, texture_pb2
 from worldsmith.api.auth import required_scope
 from worldsmith.api.domains import DOMAINS, declared
 from worldsmith.api.health import service_status
@@ -20,7 +20,7 @@ TINY_DIFFUSION = {"kind": "diffusion", "source": "./no-such-model"}
 
 
 def test_every_proto_service_is_declared_once():
-    in_proto = {service.full_name for module in (admin_pb2, avatar_pb2, dialogue_pb2, scene_pb2, texture_pb2)
+    in_proto = {service.full_name for module in (admin_pb2, avatar_pb2, dialogue_pb2, scene_pb2, speech_pb2, texture_pb2)
                 for service in module.DESCRIPTOR.services_by_name.values()}
     names = [domain.name for domain in DOMAINS]
     assert sorted(names) == sorted(in_proto)

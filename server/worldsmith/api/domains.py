@@ -7,9 +7,10 @@ from worldsmith.avatars.domain import DOMAIN as AVATARS
 from worldsmith.dialogue.domain import DOMAIN as DIALOGUE
 from worldsmith.domain import Domain
 from worldsmith.scenes.domain import DOMAIN as SCENES
+from worldsmith.speech.domain import DOMAIN as SPEECH
 from worldsmith.textures.domain import DOMAIN as TEXTURES
 
-DOMAINS: tuple[Domain, ...] = (DIALOGUE, TEXTURES, SCENES, AVATARS, ADMIN)
+DOMAINS: tuple[Domain, ...] = (DIALOGUE, TEXTURES, SCENES, AVATARS, SPEECH, ADMIN)
 
 BY_NAME: dict[str, Domain] = {domain.name: domain for domain in DOMAINS}
 

@@ -6,7 +6,7 @@ import typer
 
 # Each command imports the domain modules it runs on when it runs: they bring numpy, torch and the
 # model libraries, which `--help` and `config show` do without.
-from worldsmith.cli import avatar, build, characters, chat, configuration, models, scene, server, texture
+from worldsmith.cli import avatar, build, characters, chat, configuration, models, scene, server, speak, texture
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="worldsmith: generative content for game engines.")
 app.add_typer(configuration.app, name="config")
@@ -18,3 +18,4 @@ app.command()(scene.scene)
 app.command()(avatar.avatar)
 app.command()(texture.texture)
 app.command()(build.build)
+app.command()(speak.speak)

@@ -12,11 +12,13 @@ and maps its own phonemes to the visemes of `runtime/visemes.py`.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from worldsmith._proto.worldsmith.v1 import speech_pb2
 from worldsmith.errors import InvalidArgument
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
@@ -25,6 +27,8 @@ from worldsmith.runtime.visemes import SILENCE, Viseme
 
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
+# A sentence ends at . ! ? or … (closing quotes and brackets after it) followed by white space.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’)\]]*\s+")
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,35 @@ class SpeechRequest:
     seed: int = 0
 
 
+def complete_sentences(text: str) -> tuple[list[str], str]:
+    """The sentences `text` completes and the unfinished rest, for speaking a reply while it is written."""
+    sentences, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        sentence = text[start:end.end()].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = end.end()
+    return sentences, text[start:]
+
+
+def to_messages(clip: "SpeechClip", offset_ms: float, turn_id: str = "") -> list:
+    """A clip as the stream carries it: one AudioChunk starting at `offset_ms`, then its VisemeEvents."""
+    messages: list = [speech_pb2.AudioChunk(turn_id=turn_id, pcm=clip.pcm, sample_rate=clip.sample_rate, start_ms=offset_ms)]
+    messages += [speech_pb2.VisemeEvent(turn_id=turn_id, name=viseme.name, start_ms=viseme.start_ms + offset_ms,
+                                        end_ms=viseme.end_ms + offset_ms, weight=viseme.weight) for viseme in clip.visemes]
+    return messages
+
+
 def to_pcm16(audio: np.ndarray) -> bytes:
     """float samples in [-1, 1] -> PCM16 little-endian bytes."""
     return (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+def chosen_voice(engine: "SpeechEngine", voice: speech_pb2.Voice, field: str = "voice") -> tuple[str, float]:
+    """The voice id and speed a `Voice` asks for (empty id: the default voice; speed 0: 1.0), checked."""
+    voice_id, speed = voice.id or engine.default_voice, voice.speed or 1.0
+    check_voice(engine, voice_id, speed, field)
+    return voice_id, speed
 
 
 def check_voice(engine: "SpeechEngine", voice: str, speed: float, field: str = "voice") -> None:
@@ -93,6 +123,10 @@ class SpeechEngine(Engine):
             if isinstance(event, SpeechClip):
                 clip = event
         return clip
+
+    def speak_events(self, text: str, voice: str, speed: float, ctx: CallContext, seed: int = 0):
+        """The job's events as they come: Queued updates, then the SpeechClip."""
+        return self.submit(SpeechRequest(text, voice, speed, seed), ctx).events()
 
     def run_batch(self, jobs: list[Job]) -> None:
         for job in jobs:

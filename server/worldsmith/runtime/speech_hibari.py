@@ -22,7 +22,7 @@ import numpy as np
 from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime import packages
 from worldsmith.runtime.speech import SpeechClip, SpeechEngine, to_pcm16
-from worldsmith.runtime.visemes import led, timeline, trim_pauses, with_weights
+from worldsmith.runtime.visemes import SILENCE, led, timeline, trim_pauses, viseme_of, with_weights
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,8 @@ class HibariSpeech(SpeechEngine):
         rng = np.random.default_rng(seed)
         pieces: list[SpeechClip] = []
         for phonemes in engine.text.phonemize(text):
+            if all(viseme_of(symbol) == SILENCE for symbol in phonemes):
+                continue  # punctuation alone ("...") is a pause the voice would breathe, not speech
             ids = engine.text.ids(phonemes)
             symbols = ["<pad>", *(c for c in phonemes if c in engine.text.vocab), "<pad>"]
             outputs = engine.session.run([*SPECTRUM_OUTPUTS, DURATIONS_OUTPUT],

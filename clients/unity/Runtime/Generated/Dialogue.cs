@@ -25,151 +25,162 @@ namespace Worldsmith.V1 {
       byte[] descriptorData = global::System.Convert.FromBase64String(
           string.Concat(
             "Chx3b3JsZHNtaXRoL3YxL2RpYWxvZ3VlLnByb3RvEg13b3JsZHNtaXRoLnYx",
-            "Ghp3b3JsZHNtaXRoL3YxL2NvbW1vbi5wcm90byJOCgpBY3Rpb25TcGVjEgwK",
-            "BG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSHQoVYXJndW1lbnRz",
-            "X3NjaGVtYV9qc29uGAMgASgJIuICCglDaGFyYWN0ZXISCgoCaWQYASABKAkS",
-            "DAoEbmFtZRgCIAEoCRIMCgRyb2xlGAMgASgJEhEKCWJhY2tzdG9yeRgEIAEo",
-            "CRIaChJwZXJzb25hbGl0eV90cmFpdHMYBSADKAkSFgoOc3BlYWtpbmdfc3R5",
-            "bGUYBiABKAkSFQoNZXhhbXBsZV9saW5lcxgHIAMoCRINCgVnb2FscxgIIAMo",
-            "CRIQCghlbW90aW9ucxgJIAMoCRIqCgdhY3Rpb25zGAogAygLMhkud29ybGRz",
-            "bWl0aC52MS5BY3Rpb25TcGVjEhYKDmtub3dsZWRnZV90YWdzGAsgAygJEjQK",
-            "DmNvbnRlbnRfcmF0aW5nGAwgASgOMhwud29ybGRzbWl0aC52MS5Db250ZW50",
-            "UmF0aW5nEhAKCGxhbmd1YWdlGA0gASgJEg8KB2ZhY3Rpb24YDiABKAkSEQoJ",
-            "bGFuZ3VhZ2VzGA8gAygJIpoBCglMb3JlRW50cnkSCgoCaWQYASABKAkSDQoF",
-            "dGl0bGUYAiABKAkSDAoEdGV4dBgDIAEoCRIMCgR0YWdzGAQgAygJEjEKCnZp",
-            "c2liaWxpdHkYBSABKA4yHS53b3JsZHNtaXRoLnYxLkxvcmVWaXNpYmlsaXR5",
-            "Eg8KB2ZhY3Rpb24YBiABKAkSEgoKcXVlc3RfZmxhZxgHIAEoCSJFChZVcHNl",
-            "cnRDaGFyYWN0ZXJSZXF1ZXN0EisKCWNoYXJhY3RlchgBIAEoCzIYLndvcmxk",
-            "c21pdGgudjEuQ2hhcmFjdGVyIlcKF1Vwc2VydENoYXJhY3RlclJlc3BvbnNl",
-            "EisKCWNoYXJhY3RlchgBIAEoCzIYLndvcmxkc21pdGgudjEuQ2hhcmFjdGVy",
-            "Eg8KB2NyZWF0ZWQYAiABKAgiKwoTR2V0Q2hhcmFjdGVyUmVxdWVzdBIUCgxj",
-            "aGFyYWN0ZXJfaWQYASABKAkiQwoUR2V0Q2hhcmFjdGVyUmVzcG9uc2USKwoJ",
-            "Y2hhcmFjdGVyGAEgASgLMhgud29ybGRzbWl0aC52MS5DaGFyYWN0ZXIiPgoV",
-            "TGlzdENoYXJhY3RlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoDRISCgpw",
-            "YWdlX3Rva2VuGAIgASgJIl8KFkxpc3RDaGFyYWN0ZXJzUmVzcG9uc2USLAoK",
-            "Y2hhcmFjdGVycxgBIAMoCzIYLndvcmxkc21pdGgudjEuQ2hhcmFjdGVyEhcK",
-            "D25leHRfcGFnZV90b2tlbhgCIAEoCSIuChZEZWxldGVDaGFyYWN0ZXJSZXF1",
-            "ZXN0EhQKDGNoYXJhY3Rlcl9pZBgBIAEoCSIZChdEZWxldGVDaGFyYWN0ZXJS",
-            "ZXNwb25zZSI+ChFVcHNlcnRMb3JlUmVxdWVzdBIpCgdlbnRyaWVzGAEgAygL",
-            "Mhgud29ybGRzbWl0aC52MS5Mb3JlRW50cnkiJgoSVXBzZXJ0TG9yZVJlc3Bv",
-            "bnNlEhAKCHVwc2VydGVkGAEgASgNIh4KD0xpc3RMb3JlUmVxdWVzdBILCgN0",
-            "YWcYASABKAkiPQoQTGlzdExvcmVSZXNwb25zZRIpCgdlbnRyaWVzGAEgAygL",
-            "Mhgud29ybGRzbWl0aC52MS5Mb3JlRW50cnkiJAoRRGVsZXRlTG9yZVJlcXVl",
-            "c3QSDwoHbG9yZV9pZBgBIAEoCSIUChJEZWxldGVMb3JlUmVzcG9uc2UiZAoE",
-            "VHVybhIPCgd0dXJuX2lkGAEgASgJEg8KB3NwZWFrZXIYAiABKAkSDAoEdGV4",
-            "dBgDIAEoCRITCgtpbnRlcnJ1cHRlZBgEIAEoCBIXCg9jcmVhdGVkX3VuaXhf",
-            "bXMYBSABKAMi5AEKB1Nlc3Npb24SCgoCaWQYASABKAkSEQoJcGxheWVyX2lk",
-            "GAIgASgJEhUKDWNoYXJhY3Rlcl9pZHMYAyADKAkSOwoLd29ybGRfc3RhdGUY",
-            "BCADKAsyJi53b3JsZHNtaXRoLnYxLlNlc3Npb24uV29ybGRTdGF0ZUVudHJ5",
-            "EiIKBXR1cm5zGAUgAygLMhMud29ybGRzbWl0aC52MS5UdXJuEg8KB3N1bW1h",
-            "cnkYBiABKAkaMQoPV29ybGRTdGF0ZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2",
-            "YWx1ZRgCIAEoCToCOAEi0QEKFENyZWF0ZVNlc3Npb25SZXF1ZXN0EhIKCnNl",
-            "c3Npb25faWQYASABKAkSEQoJcGxheWVyX2lkGAIgASgJEhUKDWNoYXJhY3Rl",
-            "cl9pZHMYAyADKAkSSAoLd29ybGRfc3RhdGUYBCADKAsyMy53b3JsZHNtaXRo",
-            "LnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0LldvcmxkU3RhdGVFbnRyeRoxCg9X",
-            "b3JsZFN0YXRlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4",
-            "ASJAChVDcmVhdGVTZXNzaW9uUmVzcG9uc2USJwoHc2Vzc2lvbhgBIAEoCzIW",
-            "Lndvcmxkc21pdGgudjEuU2Vzc2lvbiInChFHZXRTZXNzaW9uUmVxdWVzdBIS",
-            "CgpzZXNzaW9uX2lkGAEgASgJIj0KEkdldFNlc3Npb25SZXNwb25zZRInCgdz",
-            "ZXNzaW9uGAEgASgLMhYud29ybGRzbWl0aC52MS5TZXNzaW9uIioKFERlbGV0",
-            "ZVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiFwoVRGVsZXRl",
-            "U2Vzc2lvblJlc3BvbnNlIioKFEV4cG9ydFNlc3Npb25SZXF1ZXN0EhIKCnNl",
-            "c3Npb25faWQYASABKAkiPQoVRXhwb3J0U2Vzc2lvblJlc3BvbnNlEgwKBGJs",
-            "b2IYASABKAwSFgoOZm9ybWF0X3ZlcnNpb24YAiABKA0iOAoUSW1wb3J0U2Vz",
-            "c2lvblJlcXVlc3QSDAoEYmxvYhgBIAEoDBISCgpzZXNzaW9uX2lkGAIgASgJ",
-            "IkAKFUltcG9ydFNlc3Npb25SZXNwb25zZRInCgdzZXNzaW9uGAEgASgLMhYu",
-            "d29ybGRzbWl0aC52MS5TZXNzaW9uIpkBChFHZW5lcmF0aW9uT3B0aW9ucxIM",
-            "CgRzZWVkGAEgASgEEhYKDm1heF9uZXdfdG9rZW5zGAIgASgNEhgKC3RlbXBl",
-            "cmF0dXJlGAMgASgCSACIAQESEgoFdG9wX3AYBCABKAJIAYgBARIWCg5zdG9w",
-            "X3NlcXVlbmNlcxgFIAMoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wIpIB",
-            "CglHYW1lRXZlbnQSEwoLZGVzY3JpcHRpb24YASABKAkSPQoLd29ybGRfc3Rh",
-            "dGUYAiADKAsyKC53b3JsZHNtaXRoLnYxLkdhbWVFdmVudC5Xb3JsZFN0YXRl",
-            "RW50cnkaMQoPV29ybGRTdGF0ZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1",
-            "ZRgCIAEoCToCOAEiyAEKClNheVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEo",
-            "CRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSEQoJdXR0ZXJhbmNlGAMgASgJEicK",
-            "BWV2ZW50GAQgASgLMhgud29ybGRzbWl0aC52MS5HYW1lRXZlbnQSMQoHb3B0",
-            "aW9ucxgFIAEoCzIgLndvcmxkc21pdGgudjEuR2VuZXJhdGlvbk9wdGlvbnMS",
-            "IQoEbGFuZRgGIAEoDjITLndvcmxkc21pdGgudjEuTGFuZSI0CgtUdXJuU3Rh",
-            "cnRlZBIPCgd0dXJuX2lkGAEgASgJEhQKDGNoYXJhY3Rlcl9pZBgCIAEoCSJD",
-            "CglUZXh0RGVsdGESDwoHdHVybl9pZBgBIAEoCRIXCg91dHRlcmFuY2VfaW5k",
-            "ZXgYAiABKA0SDAoEdGV4dBgDIAEoCSIyCg5FbW90aW9uQ2hhbmdlZBIPCgd0",
-            "dXJuX2lkGAEgASgJEg8KB2Vtb3Rpb24YAiABKAkiVAoKQWN0aW9uQ2FsbBIP",
-            "Cgd0dXJuX2lkGAEgASgJEg8KB2NhbGxfaWQYAiABKAkSDAoEbmFtZRgDIAEo",
-            "CRIWCg5hcmd1bWVudHNfanNvbhgEIAEoCSLDAQoNVHVybkNvbXBsZXRlZBIP",
-            "Cgd0dXJuX2lkGAEgASgJEhMKC2ludGVycnVwdGVkGAIgASgIEiwKBnJlYXNv",
-            "bhgDIAEoDjIcLndvcmxkc21pdGgudjEuVHVybkVuZFJlYXNvbhIVCg1wcm9t",
-            "cHRfdG9rZW5zGAQgASgNEhkKEWNvbXBsZXRpb25fdG9rZW5zGAUgASgNEh4K",
-            "FnRpbWVfdG9fZmlyc3RfdG9rZW5fbXMYBiABKAISDAoEdGV4dBgHIAEoCSK/",
-            "AgoLU2F5UmVzcG9uc2USJwoGcXVldWVkGAEgASgLMhUud29ybGRzbWl0aC52",
-            "MS5RdWV1ZWRIABIyCgx0dXJuX3N0YXJ0ZWQYAiABKAsyGi53b3JsZHNtaXRo",
-            "LnYxLlR1cm5TdGFydGVkSAASLgoKdGV4dF9kZWx0YRgDIAEoCzIYLndvcmxk",
-            "c21pdGgudjEuVGV4dERlbHRhSAASMAoHZW1vdGlvbhgEIAEoCzIdLndvcmxk",
-            "c21pdGgudjEuRW1vdGlvbkNoYW5nZWRIABIwCgthY3Rpb25fY2FsbBgFIAEo",
-            "CzIZLndvcmxkc21pdGgudjEuQWN0aW9uQ2FsbEgAEjYKDnR1cm5fY29tcGxl",
-            "dGVkGAYgASgLMhwud29ybGRzbWl0aC52MS5UdXJuQ29tcGxldGVkSABCBwoF",
-            "ZXZlbnQibAoNQ29udmVyc2VTdGFydBISCgpzZXNzaW9uX2lkGAEgASgJEhQK",
-            "DGNoYXJhY3Rlcl9pZBgCIAEoCRIxCgdvcHRpb25zGAMgASgLMiAud29ybGRz",
-            "bWl0aC52MS5HZW5lcmF0aW9uT3B0aW9ucyI1Cg9QbGF5ZXJVdHRlcmFuY2US",
-            "DAoEdGV4dBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkiRQoMQWN0aW9u",
-            "UmVzdWx0Eg8KB2NhbGxfaWQYASABKAkSDwoHc3VjY2VzcxgCIAEoCBITCgty",
-            "ZXN1bHRfanNvbhgDIAEoCSIdCgpDYW5jZWxUdXJuEg8KB3R1cm5faWQYASAB",
-            "KAkijgIKD0NvbnZlcnNlUmVxdWVzdBItCgVzdGFydBgBIAEoCzIcLndvcmxk",
-            "c21pdGgudjEuQ29udmVyc2VTdGFydEgAEjMKCXV0dGVyYW5jZRgCIAEoCzIe",
-            "Lndvcmxkc21pdGgudjEuUGxheWVyVXR0ZXJhbmNlSAASKQoFZXZlbnQYAyAB",
-            "KAsyGC53b3JsZHNtaXRoLnYxLkdhbWVFdmVudEgAEjQKDWFjdGlvbl9yZXN1",
-            "bHQYBCABKAsyGy53b3JsZHNtaXRoLnYxLkFjdGlvblJlc3VsdEgAEisKBmNh",
-            "bmNlbBgFIAEoCzIZLndvcmxkc21pdGgudjEuQ2FuY2VsVHVybkgAQgkKB21l",
-            "c3NhZ2UixAIKEENvbnZlcnNlUmVzcG9uc2USJwoGcXVldWVkGAEgASgLMhUu",
-            "d29ybGRzbWl0aC52MS5RdWV1ZWRIABIyCgx0dXJuX3N0YXJ0ZWQYAiABKAsy",
-            "Gi53b3JsZHNtaXRoLnYxLlR1cm5TdGFydGVkSAASLgoKdGV4dF9kZWx0YRgD",
-            "IAEoCzIYLndvcmxkc21pdGgudjEuVGV4dERlbHRhSAASMAoHZW1vdGlvbhgE",
-            "IAEoCzIdLndvcmxkc21pdGgudjEuRW1vdGlvbkNoYW5nZWRIABIwCgthY3Rp",
-            "b25fY2FsbBgFIAEoCzIZLndvcmxkc21pdGgudjEuQWN0aW9uQ2FsbEgAEjYK",
-            "DnR1cm5fY29tcGxldGVkGAYgASgLMhwud29ybGRzbWl0aC52MS5UdXJuQ29t",
-            "cGxldGVkSABCBwoFZXZlbnQqgAEKDUNvbnRlbnRSYXRpbmcSHgoaQ09OVEVO",
-            "VF9SQVRJTkdfVU5TUEVDSUZJRUQQABIbChdDT05URU5UX1JBVElOR19FVkVS",
-            "WU9ORRABEhcKE0NPTlRFTlRfUkFUSU5HX1RFRU4QAhIZChVDT05URU5UX1JB",
-            "VElOR19NQVRVUkUQAyqLAQoOTG9yZVZpc2liaWxpdHkSHwobTE9SRV9WSVNJ",
-            "QklMSVRZX1VOU1BFQ0lGSUVEEAASGgoWTE9SRV9WSVNJQklMSVRZX0dMT0JB",
-            "TBABEhsKF0xPUkVfVklTSUJJTElUWV9GQUNUSU9OEAISHwobTE9SRV9WSVNJ",
-            "QklMSVRZX1FVRVNUX1NUQVRFEAMq0gEKDVR1cm5FbmRSZWFzb24SHwobVFVS",
-            "Tl9FTkRfUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZVFVSTl9FTkRfUkVBU09O",
-            "X0NPTVBMRVRFRBABEh4KGlRVUk5fRU5EX1JFQVNPTl9NQVhfVE9LRU5TEAIS",
-            "IQodVFVSTl9FTkRfUkVBU09OX1NUT1BfU0VRVUVOQ0UQAxIdChlUVVJOX0VO",
-            "RF9SRUFTT05fQ0FOQ0VMTEVEEAQSHwobVFVSTl9FTkRfUkVBU09OX0lOVEVS",
-            "UlVQVEVEEAUy1AkKD0RpYWxvZ3VlU2VydmljZRJgCg9VcHNlcnRDaGFyYWN0",
-            "ZXISJS53b3JsZHNtaXRoLnYxLlVwc2VydENoYXJhY3RlclJlcXVlc3QaJi53",
-            "b3JsZHNtaXRoLnYxLlVwc2VydENoYXJhY3RlclJlc3BvbnNlElcKDEdldENo",
-            "YXJhY3RlchIiLndvcmxkc21pdGgudjEuR2V0Q2hhcmFjdGVyUmVxdWVzdBoj",
-            "Lndvcmxkc21pdGgudjEuR2V0Q2hhcmFjdGVyUmVzcG9uc2USXQoOTGlzdENo",
-            "YXJhY3RlcnMSJC53b3JsZHNtaXRoLnYxLkxpc3RDaGFyYWN0ZXJzUmVxdWVz",
-            "dBolLndvcmxkc21pdGgudjEuTGlzdENoYXJhY3RlcnNSZXNwb25zZRJgCg9E",
-            "ZWxldGVDaGFyYWN0ZXISJS53b3JsZHNtaXRoLnYxLkRlbGV0ZUNoYXJhY3Rl",
-            "clJlcXVlc3QaJi53b3JsZHNtaXRoLnYxLkRlbGV0ZUNoYXJhY3RlclJlc3Bv",
-            "bnNlElEKClVwc2VydExvcmUSIC53b3JsZHNtaXRoLnYxLlVwc2VydExvcmVS",
-            "ZXF1ZXN0GiEud29ybGRzbWl0aC52MS5VcHNlcnRMb3JlUmVzcG9uc2USSwoI",
-            "TGlzdExvcmUSHi53b3JsZHNtaXRoLnYxLkxpc3RMb3JlUmVxdWVzdBofLndv",
-            "cmxkc21pdGgudjEuTGlzdExvcmVSZXNwb25zZRJRCgpEZWxldGVMb3JlEiAu",
-            "d29ybGRzbWl0aC52MS5EZWxldGVMb3JlUmVxdWVzdBohLndvcmxkc21pdGgu",
-            "djEuRGVsZXRlTG9yZVJlc3BvbnNlEloKDUNyZWF0ZVNlc3Npb24SIy53b3Js",
-            "ZHNtaXRoLnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0GiQud29ybGRzbWl0aC52",
-            "MS5DcmVhdGVTZXNzaW9uUmVzcG9uc2USUQoKR2V0U2Vzc2lvbhIgLndvcmxk",
-            "c21pdGgudjEuR2V0U2Vzc2lvblJlcXVlc3QaIS53b3JsZHNtaXRoLnYxLkdl",
-            "dFNlc3Npb25SZXNwb25zZRJaCg1EZWxldGVTZXNzaW9uEiMud29ybGRzbWl0",
-            "aC52MS5EZWxldGVTZXNzaW9uUmVxdWVzdBokLndvcmxkc21pdGgudjEuRGVs",
-            "ZXRlU2Vzc2lvblJlc3BvbnNlEloKDUV4cG9ydFNlc3Npb24SIy53b3JsZHNt",
-            "aXRoLnYxLkV4cG9ydFNlc3Npb25SZXF1ZXN0GiQud29ybGRzbWl0aC52MS5F",
-            "eHBvcnRTZXNzaW9uUmVzcG9uc2USWgoNSW1wb3J0U2Vzc2lvbhIjLndvcmxk",
-            "c21pdGgudjEuSW1wb3J0U2Vzc2lvblJlcXVlc3QaJC53b3JsZHNtaXRoLnYx",
-            "LkltcG9ydFNlc3Npb25SZXNwb25zZRI+CgNTYXkSGS53b3JsZHNtaXRoLnYx",
-            "LlNheVJlcXVlc3QaGi53b3JsZHNtaXRoLnYxLlNheVJlc3BvbnNlMAESTwoI",
-            "Q29udmVyc2USHi53b3JsZHNtaXRoLnYxLkNvbnZlcnNlUmVxdWVzdBofLndv",
-            "cmxkc21pdGgudjEuQ29udmVyc2VSZXNwb25zZSgBMAFiBnByb3RvMw=="));
+            "Ghp3b3JsZHNtaXRoL3YxL2NvbW1vbi5wcm90bxoad29ybGRzbWl0aC92MS9z",
+            "cGVlY2gucHJvdG8iTgoKQWN0aW9uU3BlYxIMCgRuYW1lGAEgASgJEhMKC2Rl",
+            "c2NyaXB0aW9uGAIgASgJEh0KFWFyZ3VtZW50c19zY2hlbWFfanNvbhgDIAEo",
+            "CSKHAwoJQ2hhcmFjdGVyEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoE",
+            "cm9sZRgDIAEoCRIRCgliYWNrc3RvcnkYBCABKAkSGgoScGVyc29uYWxpdHlf",
+            "dHJhaXRzGAUgAygJEhYKDnNwZWFraW5nX3N0eWxlGAYgASgJEhUKDWV4YW1w",
+            "bGVfbGluZXMYByADKAkSDQoFZ29hbHMYCCADKAkSEAoIZW1vdGlvbnMYCSAD",
+            "KAkSKgoHYWN0aW9ucxgKIAMoCzIZLndvcmxkc21pdGgudjEuQWN0aW9uU3Bl",
+            "YxIWCg5rbm93bGVkZ2VfdGFncxgLIAMoCRI0Cg5jb250ZW50X3JhdGluZxgM",
+            "IAEoDjIcLndvcmxkc21pdGgudjEuQ29udGVudFJhdGluZxIQCghsYW5ndWFn",
+            "ZRgNIAEoCRIPCgdmYWN0aW9uGA4gASgJEhEKCWxhbmd1YWdlcxgPIAMoCRIj",
+            "CgV2b2ljZRgQIAEoCzIULndvcmxkc21pdGgudjEuVm9pY2UimgEKCUxvcmVF",
+            "bnRyeRIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRIMCgR0ZXh0GAMgASgJ",
+            "EgwKBHRhZ3MYBCADKAkSMQoKdmlzaWJpbGl0eRgFIAEoDjIdLndvcmxkc21p",
+            "dGgudjEuTG9yZVZpc2liaWxpdHkSDwoHZmFjdGlvbhgGIAEoCRISCgpxdWVz",
+            "dF9mbGFnGAcgASgJIkUKFlVwc2VydENoYXJhY3RlclJlcXVlc3QSKwoJY2hh",
+            "cmFjdGVyGAEgASgLMhgud29ybGRzbWl0aC52MS5DaGFyYWN0ZXIiVwoXVXBz",
+            "ZXJ0Q2hhcmFjdGVyUmVzcG9uc2USKwoJY2hhcmFjdGVyGAEgASgLMhgud29y",
+            "bGRzbWl0aC52MS5DaGFyYWN0ZXISDwoHY3JlYXRlZBgCIAEoCCIrChNHZXRD",
+            "aGFyYWN0ZXJSZXF1ZXN0EhQKDGNoYXJhY3Rlcl9pZBgBIAEoCSJDChRHZXRD",
+            "aGFyYWN0ZXJSZXNwb25zZRIrCgljaGFyYWN0ZXIYASABKAsyGC53b3JsZHNt",
+            "aXRoLnYxLkNoYXJhY3RlciI+ChVMaXN0Q2hhcmFjdGVyc1JlcXVlc3QSEQoJ",
+            "cGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkiXwoWTGlzdENo",
+            "YXJhY3RlcnNSZXNwb25zZRIsCgpjaGFyYWN0ZXJzGAEgAygLMhgud29ybGRz",
+            "bWl0aC52MS5DaGFyYWN0ZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIi4K",
+            "FkRlbGV0ZUNoYXJhY3RlclJlcXVlc3QSFAoMY2hhcmFjdGVyX2lkGAEgASgJ",
+            "IhkKF0RlbGV0ZUNoYXJhY3RlclJlc3BvbnNlIj4KEVVwc2VydExvcmVSZXF1",
+            "ZXN0EikKB2VudHJpZXMYASADKAsyGC53b3JsZHNtaXRoLnYxLkxvcmVFbnRy",
+            "eSImChJVcHNlcnRMb3JlUmVzcG9uc2USEAoIdXBzZXJ0ZWQYASABKA0iHgoP",
+            "TGlzdExvcmVSZXF1ZXN0EgsKA3RhZxgBIAEoCSI9ChBMaXN0TG9yZVJlc3Bv",
+            "bnNlEikKB2VudHJpZXMYASADKAsyGC53b3JsZHNtaXRoLnYxLkxvcmVFbnRy",
+            "eSIkChFEZWxldGVMb3JlUmVxdWVzdBIPCgdsb3JlX2lkGAEgASgJIhQKEkRl",
+            "bGV0ZUxvcmVSZXNwb25zZSJkCgRUdXJuEg8KB3R1cm5faWQYASABKAkSDwoH",
+            "c3BlYWtlchgCIAEoCRIMCgR0ZXh0GAMgASgJEhMKC2ludGVycnVwdGVkGAQg",
+            "ASgIEhcKD2NyZWF0ZWRfdW5peF9tcxgFIAEoAyLkAQoHU2Vzc2lvbhIKCgJp",
+            "ZBgBIAEoCRIRCglwbGF5ZXJfaWQYAiABKAkSFQoNY2hhcmFjdGVyX2lkcxgD",
+            "IAMoCRI7Cgt3b3JsZF9zdGF0ZRgEIAMoCzImLndvcmxkc21pdGgudjEuU2Vz",
+            "c2lvbi5Xb3JsZFN0YXRlRW50cnkSIgoFdHVybnMYBSADKAsyEy53b3JsZHNt",
+            "aXRoLnYxLlR1cm4SDwoHc3VtbWFyeRgGIAEoCRoxCg9Xb3JsZFN0YXRlRW50",
+            "cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLRAQoUQ3JlYXRl",
+            "U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglwbGF5ZXJf",
+            "aWQYAiABKAkSFQoNY2hhcmFjdGVyX2lkcxgDIAMoCRJICgt3b3JsZF9zdGF0",
+            "ZRgEIAMoCzIzLndvcmxkc21pdGgudjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3Qu",
+            "V29ybGRTdGF0ZUVudHJ5GjEKD1dvcmxkU3RhdGVFbnRyeRILCgNrZXkYASAB",
+            "KAkSDQoFdmFsdWUYAiABKAk6AjgBIkAKFUNyZWF0ZVNlc3Npb25SZXNwb25z",
+            "ZRInCgdzZXNzaW9uGAEgASgLMhYud29ybGRzbWl0aC52MS5TZXNzaW9uIicK",
+            "EUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiPQoSR2V0",
+            "U2Vzc2lvblJlc3BvbnNlEicKB3Nlc3Npb24YASABKAsyFi53b3JsZHNtaXRo",
+            "LnYxLlNlc3Npb24iKgoURGVsZXRlU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lv",
+            "bl9pZBgBIAEoCSIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UiKgoURXhwb3J0",
+            "U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI9ChVFeHBvcnRT",
+            "ZXNzaW9uUmVzcG9uc2USDAoEYmxvYhgBIAEoDBIWCg5mb3JtYXRfdmVyc2lv",
+            "bhgCIAEoDSI4ChRJbXBvcnRTZXNzaW9uUmVxdWVzdBIMCgRibG9iGAEgASgM",
+            "EhIKCnNlc3Npb25faWQYAiABKAkiQAoVSW1wb3J0U2Vzc2lvblJlc3BvbnNl",
+            "EicKB3Nlc3Npb24YASABKAsyFi53b3JsZHNtaXRoLnYxLlNlc3Npb24imQEK",
+            "EUdlbmVyYXRpb25PcHRpb25zEgwKBHNlZWQYASABKAQSFgoObWF4X25ld190",
+            "b2tlbnMYAiABKA0SGAoLdGVtcGVyYXR1cmUYAyABKAJIAIgBARISCgV0b3Bf",
+            "cBgEIAEoAkgBiAEBEhYKDnN0b3Bfc2VxdWVuY2VzGAUgAygJQg4KDF90ZW1w",
+            "ZXJhdHVyZUIICgZfdG9wX3AikgEKCUdhbWVFdmVudBITCgtkZXNjcmlwdGlv",
+            "bhgBIAEoCRI9Cgt3b3JsZF9zdGF0ZRgCIAMoCzIoLndvcmxkc21pdGgudjEu",
+            "R2FtZUV2ZW50LldvcmxkU3RhdGVFbnRyeRoxCg9Xb3JsZFN0YXRlRW50cnkS",
+            "CwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIgCg1TcGVlY2hPcHRp",
+            "b25zEg8KB2VuYWJsZWQYASABKAgi9gEKClNheVJlcXVlc3QSEgoKc2Vzc2lv",
+            "bl9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSEQoJdXR0ZXJhbmNl",
+            "GAMgASgJEicKBWV2ZW50GAQgASgLMhgud29ybGRzbWl0aC52MS5HYW1lRXZl",
+            "bnQSMQoHb3B0aW9ucxgFIAEoCzIgLndvcmxkc21pdGgudjEuR2VuZXJhdGlv",
+            "bk9wdGlvbnMSIQoEbGFuZRgGIAEoDjITLndvcmxkc21pdGgudjEuTGFuZRIs",
+            "CgZzcGVlY2gYByABKAsyHC53b3JsZHNtaXRoLnYxLlNwZWVjaE9wdGlvbnMi",
+            "NAoLVHVyblN0YXJ0ZWQSDwoHdHVybl9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJf",
+            "aWQYAiABKAkiQwoJVGV4dERlbHRhEg8KB3R1cm5faWQYASABKAkSFwoPdXR0",
+            "ZXJhbmNlX2luZGV4GAIgASgNEgwKBHRleHQYAyABKAkiMgoORW1vdGlvbkNo",
+            "YW5nZWQSDwoHdHVybl9pZBgBIAEoCRIPCgdlbW90aW9uGAIgASgJIlQKCkFj",
+            "dGlvbkNhbGwSDwoHdHVybl9pZBgBIAEoCRIPCgdjYWxsX2lkGAIgASgJEgwK",
+            "BG5hbWUYAyABKAkSFgoOYXJndW1lbnRzX2pzb24YBCABKAki3gEKDVR1cm5D",
+            "b21wbGV0ZWQSDwoHdHVybl9pZBgBIAEoCRITCgtpbnRlcnJ1cHRlZBgCIAEo",
+            "CBIsCgZyZWFzb24YAyABKA4yHC53b3JsZHNtaXRoLnYxLlR1cm5FbmRSZWFz",
+            "b24SFQoNcHJvbXB0X3Rva2VucxgEIAEoDRIZChFjb21wbGV0aW9uX3Rva2Vu",
+            "cxgFIAEoDRIeChZ0aW1lX3RvX2ZpcnN0X3Rva2VuX21zGAYgASgCEgwKBHRl",
+            "eHQYByABKAkSGQoRYXVkaW9fZHVyYXRpb25fbXMYCCABKAEimQMKC1NheVJl",
+            "c3BvbnNlEicKBnF1ZXVlZBgBIAEoCzIVLndvcmxkc21pdGgudjEuUXVldWVk",
+            "SAASMgoMdHVybl9zdGFydGVkGAIgASgLMhoud29ybGRzbWl0aC52MS5UdXJu",
+            "U3RhcnRlZEgAEi4KCnRleHRfZGVsdGEYAyABKAsyGC53b3JsZHNtaXRoLnYx",
+            "LlRleHREZWx0YUgAEjAKB2Vtb3Rpb24YBCABKAsyHS53b3JsZHNtaXRoLnYx",
+            "LkVtb3Rpb25DaGFuZ2VkSAASMAoLYWN0aW9uX2NhbGwYBSABKAsyGS53b3Js",
+            "ZHNtaXRoLnYxLkFjdGlvbkNhbGxIABI2Cg50dXJuX2NvbXBsZXRlZBgGIAEo",
+            "CzIcLndvcmxkc21pdGgudjEuVHVybkNvbXBsZXRlZEgAEioKBWF1ZGlvGAcg",
+            "ASgLMhkud29ybGRzbWl0aC52MS5BdWRpb0NodW5rSAASLAoGdmlzZW1lGAgg",
+            "ASgLMhoud29ybGRzbWl0aC52MS5WaXNlbWVFdmVudEgAQgcKBWV2ZW50IpoB",
+            "Cg1Db252ZXJzZVN0YXJ0EhIKCnNlc3Npb25faWQYASABKAkSFAoMY2hhcmFj",
+            "dGVyX2lkGAIgASgJEjEKB29wdGlvbnMYAyABKAsyIC53b3JsZHNtaXRoLnYx",
+            "LkdlbmVyYXRpb25PcHRpb25zEiwKBnNwZWVjaBgEIAEoCzIcLndvcmxkc21p",
+            "dGgudjEuU3BlZWNoT3B0aW9ucyJnCg9QbGF5ZXJVdHRlcmFuY2USDAoEdGV4",
+            "dBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSHAoPYXVkaW9fcGxheWVk",
+            "X21zGAMgASgNSACIAQFCEgoQX2F1ZGlvX3BsYXllZF9tcyJFCgxBY3Rpb25S",
+            "ZXN1bHQSDwoHY2FsbF9pZBgBIAEoCRIPCgdzdWNjZXNzGAIgASgIEhMKC3Jl",
+            "c3VsdF9qc29uGAMgASgJIk8KCkNhbmNlbFR1cm4SDwoHdHVybl9pZBgBIAEo",
+            "CRIcCg9hdWRpb19wbGF5ZWRfbXMYAiABKA1IAIgBAUISChBfYXVkaW9fcGxh",
+            "eWVkX21zIo4CCg9Db252ZXJzZVJlcXVlc3QSLQoFc3RhcnQYASABKAsyHC53",
+            "b3JsZHNtaXRoLnYxLkNvbnZlcnNlU3RhcnRIABIzCgl1dHRlcmFuY2UYAiAB",
+            "KAsyHi53b3JsZHNtaXRoLnYxLlBsYXllclV0dGVyYW5jZUgAEikKBWV2ZW50",
+            "GAMgASgLMhgud29ybGRzbWl0aC52MS5HYW1lRXZlbnRIABI0Cg1hY3Rpb25f",
+            "cmVzdWx0GAQgASgLMhsud29ybGRzbWl0aC52MS5BY3Rpb25SZXN1bHRIABIr",
+            "CgZjYW5jZWwYBSABKAsyGS53b3JsZHNtaXRoLnYxLkNhbmNlbFR1cm5IAEIJ",
+            "CgdtZXNzYWdlIp4DChBDb252ZXJzZVJlc3BvbnNlEicKBnF1ZXVlZBgBIAEo",
+            "CzIVLndvcmxkc21pdGgudjEuUXVldWVkSAASMgoMdHVybl9zdGFydGVkGAIg",
+            "ASgLMhoud29ybGRzbWl0aC52MS5UdXJuU3RhcnRlZEgAEi4KCnRleHRfZGVs",
+            "dGEYAyABKAsyGC53b3JsZHNtaXRoLnYxLlRleHREZWx0YUgAEjAKB2Vtb3Rp",
+            "b24YBCABKAsyHS53b3JsZHNtaXRoLnYxLkVtb3Rpb25DaGFuZ2VkSAASMAoL",
+            "YWN0aW9uX2NhbGwYBSABKAsyGS53b3JsZHNtaXRoLnYxLkFjdGlvbkNhbGxI",
+            "ABI2Cg50dXJuX2NvbXBsZXRlZBgGIAEoCzIcLndvcmxkc21pdGgudjEuVHVy",
+            "bkNvbXBsZXRlZEgAEioKBWF1ZGlvGAcgASgLMhkud29ybGRzbWl0aC52MS5B",
+            "dWRpb0NodW5rSAASLAoGdmlzZW1lGAggASgLMhoud29ybGRzbWl0aC52MS5W",
+            "aXNlbWVFdmVudEgAQgcKBWV2ZW50KoABCg1Db250ZW50UmF0aW5nEh4KGkNP",
+            "TlRFTlRfUkFUSU5HX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEVOVF9SQVRJTkdf",
+            "RVZFUllPTkUQARIXChNDT05URU5UX1JBVElOR19URUVOEAISGQoVQ09OVEVO",
+            "VF9SQVRJTkdfTUFUVVJFEAMqiwEKDkxvcmVWaXNpYmlsaXR5Eh8KG0xPUkVf",
+            "VklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhoKFkxPUkVfVklTSUJJTElUWV9H",
+            "TE9CQUwQARIbChdMT1JFX1ZJU0lCSUxJVFlfRkFDVElPThACEh8KG0xPUkVf",
+            "VklTSUJJTElUWV9RVUVTVF9TVEFURRADKtIBCg1UdXJuRW5kUmVhc29uEh8K",
+            "G1RVUk5fRU5EX1JFQVNPTl9VTlNQRUNJRklFRBAAEh0KGVRVUk5fRU5EX1JF",
+            "QVNPTl9DT01QTEVURUQQARIeChpUVVJOX0VORF9SRUFTT05fTUFYX1RPS0VO",
+            "UxACEiEKHVRVUk5fRU5EX1JFQVNPTl9TVE9QX1NFUVVFTkNFEAMSHQoZVFVS",
+            "Tl9FTkRfUkVBU09OX0NBTkNFTExFRBAEEh8KG1RVUk5fRU5EX1JFQVNPTl9J",
+            "TlRFUlJVUFRFRBAFMtQJCg9EaWFsb2d1ZVNlcnZpY2USYAoPVXBzZXJ0Q2hh",
+            "cmFjdGVyEiUud29ybGRzbWl0aC52MS5VcHNlcnRDaGFyYWN0ZXJSZXF1ZXN0",
+            "GiYud29ybGRzbWl0aC52MS5VcHNlcnRDaGFyYWN0ZXJSZXNwb25zZRJXCgxH",
+            "ZXRDaGFyYWN0ZXISIi53b3JsZHNtaXRoLnYxLkdldENoYXJhY3RlclJlcXVl",
+            "c3QaIy53b3JsZHNtaXRoLnYxLkdldENoYXJhY3RlclJlc3BvbnNlEl0KDkxp",
+            "c3RDaGFyYWN0ZXJzEiQud29ybGRzbWl0aC52MS5MaXN0Q2hhcmFjdGVyc1Jl",
+            "cXVlc3QaJS53b3JsZHNtaXRoLnYxLkxpc3RDaGFyYWN0ZXJzUmVzcG9uc2US",
+            "YAoPRGVsZXRlQ2hhcmFjdGVyEiUud29ybGRzbWl0aC52MS5EZWxldGVDaGFy",
+            "YWN0ZXJSZXF1ZXN0GiYud29ybGRzbWl0aC52MS5EZWxldGVDaGFyYWN0ZXJS",
+            "ZXNwb25zZRJRCgpVcHNlcnRMb3JlEiAud29ybGRzbWl0aC52MS5VcHNlcnRM",
+            "b3JlUmVxdWVzdBohLndvcmxkc21pdGgudjEuVXBzZXJ0TG9yZVJlc3BvbnNl",
+            "EksKCExpc3RMb3JlEh4ud29ybGRzbWl0aC52MS5MaXN0TG9yZVJlcXVlc3Qa",
+            "Hy53b3JsZHNtaXRoLnYxLkxpc3RMb3JlUmVzcG9uc2USUQoKRGVsZXRlTG9y",
+            "ZRIgLndvcmxkc21pdGgudjEuRGVsZXRlTG9yZVJlcXVlc3QaIS53b3JsZHNt",
+            "aXRoLnYxLkRlbGV0ZUxvcmVSZXNwb25zZRJaCg1DcmVhdGVTZXNzaW9uEiMu",
+            "d29ybGRzbWl0aC52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBokLndvcmxkc21p",
+            "dGgudjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlElEKCkdldFNlc3Npb24SIC53",
+            "b3JsZHNtaXRoLnYxLkdldFNlc3Npb25SZXF1ZXN0GiEud29ybGRzbWl0aC52",
+            "MS5HZXRTZXNzaW9uUmVzcG9uc2USWgoNRGVsZXRlU2Vzc2lvbhIjLndvcmxk",
+            "c21pdGgudjEuRGVsZXRlU2Vzc2lvblJlcXVlc3QaJC53b3JsZHNtaXRoLnYx",
+            "LkRlbGV0ZVNlc3Npb25SZXNwb25zZRJaCg1FeHBvcnRTZXNzaW9uEiMud29y",
+            "bGRzbWl0aC52MS5FeHBvcnRTZXNzaW9uUmVxdWVzdBokLndvcmxkc21pdGgu",
+            "djEuRXhwb3J0U2Vzc2lvblJlc3BvbnNlEloKDUltcG9ydFNlc3Npb24SIy53",
+            "b3JsZHNtaXRoLnYxLkltcG9ydFNlc3Npb25SZXF1ZXN0GiQud29ybGRzbWl0",
+            "aC52MS5JbXBvcnRTZXNzaW9uUmVzcG9uc2USPgoDU2F5Ehkud29ybGRzbWl0",
+            "aC52MS5TYXlSZXF1ZXN0Ghoud29ybGRzbWl0aC52MS5TYXlSZXNwb25zZTAB",
+            "Ek8KCENvbnZlcnNlEh4ud29ybGRzbWl0aC52MS5Db252ZXJzZVJlcXVlc3Qa",
+            "Hy53b3JsZHNtaXRoLnYxLkNvbnZlcnNlUmVzcG9uc2UoATABYgZwcm90bzM="));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
-          new pbr::FileDescriptor[] { global::Worldsmith.V1.CommonReflection.Descriptor, },
+          new pbr::FileDescriptor[] { global::Worldsmith.V1.CommonReflection.Descriptor, global::Worldsmith.V1.SpeechReflection.Descriptor, },
           new pbr::GeneratedClrTypeInfo(new[] {typeof(global::Worldsmith.V1.ContentRating), typeof(global::Worldsmith.V1.LoreVisibility), typeof(global::Worldsmith.V1.TurnEndReason), }, null, new pbr::GeneratedClrTypeInfo[] {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ActionSpec), global::Worldsmith.V1.ActionSpec.Parser, new[]{ "Name", "Description", "ArgumentsSchemaJson" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.Character), global::Worldsmith.V1.Character.Parser, new[]{ "Id", "Name", "Role", "Backstory", "PersonalityTraits", "SpeakingStyle", "ExampleLines", "Goals", "Emotions", "Actions", "KnowledgeTags", "ContentRating", "Language", "Faction", "Languages" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.Character), global::Worldsmith.V1.Character.Parser, new[]{ "Id", "Name", "Role", "Backstory", "PersonalityTraits", "SpeakingStyle", "ExampleLines", "Goals", "Emotions", "Actions", "KnowledgeTags", "ContentRating", "Language", "Faction", "Languages", "Voice" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.LoreEntry), global::Worldsmith.V1.LoreEntry.Parser, new[]{ "Id", "Title", "Text", "Tags", "Visibility", "Faction", "QuestFlag" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.UpsertCharacterRequest), global::Worldsmith.V1.UpsertCharacterRequest.Parser, new[]{ "Character" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.UpsertCharacterResponse), global::Worldsmith.V1.UpsertCharacterResponse.Parser, new[]{ "Character", "Created" }, null, null, null, null),
@@ -199,19 +210,20 @@ namespace Worldsmith.V1 {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ImportSessionResponse), global::Worldsmith.V1.ImportSessionResponse.Parser, new[]{ "Session" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GenerationOptions), global::Worldsmith.V1.GenerationOptions.Parser, new[]{ "Seed", "MaxNewTokens", "Temperature", "TopP", "StopSequences" }, new[]{ "Temperature", "TopP" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GameEvent), global::Worldsmith.V1.GameEvent.Parser, new[]{ "Description", "WorldState" }, null, null, null, new pbr::GeneratedClrTypeInfo[] { null, }),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SayRequest), global::Worldsmith.V1.SayRequest.Parser, new[]{ "SessionId", "CharacterId", "Utterance", "Event", "Options", "Lane" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SpeechOptions), global::Worldsmith.V1.SpeechOptions.Parser, new[]{ "Enabled" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SayRequest), global::Worldsmith.V1.SayRequest.Parser, new[]{ "SessionId", "CharacterId", "Utterance", "Event", "Options", "Lane", "Speech" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.TurnStarted), global::Worldsmith.V1.TurnStarted.Parser, new[]{ "TurnId", "CharacterId" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.TextDelta), global::Worldsmith.V1.TextDelta.Parser, new[]{ "TurnId", "UtteranceIndex", "Text" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.EmotionChanged), global::Worldsmith.V1.EmotionChanged.Parser, new[]{ "TurnId", "Emotion" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ActionCall), global::Worldsmith.V1.ActionCall.Parser, new[]{ "TurnId", "CallId", "Name", "ArgumentsJson" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.TurnCompleted), global::Worldsmith.V1.TurnCompleted.Parser, new[]{ "TurnId", "Interrupted", "Reason", "PromptTokens", "CompletionTokens", "TimeToFirstTokenMs", "Text" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SayResponse), global::Worldsmith.V1.SayResponse.Parser, new[]{ "Queued", "TurnStarted", "TextDelta", "Emotion", "ActionCall", "TurnCompleted" }, new[]{ "Event" }, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ConverseStart), global::Worldsmith.V1.ConverseStart.Parser, new[]{ "SessionId", "CharacterId", "Options" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.PlayerUtterance), global::Worldsmith.V1.PlayerUtterance.Parser, new[]{ "Text", "CharacterId" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.TurnCompleted), global::Worldsmith.V1.TurnCompleted.Parser, new[]{ "TurnId", "Interrupted", "Reason", "PromptTokens", "CompletionTokens", "TimeToFirstTokenMs", "Text", "AudioDurationMs" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SayResponse), global::Worldsmith.V1.SayResponse.Parser, new[]{ "Queued", "TurnStarted", "TextDelta", "Emotion", "ActionCall", "TurnCompleted", "Audio", "Viseme" }, new[]{ "Event" }, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ConverseStart), global::Worldsmith.V1.ConverseStart.Parser, new[]{ "SessionId", "CharacterId", "Options", "Speech" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.PlayerUtterance), global::Worldsmith.V1.PlayerUtterance.Parser, new[]{ "Text", "CharacterId", "AudioPlayedMs" }, new[]{ "AudioPlayedMs" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ActionResult), global::Worldsmith.V1.ActionResult.Parser, new[]{ "CallId", "Success", "ResultJson" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.CancelTurn), global::Worldsmith.V1.CancelTurn.Parser, new[]{ "TurnId" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.CancelTurn), global::Worldsmith.V1.CancelTurn.Parser, new[]{ "TurnId", "AudioPlayedMs" }, new[]{ "AudioPlayedMs" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ConverseRequest), global::Worldsmith.V1.ConverseRequest.Parser, new[]{ "Start", "Utterance", "Event", "ActionResult", "Cancel" }, new[]{ "Message" }, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ConverseResponse), global::Worldsmith.V1.ConverseResponse.Parser, new[]{ "Queued", "TurnStarted", "TextDelta", "Emotion", "ActionCall", "TurnCompleted" }, new[]{ "Event" }, null, null, null)
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ConverseResponse), global::Worldsmith.V1.ConverseResponse.Parser, new[]{ "Queued", "TurnStarted", "TextDelta", "Emotion", "ActionCall", "TurnCompleted", "Audio", "Viseme" }, new[]{ "Event" }, null, null, null)
           }));
     }
     #endregion
@@ -574,6 +586,7 @@ namespace Worldsmith.V1 {
       language_ = other.language_;
       faction_ = other.faction_;
       languages_ = other.languages_.Clone();
+      voice_ = other.voice_ != null ? other.voice_.Clone() : null;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -775,6 +788,21 @@ namespace Worldsmith.V1 {
       get { return languages_; }
     }
 
+    /// <summary>Field number for the "voice" field.</summary>
+    public const int VoiceFieldNumber = 16;
+    private global::Worldsmith.V1.Voice voice_;
+    /// <summary>
+    /// How the character sounds when a turn is spoken (SpeechOptions); unset: the server's default voice.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.Voice Voice {
+      get { return voice_; }
+      set {
+        voice_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -805,6 +833,7 @@ namespace Worldsmith.V1 {
       if (Language != other.Language) return false;
       if (Faction != other.Faction) return false;
       if(!languages_.Equals(other.languages_)) return false;
+      if (!object.Equals(Voice, other.Voice)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -827,6 +856,7 @@ namespace Worldsmith.V1 {
       if (Language.Length != 0) hash ^= Language.GetHashCode();
       if (Faction.Length != 0) hash ^= Faction.GetHashCode();
       hash ^= languages_.GetHashCode();
+      if (voice_ != null) hash ^= Voice.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -884,6 +914,10 @@ namespace Worldsmith.V1 {
         output.WriteString(Faction);
       }
       languages_.WriteTo(output, _repeated_languages_codec);
+      if (voice_ != null) {
+        output.WriteRawTag(130, 1);
+        output.WriteMessage(Voice);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -933,6 +967,10 @@ namespace Worldsmith.V1 {
         output.WriteString(Faction);
       }
       languages_.WriteTo(ref output, _repeated_languages_codec);
+      if (voice_ != null) {
+        output.WriteRawTag(130, 1);
+        output.WriteMessage(Voice);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -974,6 +1012,9 @@ namespace Worldsmith.V1 {
         size += 1 + pb::CodedOutputStream.ComputeStringSize(Faction);
       }
       size += languages_.CalculateSize(_repeated_languages_codec);
+      if (voice_ != null) {
+        size += 2 + pb::CodedOutputStream.ComputeMessageSize(Voice);
+      }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
       }
@@ -1017,6 +1058,12 @@ namespace Worldsmith.V1 {
         Faction = other.Faction;
       }
       languages_.Add(other.languages_);
+      if (other.voice_ != null) {
+        if (voice_ == null) {
+          Voice = new global::Worldsmith.V1.Voice();
+        }
+        Voice.MergeFrom(other.Voice);
+      }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
 
@@ -1092,6 +1139,13 @@ namespace Worldsmith.V1 {
             languages_.AddEntriesFrom(input, _repeated_languages_codec);
             break;
           }
+          case 130: {
+            if (voice_ == null) {
+              Voice = new global::Worldsmith.V1.Voice();
+            }
+            input.ReadMessage(Voice);
+            break;
+          }
         }
       }
     #endif
@@ -1165,6 +1219,13 @@ namespace Worldsmith.V1 {
           }
           case 122: {
             languages_.AddEntriesFrom(ref input, _repeated_languages_codec);
+            break;
+          }
+          case 130: {
+            if (voice_ == null) {
+              Voice = new global::Worldsmith.V1.Voice();
+            }
+            input.ReadMessage(Voice);
             break;
           }
         }
@@ -7574,6 +7635,199 @@ namespace Worldsmith.V1 {
 
   }
 
+  /// <summary>
+  /// Speak the reply: the stream carries its audio and viseme events beside the text deltas, each sentence
+  /// synthesised as soon as its text is complete.
+  /// </summary>
+  public sealed partial class SpeechOptions : pb::IMessage<SpeechOptions>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<SpeechOptions> _parser = new pb::MessageParser<SpeechOptions>(() => new SpeechOptions());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<SpeechOptions> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[31]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public SpeechOptions() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public SpeechOptions(SpeechOptions other) : this() {
+      enabled_ = other.enabled_;
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public SpeechOptions Clone() {
+      return new SpeechOptions(this);
+    }
+
+    /// <summary>Field number for the "enabled" field.</summary>
+    public const int EnabledFieldNumber = 1;
+    private bool enabled_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Enabled {
+      get { return enabled_; }
+      set {
+        enabled_ = value;
+      }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as SpeechOptions);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(SpeechOptions other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if (Enabled != other.Enabled) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (Enabled != false) hash ^= Enabled.GetHashCode();
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (Enabled != false) {
+        output.WriteRawTag(8);
+        output.WriteBool(Enabled);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (Enabled != false) {
+        output.WriteRawTag(8);
+        output.WriteBool(Enabled);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (Enabled != false) {
+        size += 1 + 1;
+      }
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(SpeechOptions other) {
+      if (other == null) {
+        return;
+      }
+      if (other.Enabled != false) {
+        Enabled = other.Enabled;
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 8: {
+            Enabled = input.ReadBool();
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 8: {
+            Enabled = input.ReadBool();
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
   public sealed partial class SayRequest : pb::IMessage<SayRequest>
   #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
       , pb::IBufferMessage
@@ -7588,7 +7842,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[31]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[32]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -7614,6 +7868,7 @@ namespace Worldsmith.V1 {
       event_ = other.event_ != null ? other.event_.Clone() : null;
       options_ = other.options_ != null ? other.options_.Clone() : null;
       lane_ = other.lane_;
+      speech_ = other.speech_ != null ? other.speech_.Clone() : null;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -7701,6 +7956,18 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "speech" field.</summary>
+    public const int SpeechFieldNumber = 7;
+    private global::Worldsmith.V1.SpeechOptions speech_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.SpeechOptions Speech {
+      get { return speech_; }
+      set {
+        speech_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -7722,6 +7989,7 @@ namespace Worldsmith.V1 {
       if (!object.Equals(Event, other.Event)) return false;
       if (!object.Equals(Options, other.Options)) return false;
       if (Lane != other.Lane) return false;
+      if (!object.Equals(Speech, other.Speech)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -7735,6 +8003,7 @@ namespace Worldsmith.V1 {
       if (event_ != null) hash ^= Event.GetHashCode();
       if (options_ != null) hash ^= Options.GetHashCode();
       if (Lane != global::Worldsmith.V1.Lane.Unspecified) hash ^= Lane.GetHashCode();
+      if (speech_ != null) hash ^= Speech.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -7777,6 +8046,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(48);
         output.WriteEnum((int) Lane);
       }
+      if (speech_ != null) {
+        output.WriteRawTag(58);
+        output.WriteMessage(Speech);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -7811,6 +8084,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(48);
         output.WriteEnum((int) Lane);
       }
+      if (speech_ != null) {
+        output.WriteRawTag(58);
+        output.WriteMessage(Speech);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -7838,6 +8115,9 @@ namespace Worldsmith.V1 {
       }
       if (Lane != global::Worldsmith.V1.Lane.Unspecified) {
         size += 1 + pb::CodedOutputStream.ComputeEnumSize((int) Lane);
+      }
+      if (speech_ != null) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Speech);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -7874,6 +8154,12 @@ namespace Worldsmith.V1 {
       }
       if (other.Lane != global::Worldsmith.V1.Lane.Unspecified) {
         Lane = other.Lane;
+      }
+      if (other.speech_ != null) {
+        if (speech_ == null) {
+          Speech = new global::Worldsmith.V1.SpeechOptions();
+        }
+        Speech.MergeFrom(other.Speech);
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -7918,6 +8204,13 @@ namespace Worldsmith.V1 {
           }
           case 48: {
             Lane = (global::Worldsmith.V1.Lane) input.ReadEnum();
+            break;
+          }
+          case 58: {
+            if (speech_ == null) {
+              Speech = new global::Worldsmith.V1.SpeechOptions();
+            }
+            input.ReadMessage(Speech);
             break;
           }
         }
@@ -7965,6 +8258,13 @@ namespace Worldsmith.V1 {
             Lane = (global::Worldsmith.V1.Lane) input.ReadEnum();
             break;
           }
+          case 58: {
+            if (speech_ == null) {
+              Speech = new global::Worldsmith.V1.SpeechOptions();
+            }
+            input.ReadMessage(Speech);
+            break;
+          }
         }
       }
     }
@@ -7986,7 +8286,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[32]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[33]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -8212,7 +8512,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[33]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[34]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -8478,7 +8778,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[34]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[35]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -8704,7 +9004,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[35]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[36]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -9007,7 +9307,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[36]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[37]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -9034,6 +9334,7 @@ namespace Worldsmith.V1 {
       completionTokens_ = other.completionTokens_;
       timeToFirstTokenMs_ = other.timeToFirstTokenMs_;
       text_ = other.text_;
+      audioDurationMs_ = other.audioDurationMs_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -9119,7 +9420,8 @@ namespace Worldsmith.V1 {
     public const int TextFieldNumber = 7;
     private string text_ = "";
     /// <summary>
-    /// The text as stored in the session history (what was delivered).
+    /// The text as stored in the session history (what was delivered; for a spoken turn stopped with
+    /// audio_played_ms, what was heard).
     /// </summary>
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
@@ -9127,6 +9429,21 @@ namespace Worldsmith.V1 {
       get { return text_; }
       set {
         text_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "audio_duration_ms" field.</summary>
+    public const int AudioDurationMsFieldNumber = 8;
+    private double audioDurationMs_;
+    /// <summary>
+    /// Length of the turn's audio in ms (spoken turns; 0 otherwise).
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public double AudioDurationMs {
+      get { return audioDurationMs_; }
+      set {
+        audioDurationMs_ = value;
       }
     }
 
@@ -9152,6 +9469,7 @@ namespace Worldsmith.V1 {
       if (CompletionTokens != other.CompletionTokens) return false;
       if (!pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.Equals(TimeToFirstTokenMs, other.TimeToFirstTokenMs)) return false;
       if (Text != other.Text) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.Equals(AudioDurationMs, other.AudioDurationMs)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -9166,6 +9484,7 @@ namespace Worldsmith.V1 {
       if (CompletionTokens != 0) hash ^= CompletionTokens.GetHashCode();
       if (TimeToFirstTokenMs != 0F) hash ^= pbc::ProtobufEqualityComparers.BitwiseSingleEqualityComparer.GetHashCode(TimeToFirstTokenMs);
       if (Text.Length != 0) hash ^= Text.GetHashCode();
+      if (AudioDurationMs != 0D) hash ^= pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.GetHashCode(AudioDurationMs);
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -9212,6 +9531,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(58);
         output.WriteString(Text);
       }
+      if (AudioDurationMs != 0D) {
+        output.WriteRawTag(65);
+        output.WriteDouble(AudioDurationMs);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -9250,6 +9573,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(58);
         output.WriteString(Text);
       }
+      if (AudioDurationMs != 0D) {
+        output.WriteRawTag(65);
+        output.WriteDouble(AudioDurationMs);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -9280,6 +9607,9 @@ namespace Worldsmith.V1 {
       }
       if (Text.Length != 0) {
         size += 1 + pb::CodedOutputStream.ComputeStringSize(Text);
+      }
+      if (AudioDurationMs != 0D) {
+        size += 1 + 8;
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -9313,6 +9643,9 @@ namespace Worldsmith.V1 {
       }
       if (other.Text.Length != 0) {
         Text = other.Text;
+      }
+      if (other.AudioDurationMs != 0D) {
+        AudioDurationMs = other.AudioDurationMs;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -9355,6 +9688,10 @@ namespace Worldsmith.V1 {
           }
           case 58: {
             Text = input.ReadString();
+            break;
+          }
+          case 65: {
+            AudioDurationMs = input.ReadDouble();
             break;
           }
         }
@@ -9400,6 +9737,10 @@ namespace Worldsmith.V1 {
             Text = input.ReadString();
             break;
           }
+          case 65: {
+            AudioDurationMs = input.ReadDouble();
+            break;
+          }
         }
       }
     }
@@ -9421,7 +9762,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[37]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[38]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -9459,6 +9800,12 @@ namespace Worldsmith.V1 {
           break;
         case EventOneofCase.TurnCompleted:
           TurnCompleted = other.TurnCompleted.Clone();
+          break;
+        case EventOneofCase.Audio:
+          Audio = other.Audio.Clone();
+          break;
+        case EventOneofCase.Viseme:
+          Viseme = other.Viseme.Clone();
           break;
       }
 
@@ -9543,6 +9890,30 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "audio" field.</summary>
+    public const int AudioFieldNumber = 7;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.AudioChunk Audio {
+      get { return eventCase_ == EventOneofCase.Audio ? (global::Worldsmith.V1.AudioChunk) event_ : null; }
+      set {
+        event_ = value;
+        eventCase_ = value == null ? EventOneofCase.None : EventOneofCase.Audio;
+      }
+    }
+
+    /// <summary>Field number for the "viseme" field.</summary>
+    public const int VisemeFieldNumber = 8;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.VisemeEvent Viseme {
+      get { return eventCase_ == EventOneofCase.Viseme ? (global::Worldsmith.V1.VisemeEvent) event_ : null; }
+      set {
+        event_ = value;
+        eventCase_ = value == null ? EventOneofCase.None : EventOneofCase.Viseme;
+      }
+    }
+
     private object event_;
     /// <summary>Enum of possible cases for the "event" oneof.</summary>
     public enum EventOneofCase {
@@ -9553,6 +9924,8 @@ namespace Worldsmith.V1 {
       Emotion = 4,
       ActionCall = 5,
       TurnCompleted = 6,
+      Audio = 7,
+      Viseme = 8,
     }
     private EventOneofCase eventCase_ = EventOneofCase.None;
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -9589,6 +9962,8 @@ namespace Worldsmith.V1 {
       if (!object.Equals(Emotion, other.Emotion)) return false;
       if (!object.Equals(ActionCall, other.ActionCall)) return false;
       if (!object.Equals(TurnCompleted, other.TurnCompleted)) return false;
+      if (!object.Equals(Audio, other.Audio)) return false;
+      if (!object.Equals(Viseme, other.Viseme)) return false;
       if (EventCase != other.EventCase) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
@@ -9603,6 +9978,8 @@ namespace Worldsmith.V1 {
       if (eventCase_ == EventOneofCase.Emotion) hash ^= Emotion.GetHashCode();
       if (eventCase_ == EventOneofCase.ActionCall) hash ^= ActionCall.GetHashCode();
       if (eventCase_ == EventOneofCase.TurnCompleted) hash ^= TurnCompleted.GetHashCode();
+      if (eventCase_ == EventOneofCase.Audio) hash ^= Audio.GetHashCode();
+      if (eventCase_ == EventOneofCase.Viseme) hash ^= Viseme.GetHashCode();
       hash ^= (int) eventCase_;
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
@@ -9646,6 +10023,14 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(50);
         output.WriteMessage(TurnCompleted);
       }
+      if (eventCase_ == EventOneofCase.Audio) {
+        output.WriteRawTag(58);
+        output.WriteMessage(Audio);
+      }
+      if (eventCase_ == EventOneofCase.Viseme) {
+        output.WriteRawTag(66);
+        output.WriteMessage(Viseme);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -9680,6 +10065,14 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(50);
         output.WriteMessage(TurnCompleted);
       }
+      if (eventCase_ == EventOneofCase.Audio) {
+        output.WriteRawTag(58);
+        output.WriteMessage(Audio);
+      }
+      if (eventCase_ == EventOneofCase.Viseme) {
+        output.WriteRawTag(66);
+        output.WriteMessage(Viseme);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -9707,6 +10100,12 @@ namespace Worldsmith.V1 {
       }
       if (eventCase_ == EventOneofCase.TurnCompleted) {
         size += 1 + pb::CodedOutputStream.ComputeMessageSize(TurnCompleted);
+      }
+      if (eventCase_ == EventOneofCase.Audio) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Audio);
+      }
+      if (eventCase_ == EventOneofCase.Viseme) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Viseme);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -9757,6 +10156,18 @@ namespace Worldsmith.V1 {
           }
           TurnCompleted.MergeFrom(other.TurnCompleted);
           break;
+        case EventOneofCase.Audio:
+          if (Audio == null) {
+            Audio = new global::Worldsmith.V1.AudioChunk();
+          }
+          Audio.MergeFrom(other.Audio);
+          break;
+        case EventOneofCase.Viseme:
+          if (Viseme == null) {
+            Viseme = new global::Worldsmith.V1.VisemeEvent();
+          }
+          Viseme.MergeFrom(other.Viseme);
+          break;
       }
 
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
@@ -9828,6 +10239,24 @@ namespace Worldsmith.V1 {
             TurnCompleted = subBuilder;
             break;
           }
+          case 58: {
+            global::Worldsmith.V1.AudioChunk subBuilder = new global::Worldsmith.V1.AudioChunk();
+            if (eventCase_ == EventOneofCase.Audio) {
+              subBuilder.MergeFrom(Audio);
+            }
+            input.ReadMessage(subBuilder);
+            Audio = subBuilder;
+            break;
+          }
+          case 66: {
+            global::Worldsmith.V1.VisemeEvent subBuilder = new global::Worldsmith.V1.VisemeEvent();
+            if (eventCase_ == EventOneofCase.Viseme) {
+              subBuilder.MergeFrom(Viseme);
+            }
+            input.ReadMessage(subBuilder);
+            Viseme = subBuilder;
+            break;
+          }
         }
       }
     #endif
@@ -9897,6 +10326,24 @@ namespace Worldsmith.V1 {
             TurnCompleted = subBuilder;
             break;
           }
+          case 58: {
+            global::Worldsmith.V1.AudioChunk subBuilder = new global::Worldsmith.V1.AudioChunk();
+            if (eventCase_ == EventOneofCase.Audio) {
+              subBuilder.MergeFrom(Audio);
+            }
+            input.ReadMessage(subBuilder);
+            Audio = subBuilder;
+            break;
+          }
+          case 66: {
+            global::Worldsmith.V1.VisemeEvent subBuilder = new global::Worldsmith.V1.VisemeEvent();
+            if (eventCase_ == EventOneofCase.Viseme) {
+              subBuilder.MergeFrom(Viseme);
+            }
+            input.ReadMessage(subBuilder);
+            Viseme = subBuilder;
+            break;
+          }
         }
       }
     }
@@ -9918,7 +10365,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[38]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[39]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -9941,6 +10388,7 @@ namespace Worldsmith.V1 {
       sessionId_ = other.sessionId_;
       characterId_ = other.characterId_;
       options_ = other.options_ != null ? other.options_.Clone() : null;
+      speech_ = other.speech_ != null ? other.speech_.Clone() : null;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -9986,6 +10434,18 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "speech" field.</summary>
+    public const int SpeechFieldNumber = 4;
+    private global::Worldsmith.V1.SpeechOptions speech_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.SpeechOptions Speech {
+      get { return speech_; }
+      set {
+        speech_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -10004,6 +10464,7 @@ namespace Worldsmith.V1 {
       if (SessionId != other.SessionId) return false;
       if (CharacterId != other.CharacterId) return false;
       if (!object.Equals(Options, other.Options)) return false;
+      if (!object.Equals(Speech, other.Speech)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -10014,6 +10475,7 @@ namespace Worldsmith.V1 {
       if (SessionId.Length != 0) hash ^= SessionId.GetHashCode();
       if (CharacterId.Length != 0) hash ^= CharacterId.GetHashCode();
       if (options_ != null) hash ^= Options.GetHashCode();
+      if (speech_ != null) hash ^= Speech.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -10044,6 +10506,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(26);
         output.WriteMessage(Options);
       }
+      if (speech_ != null) {
+        output.WriteRawTag(34);
+        output.WriteMessage(Speech);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -10066,6 +10532,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(26);
         output.WriteMessage(Options);
       }
+      if (speech_ != null) {
+        output.WriteRawTag(34);
+        output.WriteMessage(Speech);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -10084,6 +10554,9 @@ namespace Worldsmith.V1 {
       }
       if (options_ != null) {
         size += 1 + pb::CodedOutputStream.ComputeMessageSize(Options);
+      }
+      if (speech_ != null) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Speech);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -10108,6 +10581,12 @@ namespace Worldsmith.V1 {
           Options = new global::Worldsmith.V1.GenerationOptions();
         }
         Options.MergeFrom(other.Options);
+      }
+      if (other.speech_ != null) {
+        if (speech_ == null) {
+          Speech = new global::Worldsmith.V1.SpeechOptions();
+        }
+        Speech.MergeFrom(other.Speech);
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -10137,6 +10616,13 @@ namespace Worldsmith.V1 {
               Options = new global::Worldsmith.V1.GenerationOptions();
             }
             input.ReadMessage(Options);
+            break;
+          }
+          case 34: {
+            if (speech_ == null) {
+              Speech = new global::Worldsmith.V1.SpeechOptions();
+            }
+            input.ReadMessage(Speech);
             break;
           }
         }
@@ -10169,6 +10655,13 @@ namespace Worldsmith.V1 {
             input.ReadMessage(Options);
             break;
           }
+          case 34: {
+            if (speech_ == null) {
+              Speech = new global::Worldsmith.V1.SpeechOptions();
+            }
+            input.ReadMessage(Speech);
+            break;
+          }
         }
       }
     }
@@ -10183,6 +10676,7 @@ namespace Worldsmith.V1 {
   {
     private static readonly pb::MessageParser<PlayerUtterance> _parser = new pb::MessageParser<PlayerUtterance>(() => new PlayerUtterance());
     private pb::UnknownFieldSet _unknownFields;
+    private int _hasBits0;
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pb::MessageParser<PlayerUtterance> Parser { get { return _parser; } }
@@ -10190,7 +10684,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[39]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[40]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -10210,8 +10704,10 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public PlayerUtterance(PlayerUtterance other) : this() {
+      _hasBits0 = other._hasBits0;
       text_ = other.text_;
       characterId_ = other.characterId_;
+      audioPlayedMs_ = other.audioPlayedMs_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -10248,6 +10744,35 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "audio_played_ms" field.</summary>
+    public const int AudioPlayedMsFieldNumber = 3;
+    private uint audioPlayedMs_;
+    /// <summary>
+    /// When it interrupts a spoken turn: how many ms of that turn's audio the player heard. The history
+    /// keeps the words heard by then. Unset: the words delivered.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint AudioPlayedMs {
+      get { if ((_hasBits0 & 1) != 0) { return audioPlayedMs_; } else { return 0; } }
+      set {
+        _hasBits0 |= 1;
+        audioPlayedMs_ = value;
+      }
+    }
+    /// <summary>Gets whether the "audio_played_ms" field is set</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool HasAudioPlayedMs {
+      get { return (_hasBits0 & 1) != 0; }
+    }
+    /// <summary>Clears the value of the "audio_played_ms" field</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void ClearAudioPlayedMs() {
+      _hasBits0 &= ~1;
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -10265,6 +10790,7 @@ namespace Worldsmith.V1 {
       }
       if (Text != other.Text) return false;
       if (CharacterId != other.CharacterId) return false;
+      if (AudioPlayedMs != other.AudioPlayedMs) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -10274,6 +10800,7 @@ namespace Worldsmith.V1 {
       int hash = 1;
       if (Text.Length != 0) hash ^= Text.GetHashCode();
       if (CharacterId.Length != 0) hash ^= CharacterId.GetHashCode();
+      if (HasAudioPlayedMs) hash ^= AudioPlayedMs.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -10300,6 +10827,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(18);
         output.WriteString(CharacterId);
       }
+      if (HasAudioPlayedMs) {
+        output.WriteRawTag(24);
+        output.WriteUInt32(AudioPlayedMs);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -10318,6 +10849,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(18);
         output.WriteString(CharacterId);
       }
+      if (HasAudioPlayedMs) {
+        output.WriteRawTag(24);
+        output.WriteUInt32(AudioPlayedMs);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -10333,6 +10868,9 @@ namespace Worldsmith.V1 {
       }
       if (CharacterId.Length != 0) {
         size += 1 + pb::CodedOutputStream.ComputeStringSize(CharacterId);
+      }
+      if (HasAudioPlayedMs) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt32Size(AudioPlayedMs);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -10351,6 +10889,9 @@ namespace Worldsmith.V1 {
       }
       if (other.CharacterId.Length != 0) {
         CharacterId = other.CharacterId;
+      }
+      if (other.HasAudioPlayedMs) {
+        AudioPlayedMs = other.AudioPlayedMs;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -10373,6 +10914,10 @@ namespace Worldsmith.V1 {
           }
           case 18: {
             CharacterId = input.ReadString();
+            break;
+          }
+          case 24: {
+            AudioPlayedMs = input.ReadUInt32();
             break;
           }
         }
@@ -10398,6 +10943,10 @@ namespace Worldsmith.V1 {
             CharacterId = input.ReadString();
             break;
           }
+          case 24: {
+            AudioPlayedMs = input.ReadUInt32();
+            break;
+          }
         }
       }
     }
@@ -10419,7 +10968,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[40]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[41]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -10678,6 +11227,7 @@ namespace Worldsmith.V1 {
   {
     private static readonly pb::MessageParser<CancelTurn> _parser = new pb::MessageParser<CancelTurn>(() => new CancelTurn());
     private pb::UnknownFieldSet _unknownFields;
+    private int _hasBits0;
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pb::MessageParser<CancelTurn> Parser { get { return _parser; } }
@@ -10685,7 +11235,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[41]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[42]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -10705,7 +11255,9 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public CancelTurn(CancelTurn other) : this() {
+      _hasBits0 = other._hasBits0;
       turnId_ = other.turnId_;
+      audioPlayedMs_ = other.audioPlayedMs_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -10727,6 +11279,35 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "audio_played_ms" field.</summary>
+    public const int AudioPlayedMsFieldNumber = 2;
+    private uint audioPlayedMs_;
+    /// <summary>
+    /// For a spoken turn: how many ms of its audio the player heard. The history keeps the words heard by
+    /// then. Unset: the words delivered.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint AudioPlayedMs {
+      get { if ((_hasBits0 & 1) != 0) { return audioPlayedMs_; } else { return 0; } }
+      set {
+        _hasBits0 |= 1;
+        audioPlayedMs_ = value;
+      }
+    }
+    /// <summary>Gets whether the "audio_played_ms" field is set</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool HasAudioPlayedMs {
+      get { return (_hasBits0 & 1) != 0; }
+    }
+    /// <summary>Clears the value of the "audio_played_ms" field</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void ClearAudioPlayedMs() {
+      _hasBits0 &= ~1;
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -10743,6 +11324,7 @@ namespace Worldsmith.V1 {
         return true;
       }
       if (TurnId != other.TurnId) return false;
+      if (AudioPlayedMs != other.AudioPlayedMs) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -10751,6 +11333,7 @@ namespace Worldsmith.V1 {
     public override int GetHashCode() {
       int hash = 1;
       if (TurnId.Length != 0) hash ^= TurnId.GetHashCode();
+      if (HasAudioPlayedMs) hash ^= AudioPlayedMs.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -10773,6 +11356,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(10);
         output.WriteString(TurnId);
       }
+      if (HasAudioPlayedMs) {
+        output.WriteRawTag(16);
+        output.WriteUInt32(AudioPlayedMs);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -10787,6 +11374,10 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(10);
         output.WriteString(TurnId);
       }
+      if (HasAudioPlayedMs) {
+        output.WriteRawTag(16);
+        output.WriteUInt32(AudioPlayedMs);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -10799,6 +11390,9 @@ namespace Worldsmith.V1 {
       int size = 0;
       if (TurnId.Length != 0) {
         size += 1 + pb::CodedOutputStream.ComputeStringSize(TurnId);
+      }
+      if (HasAudioPlayedMs) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt32Size(AudioPlayedMs);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -10814,6 +11408,9 @@ namespace Worldsmith.V1 {
       }
       if (other.TurnId.Length != 0) {
         TurnId = other.TurnId;
+      }
+      if (other.HasAudioPlayedMs) {
+        AudioPlayedMs = other.AudioPlayedMs;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -10834,6 +11431,10 @@ namespace Worldsmith.V1 {
             TurnId = input.ReadString();
             break;
           }
+          case 16: {
+            AudioPlayedMs = input.ReadUInt32();
+            break;
+          }
         }
       }
     #endif
@@ -10851,6 +11452,10 @@ namespace Worldsmith.V1 {
             break;
           case 10: {
             TurnId = input.ReadString();
+            break;
+          }
+          case 16: {
+            AudioPlayedMs = input.ReadUInt32();
             break;
           }
         }
@@ -10874,7 +11479,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[42]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[43]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -11321,7 +11926,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[43]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[44]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -11359,6 +11964,12 @@ namespace Worldsmith.V1 {
           break;
         case EventOneofCase.TurnCompleted:
           TurnCompleted = other.TurnCompleted.Clone();
+          break;
+        case EventOneofCase.Audio:
+          Audio = other.Audio.Clone();
+          break;
+        case EventOneofCase.Viseme:
+          Viseme = other.Viseme.Clone();
           break;
       }
 
@@ -11443,6 +12054,30 @@ namespace Worldsmith.V1 {
       }
     }
 
+    /// <summary>Field number for the "audio" field.</summary>
+    public const int AudioFieldNumber = 7;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.AudioChunk Audio {
+      get { return eventCase_ == EventOneofCase.Audio ? (global::Worldsmith.V1.AudioChunk) event_ : null; }
+      set {
+        event_ = value;
+        eventCase_ = value == null ? EventOneofCase.None : EventOneofCase.Audio;
+      }
+    }
+
+    /// <summary>Field number for the "viseme" field.</summary>
+    public const int VisemeFieldNumber = 8;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.VisemeEvent Viseme {
+      get { return eventCase_ == EventOneofCase.Viseme ? (global::Worldsmith.V1.VisemeEvent) event_ : null; }
+      set {
+        event_ = value;
+        eventCase_ = value == null ? EventOneofCase.None : EventOneofCase.Viseme;
+      }
+    }
+
     private object event_;
     /// <summary>Enum of possible cases for the "event" oneof.</summary>
     public enum EventOneofCase {
@@ -11453,6 +12088,8 @@ namespace Worldsmith.V1 {
       Emotion = 4,
       ActionCall = 5,
       TurnCompleted = 6,
+      Audio = 7,
+      Viseme = 8,
     }
     private EventOneofCase eventCase_ = EventOneofCase.None;
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -11489,6 +12126,8 @@ namespace Worldsmith.V1 {
       if (!object.Equals(Emotion, other.Emotion)) return false;
       if (!object.Equals(ActionCall, other.ActionCall)) return false;
       if (!object.Equals(TurnCompleted, other.TurnCompleted)) return false;
+      if (!object.Equals(Audio, other.Audio)) return false;
+      if (!object.Equals(Viseme, other.Viseme)) return false;
       if (EventCase != other.EventCase) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
@@ -11503,6 +12142,8 @@ namespace Worldsmith.V1 {
       if (eventCase_ == EventOneofCase.Emotion) hash ^= Emotion.GetHashCode();
       if (eventCase_ == EventOneofCase.ActionCall) hash ^= ActionCall.GetHashCode();
       if (eventCase_ == EventOneofCase.TurnCompleted) hash ^= TurnCompleted.GetHashCode();
+      if (eventCase_ == EventOneofCase.Audio) hash ^= Audio.GetHashCode();
+      if (eventCase_ == EventOneofCase.Viseme) hash ^= Viseme.GetHashCode();
       hash ^= (int) eventCase_;
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
@@ -11546,6 +12187,14 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(50);
         output.WriteMessage(TurnCompleted);
       }
+      if (eventCase_ == EventOneofCase.Audio) {
+        output.WriteRawTag(58);
+        output.WriteMessage(Audio);
+      }
+      if (eventCase_ == EventOneofCase.Viseme) {
+        output.WriteRawTag(66);
+        output.WriteMessage(Viseme);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -11580,6 +12229,14 @@ namespace Worldsmith.V1 {
         output.WriteRawTag(50);
         output.WriteMessage(TurnCompleted);
       }
+      if (eventCase_ == EventOneofCase.Audio) {
+        output.WriteRawTag(58);
+        output.WriteMessage(Audio);
+      }
+      if (eventCase_ == EventOneofCase.Viseme) {
+        output.WriteRawTag(66);
+        output.WriteMessage(Viseme);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -11607,6 +12264,12 @@ namespace Worldsmith.V1 {
       }
       if (eventCase_ == EventOneofCase.TurnCompleted) {
         size += 1 + pb::CodedOutputStream.ComputeMessageSize(TurnCompleted);
+      }
+      if (eventCase_ == EventOneofCase.Audio) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Audio);
+      }
+      if (eventCase_ == EventOneofCase.Viseme) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Viseme);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -11656,6 +12319,18 @@ namespace Worldsmith.V1 {
             TurnCompleted = new global::Worldsmith.V1.TurnCompleted();
           }
           TurnCompleted.MergeFrom(other.TurnCompleted);
+          break;
+        case EventOneofCase.Audio:
+          if (Audio == null) {
+            Audio = new global::Worldsmith.V1.AudioChunk();
+          }
+          Audio.MergeFrom(other.Audio);
+          break;
+        case EventOneofCase.Viseme:
+          if (Viseme == null) {
+            Viseme = new global::Worldsmith.V1.VisemeEvent();
+          }
+          Viseme.MergeFrom(other.Viseme);
           break;
       }
 
@@ -11728,6 +12403,24 @@ namespace Worldsmith.V1 {
             TurnCompleted = subBuilder;
             break;
           }
+          case 58: {
+            global::Worldsmith.V1.AudioChunk subBuilder = new global::Worldsmith.V1.AudioChunk();
+            if (eventCase_ == EventOneofCase.Audio) {
+              subBuilder.MergeFrom(Audio);
+            }
+            input.ReadMessage(subBuilder);
+            Audio = subBuilder;
+            break;
+          }
+          case 66: {
+            global::Worldsmith.V1.VisemeEvent subBuilder = new global::Worldsmith.V1.VisemeEvent();
+            if (eventCase_ == EventOneofCase.Viseme) {
+              subBuilder.MergeFrom(Viseme);
+            }
+            input.ReadMessage(subBuilder);
+            Viseme = subBuilder;
+            break;
+          }
         }
       }
     #endif
@@ -11795,6 +12488,24 @@ namespace Worldsmith.V1 {
             }
             input.ReadMessage(subBuilder);
             TurnCompleted = subBuilder;
+            break;
+          }
+          case 58: {
+            global::Worldsmith.V1.AudioChunk subBuilder = new global::Worldsmith.V1.AudioChunk();
+            if (eventCase_ == EventOneofCase.Audio) {
+              subBuilder.MergeFrom(Audio);
+            }
+            input.ReadMessage(subBuilder);
+            Audio = subBuilder;
+            break;
+          }
+          case 66: {
+            global::Worldsmith.V1.VisemeEvent subBuilder = new global::Worldsmith.V1.VisemeEvent();
+            if (eventCase_ == EventOneofCase.Viseme) {
+              subBuilder.MergeFrom(Viseme);
+            }
+            input.ReadMessage(subBuilder);
+            Viseme = subBuilder;
             break;
           }
         }

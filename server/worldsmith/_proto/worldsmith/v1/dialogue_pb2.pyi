@@ -1,4 +1,5 @@
 from worldsmith._proto.worldsmith.v1 import common_pb2 as _common_pb2
+from worldsmith._proto.worldsmith.v1 import speech_pb2 as _speech_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -56,7 +57,7 @@ class ActionSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., arguments_schema_json: _Optional[str] = ...) -> None: ...
 
 class Character(_message.Message):
-    __slots__ = ("id", "name", "role", "backstory", "personality_traits", "speaking_style", "example_lines", "goals", "emotions", "actions", "knowledge_tags", "content_rating", "language", "faction", "languages")
+    __slots__ = ("id", "name", "role", "backstory", "personality_traits", "speaking_style", "example_lines", "goals", "emotions", "actions", "knowledge_tags", "content_rating", "language", "faction", "languages", "voice")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +73,7 @@ class Character(_message.Message):
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     FACTION_FIELD_NUMBER: _ClassVar[int]
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    VOICE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     role: str
@@ -87,7 +89,8 @@ class Character(_message.Message):
     language: str
     faction: str
     languages: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., backstory: _Optional[str] = ..., personality_traits: _Optional[_Iterable[str]] = ..., speaking_style: _Optional[str] = ..., example_lines: _Optional[_Iterable[str]] = ..., goals: _Optional[_Iterable[str]] = ..., emotions: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[_Union[ActionSpec, _Mapping]]] = ..., knowledge_tags: _Optional[_Iterable[str]] = ..., content_rating: _Optional[_Union[ContentRating, str]] = ..., language: _Optional[str] = ..., faction: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ...) -> None: ...
+    voice: _speech_pb2.Voice
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., backstory: _Optional[str] = ..., personality_traits: _Optional[_Iterable[str]] = ..., speaking_style: _Optional[str] = ..., example_lines: _Optional[_Iterable[str]] = ..., goals: _Optional[_Iterable[str]] = ..., emotions: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[_Union[ActionSpec, _Mapping]]] = ..., knowledge_tags: _Optional[_Iterable[str]] = ..., content_rating: _Optional[_Union[ContentRating, str]] = ..., language: _Optional[str] = ..., faction: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ..., voice: _Optional[_Union[_speech_pb2.Voice, _Mapping]] = ...) -> None: ...
 
 class LoreEntry(_message.Message):
     __slots__ = ("id", "title", "text", "tags", "visibility", "faction", "quest_flag")
@@ -334,21 +337,29 @@ class GameEvent(_message.Message):
     world_state: _containers.ScalarMap[str, str]
     def __init__(self, description: _Optional[str] = ..., world_state: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
+class SpeechOptions(_message.Message):
+    __slots__ = ("enabled",)
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    def __init__(self, enabled: _Optional[bool] = ...) -> None: ...
+
 class SayRequest(_message.Message):
-    __slots__ = ("session_id", "character_id", "utterance", "event", "options", "lane")
+    __slots__ = ("session_id", "character_id", "utterance", "event", "options", "lane", "speech")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     CHARACTER_ID_FIELD_NUMBER: _ClassVar[int]
     UTTERANCE_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     LANE_FIELD_NUMBER: _ClassVar[int]
+    SPEECH_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     character_id: str
     utterance: str
     event: GameEvent
     options: GenerationOptions
     lane: _common_pb2.Lane
-    def __init__(self, session_id: _Optional[str] = ..., character_id: _Optional[str] = ..., utterance: _Optional[str] = ..., event: _Optional[_Union[GameEvent, _Mapping]] = ..., options: _Optional[_Union[GenerationOptions, _Mapping]] = ..., lane: _Optional[_Union[_common_pb2.Lane, str]] = ...) -> None: ...
+    speech: SpeechOptions
+    def __init__(self, session_id: _Optional[str] = ..., character_id: _Optional[str] = ..., utterance: _Optional[str] = ..., event: _Optional[_Union[GameEvent, _Mapping]] = ..., options: _Optional[_Union[GenerationOptions, _Mapping]] = ..., lane: _Optional[_Union[_common_pb2.Lane, str]] = ..., speech: _Optional[_Union[SpeechOptions, _Mapping]] = ...) -> None: ...
 
 class TurnStarted(_message.Message):
     __slots__ = ("turn_id", "character_id")
@@ -389,7 +400,7 @@ class ActionCall(_message.Message):
     def __init__(self, turn_id: _Optional[str] = ..., call_id: _Optional[str] = ..., name: _Optional[str] = ..., arguments_json: _Optional[str] = ...) -> None: ...
 
 class TurnCompleted(_message.Message):
-    __slots__ = ("turn_id", "interrupted", "reason", "prompt_tokens", "completion_tokens", "time_to_first_token_ms", "text")
+    __slots__ = ("turn_id", "interrupted", "reason", "prompt_tokens", "completion_tokens", "time_to_first_token_ms", "text", "audio_duration_ms")
     TURN_ID_FIELD_NUMBER: _ClassVar[int]
     INTERRUPTED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -397,6 +408,7 @@ class TurnCompleted(_message.Message):
     COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
     TIME_TO_FIRST_TOKEN_MS_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     turn_id: str
     interrupted: bool
     reason: TurnEndReason
@@ -404,41 +416,50 @@ class TurnCompleted(_message.Message):
     completion_tokens: int
     time_to_first_token_ms: float
     text: str
-    def __init__(self, turn_id: _Optional[str] = ..., interrupted: _Optional[bool] = ..., reason: _Optional[_Union[TurnEndReason, str]] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., time_to_first_token_ms: _Optional[float] = ..., text: _Optional[str] = ...) -> None: ...
+    audio_duration_ms: float
+    def __init__(self, turn_id: _Optional[str] = ..., interrupted: _Optional[bool] = ..., reason: _Optional[_Union[TurnEndReason, str]] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., time_to_first_token_ms: _Optional[float] = ..., text: _Optional[str] = ..., audio_duration_ms: _Optional[float] = ...) -> None: ...
 
 class SayResponse(_message.Message):
-    __slots__ = ("queued", "turn_started", "text_delta", "emotion", "action_call", "turn_completed")
+    __slots__ = ("queued", "turn_started", "text_delta", "emotion", "action_call", "turn_completed", "audio", "viseme")
     QUEUED_FIELD_NUMBER: _ClassVar[int]
     TURN_STARTED_FIELD_NUMBER: _ClassVar[int]
     TEXT_DELTA_FIELD_NUMBER: _ClassVar[int]
     EMOTION_FIELD_NUMBER: _ClassVar[int]
     ACTION_CALL_FIELD_NUMBER: _ClassVar[int]
     TURN_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_FIELD_NUMBER: _ClassVar[int]
+    VISEME_FIELD_NUMBER: _ClassVar[int]
     queued: _common_pb2.Queued
     turn_started: TurnStarted
     text_delta: TextDelta
     emotion: EmotionChanged
     action_call: ActionCall
     turn_completed: TurnCompleted
-    def __init__(self, queued: _Optional[_Union[_common_pb2.Queued, _Mapping]] = ..., turn_started: _Optional[_Union[TurnStarted, _Mapping]] = ..., text_delta: _Optional[_Union[TextDelta, _Mapping]] = ..., emotion: _Optional[_Union[EmotionChanged, _Mapping]] = ..., action_call: _Optional[_Union[ActionCall, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ...) -> None: ...
+    audio: _speech_pb2.AudioChunk
+    viseme: _speech_pb2.VisemeEvent
+    def __init__(self, queued: _Optional[_Union[_common_pb2.Queued, _Mapping]] = ..., turn_started: _Optional[_Union[TurnStarted, _Mapping]] = ..., text_delta: _Optional[_Union[TextDelta, _Mapping]] = ..., emotion: _Optional[_Union[EmotionChanged, _Mapping]] = ..., action_call: _Optional[_Union[ActionCall, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ..., audio: _Optional[_Union[_speech_pb2.AudioChunk, _Mapping]] = ..., viseme: _Optional[_Union[_speech_pb2.VisemeEvent, _Mapping]] = ...) -> None: ...
 
 class ConverseStart(_message.Message):
-    __slots__ = ("session_id", "character_id", "options")
+    __slots__ = ("session_id", "character_id", "options", "speech")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     CHARACTER_ID_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    SPEECH_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     character_id: str
     options: GenerationOptions
-    def __init__(self, session_id: _Optional[str] = ..., character_id: _Optional[str] = ..., options: _Optional[_Union[GenerationOptions, _Mapping]] = ...) -> None: ...
+    speech: SpeechOptions
+    def __init__(self, session_id: _Optional[str] = ..., character_id: _Optional[str] = ..., options: _Optional[_Union[GenerationOptions, _Mapping]] = ..., speech: _Optional[_Union[SpeechOptions, _Mapping]] = ...) -> None: ...
 
 class PlayerUtterance(_message.Message):
-    __slots__ = ("text", "character_id")
+    __slots__ = ("text", "character_id", "audio_played_ms")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     CHARACTER_ID_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_PLAYED_MS_FIELD_NUMBER: _ClassVar[int]
     text: str
     character_id: str
-    def __init__(self, text: _Optional[str] = ..., character_id: _Optional[str] = ...) -> None: ...
+    audio_played_ms: int
+    def __init__(self, text: _Optional[str] = ..., character_id: _Optional[str] = ..., audio_played_ms: _Optional[int] = ...) -> None: ...
 
 class ActionResult(_message.Message):
     __slots__ = ("call_id", "success", "result_json")
@@ -451,10 +472,12 @@ class ActionResult(_message.Message):
     def __init__(self, call_id: _Optional[str] = ..., success: _Optional[bool] = ..., result_json: _Optional[str] = ...) -> None: ...
 
 class CancelTurn(_message.Message):
-    __slots__ = ("turn_id",)
+    __slots__ = ("turn_id", "audio_played_ms")
     TURN_ID_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_PLAYED_MS_FIELD_NUMBER: _ClassVar[int]
     turn_id: str
-    def __init__(self, turn_id: _Optional[str] = ...) -> None: ...
+    audio_played_ms: int
+    def __init__(self, turn_id: _Optional[str] = ..., audio_played_ms: _Optional[int] = ...) -> None: ...
 
 class ConverseRequest(_message.Message):
     __slots__ = ("start", "utterance", "event", "action_result", "cancel")
@@ -471,17 +494,21 @@ class ConverseRequest(_message.Message):
     def __init__(self, start: _Optional[_Union[ConverseStart, _Mapping]] = ..., utterance: _Optional[_Union[PlayerUtterance, _Mapping]] = ..., event: _Optional[_Union[GameEvent, _Mapping]] = ..., action_result: _Optional[_Union[ActionResult, _Mapping]] = ..., cancel: _Optional[_Union[CancelTurn, _Mapping]] = ...) -> None: ...
 
 class ConverseResponse(_message.Message):
-    __slots__ = ("queued", "turn_started", "text_delta", "emotion", "action_call", "turn_completed")
+    __slots__ = ("queued", "turn_started", "text_delta", "emotion", "action_call", "turn_completed", "audio", "viseme")
     QUEUED_FIELD_NUMBER: _ClassVar[int]
     TURN_STARTED_FIELD_NUMBER: _ClassVar[int]
     TEXT_DELTA_FIELD_NUMBER: _ClassVar[int]
     EMOTION_FIELD_NUMBER: _ClassVar[int]
     ACTION_CALL_FIELD_NUMBER: _ClassVar[int]
     TURN_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_FIELD_NUMBER: _ClassVar[int]
+    VISEME_FIELD_NUMBER: _ClassVar[int]
     queued: _common_pb2.Queued
     turn_started: TurnStarted
     text_delta: TextDelta
     emotion: EmotionChanged
     action_call: ActionCall
     turn_completed: TurnCompleted
-    def __init__(self, queued: _Optional[_Union[_common_pb2.Queued, _Mapping]] = ..., turn_started: _Optional[_Union[TurnStarted, _Mapping]] = ..., text_delta: _Optional[_Union[TextDelta, _Mapping]] = ..., emotion: _Optional[_Union[EmotionChanged, _Mapping]] = ..., action_call: _Optional[_Union[ActionCall, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ...) -> None: ...
+    audio: _speech_pb2.AudioChunk
+    viseme: _speech_pb2.VisemeEvent
+    def __init__(self, queued: _Optional[_Union[_common_pb2.Queued, _Mapping]] = ..., turn_started: _Optional[_Union[TurnStarted, _Mapping]] = ..., text_delta: _Optional[_Union[TextDelta, _Mapping]] = ..., emotion: _Optional[_Union[EmotionChanged, _Mapping]] = ..., action_call: _Optional[_Union[ActionCall, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ..., audio: _Optional[_Union[_speech_pb2.AudioChunk, _Mapping]] = ..., viseme: _Optional[_Union[_speech_pb2.VisemeEvent, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""Speech: text read aloud with a viseme track, through the resident speech engine."""
