@@ -22,7 +22,7 @@ import numpy as np
 from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime import packages
 from worldsmith.runtime.speech import SpeechClip, SpeechEngine, to_pcm16
-from worldsmith.runtime.visemes import SILENCE, led, timeline, trim_pauses, viseme_of, with_weights
+from worldsmith.runtime.visemes import SILENCE, led, timeline, trim_pauses, viseme_of, with_weights, without_lead_in
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,10 @@ class HibariSpeech(SpeechEngine):
             ms_per_unit = len(audio) / units.sum() * 1000.0 / self.sample_rate
             durations = list(units * ms_per_unit)
             spans = trim_pauses(led(timeline(symbols, durations), ms_per_unit), audio, self.sample_rate)
+            audio, spans, cut_ms = without_lead_in(audio, self.sample_rate, spans)
+            word_ends = tuple(end - cut_ms for end in _word_ends(symbols, durations))
             pieces.append(SpeechClip(to_pcm16(audio), self.sample_rate, tuple(with_weights(spans, audio, self.sample_rate)),
-                                     _word_ends(symbols, durations)))
+                                     word_ends))
         return _joined(pieces, self.sample_rate)
 
     def warmup(self) -> None:

@@ -101,6 +101,32 @@ def led(spans: list[tuple[str, float, float]], lead_ms: float) -> list[tuple[str
     return moved[:-1] + [(last[0], last[1], end)]
 
 
+def quiet_frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """For each 10 ms frame, whether it is under `SILENT_LEVEL` of the clip's loud level."""
+    frame = sample_rate // 100
+    count = len(audio) // frame
+    if count == 0:
+        return np.zeros(0, dtype=bool)
+    rms = np.sqrt(np.mean(np.square(audio[:count * frame].reshape(count, frame), dtype=np.float64), axis=1))
+    return rms < SILENT_LEVEL * (np.percentile(rms, 95) or 1.0)
+
+
+def without_lead_in(audio: np.ndarray, sample_rate: int, spans: list[tuple[str, float, float]],
+                    keep_ms: float = 50.0) -> tuple[np.ndarray, list[tuple[str, float, float]], float]:
+    """The clip from `keep_ms` before its first sound, its spans moved to match, and the ms cut.
+
+    The voice opens every sentence with a pad of 300-375 ms of silence; a reply that starts with it
+    sounds late however early its first sample arrives.
+    """
+    quiet = quiet_frames(audio, sample_rate)
+    sounding = np.flatnonzero(~quiet)
+    cut_ms = max(0.0, (sounding[0] if sounding.size else 0) * 10.0 - keep_ms)
+    if cut_ms <= 0:
+        return audio, spans, 0.0
+    moved = [(name, max(0.0, start - cut_ms), stop - cut_ms) for name, start, stop in spans if stop > cut_ms]
+    return audio[int(cut_ms * sample_rate / 1000):], moved, cut_ms
+
+
 def trim_pauses(spans: list[tuple[str, float, float]], audio: np.ndarray, sample_rate: int) -> list[tuple[str, float, float]]:
     """Close the mouth where the voice has gone quiet before a pause.
 
@@ -108,12 +134,10 @@ def trim_pauses(spans: list[tuple[str, float, float]], audio: np.ndarray, sample
     (a sentence-final consonant measured 325 ms, 200 of them silent), so a phoneme followed by silence
     ends at its last 10 ms frame above 1% of the clip's loud level, and the silence takes the rest.
     """
-    frame = sample_rate // 100
-    count = len(audio) // frame
+    quiet = quiet_frames(audio, sample_rate)
+    count = len(quiet)
     if count == 0:
         return spans
-    rms = np.sqrt(np.mean(np.square(audio[:count * frame].reshape(count, frame), dtype=np.float64), axis=1))
-    quiet = rms < SILENT_LEVEL * (np.percentile(rms, 95) or 1.0)
     trimmed: list[list] = [list(span) for span in spans]
     for index, span in enumerate(trimmed):
         name, start, end = span
