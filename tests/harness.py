@@ -20,9 +20,9 @@ from worldsmith.config import Settings
 REPO = Path(__file__).resolve().parent.parent
 TOOLS_BIN = REPO / ".tools" / "node_modules" / ".bin"
 
-FIVE = {
+SERVICES = {
     "worldsmith.v1.DialogueService", "worldsmith.v1.TextureService", "worldsmith.v1.SceneService",
-    "worldsmith.v1.AvatarService", "worldsmith.v1.AdminService",
+    "worldsmith.v1.AvatarService", "worldsmith.v1.SpeechService", "worldsmith.v1.AdminService",
 }
 
 KEYS = {

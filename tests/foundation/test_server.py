@@ -7,16 +7,16 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from harness import FIVE, auth, bad_request_fields
+from harness import SERVICES, auth, bad_request_fields
 from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc, texture_pb2
 
-async def test_reflection_lists_the_five_services_without_a_key(channel):
+async def test_reflection_lists_every_service_without_a_key(channel):
     stub = reflection_pb2_grpc.ServerReflectionStub(channel)
     call = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
     async for response in call:
         names = {service.name for service in response.list_services_response.service}
         break
-    assert FIVE <= names
+    assert SERVICES <= names
     assert "grpc.health.v1.Health" in names
 
 
@@ -32,7 +32,7 @@ async def test_health_answers_per_service(channel):
 async def test_server_info_names_the_reason_a_service_is_not_serving(channel):
     info = await admin_pb2_grpc.AdminServiceStub(channel).GetServerInfo(admin_pb2.GetServerInfoRequest(), metadata=auth("admin"))
     services = {service.name: service for service in info.services}
-    assert set(services) == FIVE
+    assert set(services) == SERVICES
     assert services["worldsmith.v1.DialogueService"].status == admin_pb2.SERVING_STATUS_NOT_SERVING
     assert "[dialogue] model" in services["worldsmith.v1.DialogueService"].reason
     assert services["worldsmith.v1.AdminService"].status == admin_pb2.SERVING_STATUS_SERVING
@@ -112,9 +112,9 @@ async def test_a_generic_reflection_client_lists_and_calls_the_server(server):
 
     base = f"http://127.0.0.1:{server.port}"
     listed = set((await buf_curl("--list-services", base)).split())
-    assert FIVE <= listed
+    assert SERVICES <= listed
     info = json.loads(await buf_curl("-H", f"authorization: Bearer {KEYS['admin']}", f"{base}/worldsmith.v1.AdminService/GetServerInfo"))
-    assert {service["name"] for service in info["services"]} == FIVE
+    assert {service["name"] for service in info["services"]} == SERVICES
 
 
 async def test_an_unknown_enum_value_names_the_field_before_any_work(channel, server):

@@ -34,9 +34,17 @@ source = "diffusion"
 kind = "embedder"
 source = "embedder"
 
+# The speech engine's default voice is already small (8 MB) and ships in its package.
+[models.speech]
+kind = "speech"
+source = "package:hibari"
+
 [dialogue]
 model = "dialogue"
 embedder = "embedder"
+
+[speech]
+model = "speech"
 
 [textures]
 models = ["textures"]
