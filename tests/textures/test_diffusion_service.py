@@ -155,7 +155,7 @@ async def test_list_backends_names_ready_models_and_presets(service):
     assert list(backends.models) == [TINY] and backends.default_model == TINY
     presets = {preset.name: preset for preset in backends.presets}
     assert {"bricks", "planks", "rock", "grass", "metal", "cobblestone"} <= set(presets)
-    assert "wood" in presets["planks"].keywords and presets["bricks"].default_parameters["rows"] == 8
+    assert "wood" in presets["planks"].keywords and presets["bricks"].default_parameters["rows"] == 12
 
 
 async def test_a_deadline_stops_the_pipeline_and_says_so(service, diffusion_engine):

@@ -20,7 +20,10 @@ Colour = tuple[float, float, float]
 # Moss in the light and in the shade of its own clumps.
 MOSS = (0.24, 0.29, 0.11)
 MOSS_SHADE = (0.11, 0.15, 0.05)
-RUST = (0.45, 0.20, 0.08)
+GRASS_SHADE = (0.06, 0.12, 0.05)
+GRASS_TIP = (0.45, 0.50, 0.20)
+STRAW = (0.62, 0.55, 0.32)
+RUST = (0.40, 0.20, 0.09)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def paint_bricks(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     tone = np.clip(1 + p["variation"] * rng.standard_normal(bricks_total), 0.5, 1.5).astype(np.float32)
     tone = np.where(rng.random(bricks_total) < 0.06, tone * 0.6, tone).astype(np.float32)
     warmth = rng.uniform(-1, 1, bricks_total).astype(np.float32)[brick_id]
-    speckle = noise.value(rng, canvas.shape, canvas.cells(160))
+    speckle = noise.value(rng, canvas.shape, canvas.cells(80))
     pits = smoothstep(1.6, 2.4, -speckle)
     texture = 1 + 0.07 * surface_noise + 0.05 * grain + 0.05 * speckle - 0.3 * pits
     brick = shade(p["color"], tone[brick_id] * texture) * _warmth(warmth, 0.07)
@@ -193,7 +196,7 @@ def paint_planks(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     along = columns_cells * int(p["length"])
     drift = noise.fbm(rng, canvas.shape, (rows_cells * int(p["planks"]), along * 3), octaves=3)
     fine_drift = noise.value(rng, canvas.shape, (rows_cells * int(p["planks"]) * 2, along * 8))
-    pores = noise.value(rng, canvas.shape, (rows_cells * int(p["planks"]) * 48, along * 4))
+    pores = noise.value(rng, canvas.shape, (rows_cells * int(p["planks"]) * 16, along * 4))
     phase = rng.random(boards_total).astype(np.float32)[board_id]
     rings = within_v * p["rings"] + 0.7 * drift + 0.08 * fine_drift + 7 * phase
     latewood = (0.5 + 0.5 * np.cos(2 * np.pi * rings)) ** 4
@@ -267,7 +270,7 @@ def paint_cobblestone(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surf
     stones_total = int(np.max(stone_id)) + 1
     lightness = np.clip(1 + p["variation"] * rng.standard_normal(stones_total), 0.55, 1.45).astype(np.float32)
     warmth = rng.uniform(-0.4, 1, stones_total).astype(np.float32)[stone_id]
-    speckle = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 24), octaves=2)
+    speckle = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 12), octaves=2)
     mottle = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 3), octaves=3)
     grime = 0.72 + 0.28 * smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.3, joint)
     brightness = lightness[stone_id] * (1 + 0.07 * speckle + 0.05 * mottle) * grime
@@ -302,15 +305,23 @@ def paint_rock(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     cells = canvas.cells(p["scale"])
     crests = noise.ridged(rng, canvas.shape, cells, octaves=5)
     body = noise.fbm(rng, canvas.shape, cells, octaves=6)
+    # Fractures: the rock splits into faces, each its own tone, with thin dark cracks between.
+    nearest, second, face_id = noise.cellular(rng, canvas.shape, canvas.cells(p["scale"] * 2.5))
+    cracked = smoothstep(-0.2, 0.6, noise.fbm(rng, canvas.shape, canvas.cells(p["scale"]), octaves=3))
+    crack = (1 - smoothstep(0.0, 0.06, second - nearest)) * cracked
     height = unit(p["ridges"] * unit(crests) + (1 - p["ridges"]) * unit(body))
+    height = height - 0.12 * crack
     strata = noise.fbm(rng, canvas.shape, canvas.cells(p["scale"] * 2), octaves=4)
     speckle = noise.fbm(rng, canvas.shape, canvas.cells(p["scale"] * 24), octaves=2)
-    blend = np.clip(0.5 + 0.3 * strata + 0.8 * (height - 0.5), 0, 1)
-    # Crevices hold shadow and grime: darker the lower they lie.
-    albedo = mix(p["color2"], p["color"], blend) * ((0.7 + 0.45 * height) * (1 + 0.12 * speckle))
-    albedo, roughness, height = _moss(canvas, rng, albedo, p["roughness"], height, smoothstep(0.6, 0.2, height),
-                                      p["moss"], p["scale"] * 2)
-    return Surface(albedo, height, roughness, 0.0, p["bump"])
+    faces_total = int(face_id.max()) + 1
+    facet = np.clip(1 + 0.08 * rng.standard_normal(faces_total), 0.8, 1.2).astype(np.float32)[face_id]
+    blend = np.clip(0.5 + 0.2 * strata + 0.6 * (height - 0.5), 0, 1)
+    # Crevices hold shadow and grime: darker the lower they lie; mineral grains fleck the faces.
+    albedo = mix(p["color2"], p["color"], blend) * ((0.8 + 0.3 * height) * facet * (1 + 0.1 * speckle))
+    albedo = albedo * (1 - 0.45 * crack)
+    crevice = np.maximum(smoothstep(0.45, 0.15, height), crack)
+    albedo, roughness, height = _moss(canvas, rng, albedo, p["roughness"], height, crevice, p["moss"], p["scale"] * 3)
+    return Surface(albedo, unit(height), roughness, 0.0, p["bump"])
 
 
 ROCK = Preset(
@@ -331,16 +342,22 @@ ROCK = Preset(
 
 # -- grass -------------------------------------------------------------------------------
 def paint_grass(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
-    # Blades: thin crests of high-frequency ridged noise, seen from above.
-    blades = noise.ridged(rng, canvas.shape, canvas.cells(p["density"]), octaves=2, gain=0.7)
-    blades = blades**3
-    clumps = noise.fbm(rng, canvas.shape, canvas.cells(4), octaves=4)
+    # Blades seen from above: dense specks of light (tips) over shadow, leaning a little
+    # one way (stretched lattices), in clumps.
+    rows, columns = canvas.cells(p["density"])
+    upright = noise.value(rng, canvas.shape, (rows, columns))
+    leaning = noise.value(rng, canvas.shape, (max(1, rows // 3), columns * 2))
+    tips = np.maximum(upright, 0.8 * leaning)
+    clumps = noise.fbm(rng, canvas.shape, canvas.cells(6), octaves=4)
     patches = noise.fbm(rng, canvas.shape, canvas.cells(3), octaves=3)
-    height = unit(0.8 * blades + 0.2 * (clumps * 0.5 + 0.5))
+    height = unit(0.7 * smoothstep(-1.0, 1.8, tips) + 0.3 * smoothstep(-2, 2, clumps))
+    # Colour: deep blue-green in the shade, the base green on the blades, yellower at the tips.
+    lit = smoothstep(0.2, 0.9, height)
+    green = mix(mix(GRASS_SHADE, p["color"], smoothstep(0.0, 0.5, height)), GRASS_TIP, 0.35 * lit)
     dry = smoothstep(1 - p["dry"], 1.2 - p["dry"] * 0.5, patches * 0.3 + 0.5)
-    albedo = mix(p["color"], (0.62, 0.55, 0.25), dry) * (0.35 + 0.9 * height)
+    albedo = mix(green, shade(STRAW, 0.7 + 0.5 * height), dry)
     soil = smoothstep(0.3, 0.0, height + (1 - p["dirt"]) * 0.5 + 0.2 * clumps)
-    albedo = mix(albedo, shade((0.33, 0.24, 0.15), 1 + 0.1 * clumps), soil)
+    albedo = mix(albedo, shade((0.30, 0.23, 0.15), 1 + 0.1 * clumps), soil)
     return Surface(albedo, height, p["roughness"], 0.0, p["bump"])
 
 
@@ -348,8 +365,8 @@ GRASS = Preset(
     "grass", "dense grass seen from above, with dry patches and soil",
     nouns=("grass", "lawn", "meadow", "turf", "field", "moss", "sward", "pasture"), adjectives=("grassy",),
     parameters=_common(
-        (0.24, 0.46, 0.12), 0.9, 0.04,
-        density=Parameter(40, 4, 256, description="blades across the tile width"),
+        (0.22, 0.36, 0.11), 0.9, 0.04,
+        density=Parameter(48, 4, 256, description="blades across the tile width"),
         dry=Parameter(0.0, 0.0, 1.0, description="straw-coloured patches"),
         dirt=Parameter(0.1, 0.0, 1.0, description="bare soil showing through"),
     ),

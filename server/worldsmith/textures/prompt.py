@@ -29,7 +29,7 @@ from worldsmith.textures.presets import FALLBACK, PRESETS, Preset
 Colour = tuple[float, float, float]
 
 COLOURS: dict[str, Colour] = {
-    "red": (0.55, 0.17, 0.12), "crimson": (0.50, 0.10, 0.11), "orange": (0.80, 0.45, 0.15),
+    "red": (0.52, 0.20, 0.14), "crimson": (0.50, 0.10, 0.11), "orange": (0.80, 0.45, 0.15),
     "yellow": (0.82, 0.72, 0.28), "gold": (0.83, 0.66, 0.26), "golden": (0.83, 0.66, 0.26),
     "green": (0.24, 0.42, 0.16), "olive": (0.42, 0.43, 0.20), "teal": (0.12, 0.45, 0.45),
     "blue": (0.18, 0.30, 0.60), "navy": (0.09, 0.13, 0.33), "purple": (0.42, 0.22, 0.50),
