@@ -26,6 +26,37 @@ def test_prompt_picks_the_preset_of_its_head_noun(text, preset):
     assert prompt.read(text).preset == preset
 
 
+@pytest.mark.parametrize("text, preset", [
+    ("weathered oak floorboards", "planks"), ("Cobbles", "cobblestone"), ("mossy cobblestone path", "cobblestone"),
+    ("cobblestone path with moss", "cobblestone"), ("stone path through the grass", "cobblestone"),
+    ("bricks covered in moss", "bricks"), ("dirt path", "dirt"), ("wooden wall", "planks"), ("stone wall", "bricks"),
+    ("slate floor", "tiles"), ("marble floor", "marble"), ("red-brick facade", "bricks"), ("sandy beaches", "sand"),
+    ("dark slate", "rock"), ("the road to town", "cobblestone"), ("moss", "grass"),
+])
+def test_plurals_synonyms_clauses_and_surfaces_pick_the_material(text, preset):
+    assert prompt.read(text).preset == preset
+
+
+def test_material_words_colour_whichever_preset_was_chosen():
+    stone_bricks, red_bricks = prompt.read("stone bricks"), prompt.read("red brick wall")
+    assert stone_bricks.preset == red_bricks.preset == "bricks"
+    grey = stone_bricks.parameters["color"]
+    assert max(grey) - min(grey) < 0.08  # stone grey, not clay red
+    red = red_bricks.parameters["color"]
+    assert red[0] > 2 * red[1]
+    dark_slate, slate = prompt.read("dark slate").parameters["color"], prompt.read("slate").parameters["color"]
+    assert sum(dark_slate) < 0.75 * sum(slate)
+    red_oak = prompt.read("red oak planks").parameters["color"]
+    oak = prompt.read("oak planks").parameters["color"]
+    assert red_oak[0] / red_oak[1] > oak[0] / oak[1]  # tinted towards red, still wood
+
+
+def test_a_prompt_naming_no_material_falls_back_to_rock_and_keeps_its_colour_words():
+    reading = prompt.read("something bright green")
+    assert reading.preset == "rock" and reading.matched == ["bright", "green"]
+    assert reading.parameters["color"][1] > reading.parameters["color"][0]
+
+
 def test_keywords_make_distinct_materials():
     materials = {text: paint(text) for text in ("wood", "brick", "rock", "grass", "metal")}
     assert len({preset for preset, _ in materials.values()}) == 5
