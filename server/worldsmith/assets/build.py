@@ -16,8 +16,8 @@ from typing import Any, AsyncIterator, Callable, Protocol
 import grpc
 from google.protobuf import json_format, message_factory
 
-from worldsmith._proto.worldsmith.v1 import admin_pb2, common_pb2, dialogue_pb2
-from worldsmith.assets import outputs
+from worldsmith._proto.worldsmith.v1 import admin_pb2, common_pb2, dialogue_pb2, speech_pb2
+from worldsmith.assets import outputs, speech_files
 from worldsmith.assets.lockfile import LockedEntry, LockFile, recipe_hash
 from worldsmith.assets.manifest import KINDS, Entry, Manifest
 from worldsmith.dialogue.card_files import load_file
@@ -26,13 +26,14 @@ from worldsmith.store.files import write_atomic
 
 ADMIN = admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name
 DIALOGUE = KINDS["barks"].service  # barks are Say turns; the build also stores their character there
+SPEECH = speech_pb2.DESCRIPTOR.services_by_name["SpeechService"].full_name  # voiced barks are read aloud there
 
 # Which model kinds shape each entry kind's output.
 MODEL_KINDS = {
     "texture": {admin_pb2.MODEL_KIND_DIFFUSION},
     "scene": {admin_pb2.MODEL_KIND_TEXT_GENERATOR},
     "avatar": {admin_pb2.MODEL_KIND_TEXT_GENERATOR},
-    "barks": {admin_pb2.MODEL_KIND_TEXT_GENERATOR, admin_pb2.MODEL_KIND_EMBEDDER},
+    "barks": {admin_pb2.MODEL_KIND_TEXT_GENERATOR, admin_pb2.MODEL_KIND_EMBEDDER, admin_pb2.MODEL_KIND_SPEECH},
 }
 
 
@@ -162,7 +163,11 @@ class Builder:
 
     async def _generate(self, entry: Entry, progress: Progress) -> dict[str, bytes]:
         if entry.kind.name == "barks":
-            return outputs.barks_files(entry.name, await self._barks(entry, progress))
+            lines = await self._barks(entry, progress)
+            files = outputs.barks_files(entry.name, lines)
+            if entry.fields.get("voiced"):
+                files.update(await self._voiced(entry, lines, progress))
+            return files
         request = type(entry.request)()
         request.CopyFrom(entry.request)
         request.lane = common_pb2.LANE_BATCH
@@ -210,6 +215,23 @@ class Builder:
                 done += 1
                 progress(entry.name, "lines", done, total)
         return lines
+
+    async def _voiced(self, entry: Entry, lines: dict[str, list[str]], progress: Progress) -> dict[str, bytes]:
+        """Each line read aloud in its character's voice: `<name>_<situation>_<line>.wav` and `.visemes.json` beside it."""
+        card = (await self.caller.unary(DIALOGUE, "GetCharacter", dialogue_pb2.GetCharacterRequest(character_id=entry.fields["character"]))).character
+        files: dict[str, bytes] = {}
+        total, done = sum(len(texts) for texts in lines.values()), 0
+        for i, texts in enumerate(lines.values()):
+            for k, text in enumerate(texts):
+                request = speech_pb2.SpeakRequest(text=text, voice=card.voice, seed=entry.fields.get("seed", 0) + 1000 * i + k,
+                                                  lane=common_pb2.LANE_BATCH)
+                spoken = await speech_files.collect(self.caller.stream(SPEECH, "Speak", request))
+                stem = f"{entry.name}_{i + 1}_{k + 1}"
+                files[f"{stem}.wav"] = speech_files.wav_bytes(spoken)
+                files[f"{stem}.visemes.json"] = speech_files.visemes_json(spoken)
+                done += 1
+                progress(entry.name, "voices", done, total)
+        return files
 
     def _write(self, entry: Entry, files: dict[str, bytes]) -> dict[str, str]:
         """Write each file atomically; remove files an earlier build of this entry made and this one did not."""

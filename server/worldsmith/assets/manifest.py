@@ -76,7 +76,8 @@ KINDS = {
 }
 
 # Barks are several Say turns of one character; these keys describe them instead of a request.
-BARK_KEYS = {"character": str, "situations": list, "lines_per_situation": int, "seed": int, "max_new_tokens": int, "character_file": str}
+BARK_KEYS = {"character": str, "situations": list, "lines_per_situation": int, "seed": int, "max_new_tokens": int, "character_file": str,
+             "voiced": bool}
 
 
 @dataclass
