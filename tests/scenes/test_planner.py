@@ -50,15 +50,15 @@ def test_terrain_plans_use_scatter_assets_only():
 
 
 def test_resolve_applies_catalog_limits_and_rules():
-    spec = spec_for("a room")
-    raw = Plan((PlanItem("lamp", 2), PlanItem("chair", 99), PlanItem("dragon", 3)), "model")
+    spec = spec_for("a room with two table lamps")
+    raw = Plan((PlanItem("table_lamp", 2), PlanItem("chair", 99), PlanItem("dragon", 3)), "model")
     plan = resolve_plan(spec, raw)
     got = counts(plan)
-    assert got["chair"] == 32, "max_count caps the planner"
+    assert got["chair"] == 48, "max_count caps the planner"
     assert "dragon" not in got, "unknown tags are dropped"
-    assert got["table"] == 1, "a lamp needs a table to stand on"
+    assert got["table"] == 1, "a table lamp needs a table to stand on"
     chair = next(item for item in plan.items if item.tag == "chair")
-    assert PlannedRelation("near", "table", 0.5) in chair.relations, "the catalog's own relations always apply"
+    assert PlannedRelation("seated_at", "table", 0.0) in chair.relations, "the catalog's own relations always apply"
 
 
 def test_plan_schema_accepts_plans_and_rejects_unknown_tags():

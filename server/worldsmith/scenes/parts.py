@@ -29,6 +29,8 @@ class SceneParts:
     # Interiors and dungeons promise the hard rules; terrain scatter only reports.
     hard_rules: bool = True
     parameters: dict = field(default_factory=dict)  # resolved generator parameters, for the recipe
+    # What the generator itself made of the prompt's words (a terrain's river, its rolling hills).
+    named_elements: list[scene_pb2.NamedElement] = field(default_factory=list)
 
 
 def object_nodes(placed: list[Placed], parent_id: str, counters: Counter | None = None) -> list[scene_pb2.SceneNode]:

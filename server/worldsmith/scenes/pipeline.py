@@ -15,7 +15,7 @@ from worldsmith.scenes.parts import SceneParts
 from worldsmith.scenes.plan import Plan, plannable_assets, resolve_plan
 from worldsmith.scenes.planner_keywords import KeywordPlanner
 from worldsmith.scenes.preview import render_glb
-from worldsmith.scenes.quality import measure
+from worldsmith.scenes.quality import measure, named_elements
 from worldsmith.scenes.spec import SceneSpec, read_request
 from worldsmith.scenes.terrain import generate_terrain
 
@@ -79,6 +79,8 @@ def build(request: scene_pb2.GenerateSceneRequest, spec: SceneSpec, plan: Plan, 
     object_tags = {asset.tag for asset in spec.catalog.assets}
     quality = measure(parts.nodes, object_tags, parts.walk, parts.entrances, parts.extent_min, parts.extent_max,
                       parts.objects_requested)
+    where = {"interior": f"a {spec.width:g} x {spec.depth:g} m room", "dungeon": "the dungeon's rooms"}.get(spec.kind, "the tile")
+    quality.named_elements.extend(named_elements(parts.nodes, plan.named, object_tags, where) + parts.named_elements)
     if parts.hard_rules and (quality.collisions or quality.out_of_bounds or quality.blocked_doors
                              or quality.reachable_fraction < 1.0):
         # The solver keeps these by construction; a scene that breaks one is a bug, never an answer.

@@ -6,54 +6,16 @@ import re
 
 import numpy as np
 
-from worldsmith._proto.worldsmith.v1 import scene_pb2
-from worldsmith.scenes.catalog import ON_TOP_OF
 from worldsmith.errors import InvalidArgument
-from worldsmith.scenes.plan import MAX_FLOOR_COVER, Plan, PlanItem, PlannedRelation, floor_area, plannable_assets, usable_floor
+from worldsmith.scenes import programmes
+from worldsmith.scenes.catalog import ON_TOP_OF
+from worldsmith.scenes.plan import (MAX_FLOOR_COVER, Plan, PlanItem, PlannedRelation, allowed_tags, floor_area,
+                                    plannable_assets, read_prompt, usable_floor)
+from worldsmith.scenes.prompt_words import vocabulary
 from worldsmith.scenes.spec import SceneSpec
 
-NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "pair": 2, "couple": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
-    "few": 2, "some": 3, "several": 3, "many": 6, "lots": 6, "plenty": 6,
-}
-
-# Other words players use for the default catalog's tags.
-SYNONYMS = {
-    "table": ["desk", "counter", "workbench"],
-    "chair": ["seat", "stool", "bench"],
-    "bed": ["cot", "bunk"],
-    "wardrobe": ["closet", "cupboard", "armoire"],
-    "shelf": ["shelves", "bookshelf", "bookcase", "rack"],
-    "chest": ["trunk", "coffer", "treasure"],
-    "lamp": ["light", "lantern", "candle"],
-    "rug": ["carpet", "mat"],
-    "crate": ["box", "boxes", "supplies"],
-    "barrel": ["keg", "cask"],
-    "tree": ["pine", "pines", "oak", "oaks", "birch", "birches"],
-    "bush": ["shrub", "shrubs", "hedge", "hedges"],
-    "rock": ["stone", "stones", "boulder", "boulders", "crag", "crags"],
-}
-
-# Room and landscape words: which assets they bring, with relative weights.
+# Landscape words: which scatter assets they bring, with relative weights.
 THEMES = {
-    "bedroom": {"bed": 3, "wardrobe": 2, "lamp": 1, "rug": 1, "chest": 1, "table": 1},
-    "bedchamber": {"bed": 3, "wardrobe": 2, "lamp": 1, "rug": 1, "chest": 1},
-    "tavern": {"table": 3, "chair": 8, "barrel": 3, "lamp": 2, "shelf": 1},
-    "inn": {"table": 3, "chair": 8, "barrel": 2, "bed": 2, "lamp": 2},
-    "kitchen": {"table": 2, "chair": 3, "shelf": 2, "barrel": 2, "crate": 2},
-    "dining": {"table": 2, "chair": 8, "lamp": 2, "rug": 1},
-    "library": {"shelf": 6, "table": 2, "chair": 4, "lamp": 2, "rug": 1},
-    "study": {"shelf": 3, "table": 1, "chair": 1, "lamp": 1, "rug": 1},
-    "office": {"table": 2, "chair": 3, "shelf": 2, "lamp": 1},
-    "storage": {"crate": 6, "barrel": 4, "shelf": 2},
-    "storeroom": {"crate": 6, "barrel": 4, "shelf": 2},
-    "warehouse": {"crate": 8, "barrel": 5, "shelf": 3},
-    "cellar": {"barrel": 6, "crate": 4, "shelf": 1},
-    "armory": {"shelf": 4, "chest": 3, "crate": 2, "table": 1},
-    "treasury": {"chest": 5, "crate": 2, "barrel": 1},
-    "barracks": {"bed": 4, "chest": 4, "table": 1, "chair": 2},
-    "dungeon": {"crate": 3, "barrel": 3, "chest": 1, "table": 1, "chair": 2},
     "forest": {"tree": 8, "bush": 3, "rock": 1},
     "woods": {"tree": 8, "bush": 3, "rock": 1},
     "woodland": {"tree": 6, "bush": 4, "rock": 1},
@@ -63,6 +25,7 @@ THEMES = {
     "grassland": {"bush": 3, "tree": 1, "rock": 1},
     "mountain": {"rock": 6, "tree": 2, "bush": 1},
     "mountains": {"rock": 6, "tree": 2, "bush": 1},
+    "mountainous": {"rock": 6, "tree": 2, "bush": 1},
     "hills": {"tree": 3, "bush": 3, "rock": 2},
     "desert": {"rock": 5, "bush": 1},
 }
@@ -73,49 +36,60 @@ RELATION_WORDS = {"near": "near", "beside": "near", "by": "near", "next": "near"
 # Share of the floor the planner fills on its own, when the caller gave no numbers.
 FILL_SHARE = {"interior": 0.35, "dungeon": 0.1}
 # Without numbers: one object per this many square metres of floor.
-AREA_PER_OBJECT = {"interior": 4.0, "dungeon": 12.0}
+AREA_PER_OBJECT = {"interior": 4.0, "dungeon": 25.0}
 
 
 class KeywordPlanner:
-    """Reads asset names (and their synonyms), numbers and room or landscape words from the prompt.
+    """Reads the room type, asset names (and their synonyms), numbers and landscape words from the prompt.
 
-    The same prompt, catalog and seed always give the same plan."""
+    A room type brings its furnishing programme (programmes.py), sized to the room, and its extras
+    by weight; named elements keep the prompt's numbers. The same prompt, catalog and seed always
+    give the same plan."""
 
     name = "keywords"
 
     def plan(self, spec: SceneSpec) -> Plan:
-        assets = plannable_assets(spec)
+        reading = read_prompt(spec)
+        room = programmes.room_for(spec.kind, reading.room, "")
+        allowed = allowed_tags(spec, room, reading.named)
+        assets = [a for a in plannable_assets(spec) if a.tag in allowed]
+        by_tag = {a.tag: a for a in assets}
         words = re.findall(r"[a-z0-9]+", spec.prompt.lower())
-        vocabulary = _vocabulary(assets)
-        named = _counted_mentions(words, vocabulary, spec.max_objects)
-        weights = _theme_weights(words, {a.tag for a in assets})
-        target = self._target_total(spec, named, themed=bool(weights))
-        for tag in named:
+        named = {n.tag: n.count for n in reading.named if n.tag in by_tag}
+        fixed = {**programmes.core_counts(room, spec.width, spec.depth, spec.height, by_tag), **named}
+        if room in programmes.PROGRAMMES:
+            weights = {t: w for t, w in programmes.PROGRAMMES[room].extras.items() if t in by_tag}
+        else:
+            weights = _theme_weights(words, set(by_tag))
+        target = self._target_total(spec, fixed, themed=bool(weights) or bool(room))
+        for tag in fixed:
             weights.setdefault(tag, 1)
         asked = spec.interior.object_count if spec.kind == "interior" else 0
         budget = MAX_FLOOR_COVER * usable_floor(spec) if asked else _floor_budget(spec)
-        counts = _fill(named, weights, assets, target, budget, np.random.default_rng([spec.seed, 0x91A7]), exact=bool(asked))
+        counts = _fill(fixed, weights, assets, target, budget, np.random.default_rng([spec.seed, 0x91A7]), exact=bool(asked))
         if asked and sum(counts.values()) < asked:
             raise InvalidArgument("interior.object_count", f"only {sum(counts.values())} of {asked} objects fit: a "
                                   f"{spec.width:g} x {spec.depth:g} m room takes about {budget:.0f} m2 of objects and the "
                                   f"catalog's max_count limits the rest; enlarge bounds or ask for fewer")
-        relations = _prompt_relations(words, vocabulary)
+        relations = _prompt_relations(words, vocabulary(assets))
         items = tuple(PlanItem(tag, counts[tag], tuple(relations.get(tag, ())))
                       for tag in (a.tag for a in assets) if counts.get(tag))
-        return Plan(items, self.name)
+        return Plan(items, self.name, room, reading.named)
 
-    def _target_total(self, spec: SceneSpec, named: dict[str, int], themed: bool) -> int:
+    def _target_total(self, spec: SceneSpec, fixed: dict[str, int], themed: bool) -> int:
         """How many objects in all: the request's object_count; else, for terrain, the object budget
-        (the scatter's spacing thins it); else what the prompt counted, or a room's worth by floor
-        area when the prompt names a theme or nothing at all."""
+        (the scatter's spacing thins it); else what the programme and the prompt ask for, or a room's
+        worth by floor area when the prompt names a room, a theme or nothing at all."""
         if spec.kind == "interior" and spec.interior.object_count:
             return spec.interior.object_count
         if spec.kind == "terrain":
             return spec.max_objects
         by_area = min(max(1, int(spec.width * spec.depth / AREA_PER_OBJECT[spec.kind])), spec.max_objects)
-        if themed or not named:
-            return max(by_area, sum(named.values()))
-        return sum(named.values())
+        if spec.kind == "interior" and fixed and themed:  # the programme, and a few extras where the floor allows
+            return min(spec.max_objects, max(by_area, sum(fixed.values()) + by_area // 4))
+        if themed or not fixed:
+            return max(by_area, sum(fixed.values()))
+        return sum(fixed.values())
 
 
 def _floor_budget(spec: SceneSpec) -> float:
@@ -126,41 +100,6 @@ def _floor_budget(spec: SceneSpec) -> float:
     if spec.kind == "dungeon":
         return FILL_SHARE["dungeon"] * spec.width * spec.depth
     return float("inf")
-
-
-def _vocabulary(assets: list[scene_pb2.CatalogAsset]) -> dict[str, tuple[str, bool]]:
-    """Word -> (tag, plural) for every tag, its plurals and its synonyms."""
-    words: dict[str, tuple[str, bool]] = {}
-    for asset in assets:
-        parts = re.findall(r"[a-z0-9]+", asset.tag.lower())
-        if not parts:
-            continue
-        base = parts[-1]  # "wooden_chair" is found as "chair"
-        words.setdefault(base, (asset.tag, False))
-        for plural in (base + "s", base + "es"):
-            words.setdefault(plural, (asset.tag, True))
-        for synonym in SYNONYMS.get(asset.tag, []):
-            words.setdefault(synonym, (asset.tag, synonym.endswith("s")))
-    return words
-
-
-def _counted_mentions(words: list[str], vocabulary: dict[str, tuple[str, bool]], limit: int) -> dict[str, int]:
-    """Tags the prompt names, with the number in front of them ("four chairs", "2 tables"); a bare
-    plural means a few."""
-    counts: dict[str, int] = {}
-    for i, word in enumerate(words):
-        if word not in vocabulary:
-            continue
-        tag, plural = vocabulary[word]
-        number = NUMBER_WORDS["some"] if plural else 1
-        for previous in reversed(words[max(0, i - 3):i]):
-            if previous in vocabulary:
-                break
-            if previous.isdigit() or previous in NUMBER_WORDS:
-                number = int(previous) if previous.isdigit() else NUMBER_WORDS[previous]
-                break
-        counts[tag] = max(counts.get(tag, 0), min(number, limit))
-    return counts
 
 
 def _theme_weights(words: list[str], tags: set[str]) -> dict[str, float]:

@@ -9,6 +9,8 @@ import numpy as np
 from worldsmith._proto.worldsmith.v1 import scene_pb2
 from worldsmith.scenes import relations as rel
 from worldsmith.scenes.grid import components
+from worldsmith.scenes.prompt_words import Named
+from worldsmith.scenes.seating import SEAT_REACH
 
 # Boxes that share a face (a lamp on a table, a crate against a wall) touch, they do not collide.
 TOUCH_TOLERANCE = 1e-3
@@ -110,10 +112,31 @@ def _relations(objects: list[scene_pb2.SceneNode], by_tag: dict[str, list[scene_
                 continue
             t_lo, t_hi = _boxes(targets)
             t_centre = (t_lo[:, [0, 2]] + t_hi[:, [0, 2]]) / 2
+            t_half = (t_hi[:, [0, 2]] - t_lo[:, [0, 2]]) / 2
+            gap = rel.gaps(centre, half, t_centre, t_half)[0]
             if relation["kind"] == "near":
-                t_half = (t_hi[:, [0, 2]] - t_lo[:, [0, 2]]) / 2
-                ok = rel.near_holds(rel.gaps(centre, half, t_centre, t_half).min(), relation["distance"])
-            else:
+                ok = rel.near_holds(gap.min(), relation["distance"])
+            elif relation["kind"] == "facing":
                 ok = rel.facing_holds(rel.facing_cosines(centre, front, t_centre))[0]
+            else:  # seated at the closest target: within reach, its front towards the target's footprint
+                k = int(np.argmin(gap))
+                ok = rel.near_holds(gap[k], SEAT_REACH) and rel.front_meets(centre, front, t_lo[[k]][:, [0, 2]], t_hi[[k]][:, [0, 2]])[0]
             satisfied += bool(ok)
     return requested, satisfied
+
+
+def named_elements(nodes: list[scene_pb2.SceneNode], named: tuple[Named, ...], catalog_tags: set[str],
+                   where: str) -> list[scene_pb2.NamedElement]:
+    """Each element the prompt named, counted in the finished scene graph, with the reason when it falls short."""
+    report = []
+    for element in named:
+        placed = sum(node.tag == element.tag for node in nodes)
+        note = ""
+        if element.tag not in catalog_tags:
+            note = f"the catalog has no {element.tag!r} for {element.word!r}"
+        elif placed < element.count:
+            note = (f"only {placed} of {element.count} {element.word!r} fit in {where} without overlapping, "
+                    f"blocking a door or cutting off part of the floor")
+        report.append(scene_pb2.NamedElement(word=element.word, tag=element.tag, requested=element.count,
+                                             placed=placed, note=note))
+    return report

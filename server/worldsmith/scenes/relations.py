@@ -42,3 +42,15 @@ def near_holds(gap: np.ndarray, distance: float) -> np.ndarray:
 
 def facing_holds(cosine: np.ndarray) -> np.ndarray:
     return cosine >= FACING_COS - 1e-6
+
+
+def front_meets(centres: np.ndarray, fronts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Whether the ray from each centre (n, 2) along its front (n, 2) meets its box [lo, hi] (n, 2 each):
+    a stool at the end of a long counter faces the counter though not its middle."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t0 = (lo - centres) / fronts
+        t1 = (hi - centres) / fronts
+    near = np.where(fronts == 0, np.where((centres >= lo) & (centres <= hi), -np.inf, np.inf), np.minimum(t0, t1))
+    far = np.where(fronts == 0, np.where((centres >= lo) & (centres <= hi), np.inf, -np.inf), np.maximum(t0, t1))
+    enter, leave = near.max(axis=1), far.min(axis=1)
+    return (enter <= leave) & (leave >= 0)

@@ -5,6 +5,10 @@ the ceiling, nothing stands in front of a door (or in another asset's clearance)
 assets back onto a wall (tall ones never onto a window), and every walkable cell stays reachable
 from the entrances. Soft rules (placement preference, NEAR, FACING) rank the positions that pass.
 
+Seats (SEATED_AT) are placed with what they are seated at, as one group set out by `seating.py`:
+chairs round their table facing it, stools in a row before a counter. Wall and ceiling assets go
+last, over floor space whose tallest object stays below them.
+
 Each asset is placed greedily, most constrained first: for every quarter turn, one integral image
 gives every free anchor on the grid at once; the anchors are scored, and the best one that keeps
 the floor connected wins. Floors are grids of square cells; footprints are rounded up to whole
@@ -13,6 +17,7 @@ cells, so objects never overlap in continuous space either.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -20,9 +25,10 @@ from typing import Callable
 import numpy as np
 from scipy import ndimage
 
-from worldsmith._proto.worldsmith.v1 import scene_pb2
+from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
 from worldsmith.scenes import relations as rel
-from worldsmith.scenes.catalog import AGAINST_WALL, CENTER, ON_TOP_OF
+from worldsmith.scenes.catalog import AGAINST_WALL, CEILING, CENTER, MOUNTED, ON_TOP_OF, ON_WALL, mount_height
+from worldsmith.scenes.seating import GROUP_MARGIN, SEAT_REACH, Arrangement, arrange, capacity
 from worldsmith.scenes.grid import FloorGrid, RectangleSums, all_reachable, components, standable
 from worldsmith.scenes.plan import PlannedRelation
 
@@ -67,6 +73,12 @@ class Instance:
     asset: scene_pb2.CatalogAsset
     relations: tuple[PlannedRelation, ...]
     required: bool  # within the asset's min_count
+    seats: tuple["Instance", ...] = ()  # placed with this one, round it (SEATED_AT)
+
+    @property
+    def seated_at(self) -> str:
+        """The tag this instance is a seat at, or ""."""
+        return next((r.target for r in self.relations if r.kind == "seated_at"), "")
 
 
 @dataclass
@@ -118,6 +130,8 @@ class LayoutSolver:
         self.taken = ~floor.placeable                # no object may stand here: off the floor, or a body
         self.blocking = np.zeros(grid.shape, bool)   # cells agents cannot walk through
         self.reserved = floor.reserved.copy()        # door and asset clearances
+        self.top = np.zeros(grid.shape)              # height of the tallest object over each cell
+        self.headroom = np.full(grid.shape, np.inf)  # bottom of the lowest wall or ceiling asset over each cell
         self.placed: list[Placed] = []
         self._static_sums: dict[tuple[int, Window], tuple[RectangleSums, RectangleSums]] = {}
         self.radius = grid.agent_radius_cells()
@@ -133,7 +147,14 @@ class LayoutSolver:
         left_out = []
         for step, instance in enumerate(instances):
             self.check_stop()
-            placed = self._place_on_top(instance) if instance.asset.placement == ON_TOP_OF else self._place_on_floor(instance)
+            if instance.asset.placement == ON_TOP_OF:
+                placed = self._place_on_top(instance)
+            elif instance.asset.placement in MOUNTED:
+                placed = self._place_mounted(instance)
+            elif instance.seats:
+                placed = self._place_group(instance)
+            else:
+                placed = self._place_on_floor(instance)
             if placed is None:
                 left_out.append(instance)
             progress(step + 1, len(instances))
@@ -145,17 +166,24 @@ class LayoutSolver:
 
     # -- the connectivity rule --------------------------------------------------------
     def _block(self, rows: slice, cols: slice) -> bool:
-        """Block these cells for walking if every walkable cell stays reachable; say whether it did.
+        """Block these cells for walking if every walkable cell stays reachable; say whether it did."""
+        return self._block_all([(rows, cols)])
+
+    def _block_all(self, rects: list[tuple[slice, slice]]) -> bool:
+        """Block these rectangles of cells for walking if every walkable cell stays reachable; say whether it did.
 
         Only cells within the agent's radius of the blocked ones can change, so they are recomputed
         in a window around them. If the window's walkable cells split into no more pieces than
         before, any path through the window can still go round: the floor stays connected. Otherwise
         the whole floor decides."""
         grid, r = self.floor.grid, self.radius
-        window = _grow((rows.start, rows.stop, cols.start, cols.stop), r + 2, grid.shape)
+        bounds = (min(rows.start for rows, _ in rects), max(rows.stop for rows, _ in rects),
+                  min(cols.start for _, cols in rects), max(cols.stop for _, cols in rects))
+        window = _grow(bounds, r + 2, grid.shape)
         context = _grow(window, r, grid.shape)
         free = self.floor.passable[_slices(context)] & ~self.blocking[_slices(context)]
-        free[rows.start - context[0]:rows.stop - context[0], cols.start - context[2]:cols.stop - context[2]] = False
+        for rows, cols in rects:
+            free[rows.start - context[0]:rows.stop - context[0], cols.start - context[2]:cols.stop - context[2]] = False
         inner = (slice(window[0] - context[0], window[1] - context[0]), slice(window[2] - context[2], window[3] - context[2]))
         after = standable(free, r)[inner]
         before = self.standable[_slices(window)]
@@ -169,7 +197,8 @@ class LayoutSolver:
             if not all_reachable(trial, self.floor.entrances):
                 return False
         self.standable[_slices(window)] = after
-        self.blocking[rows, cols] = True
+        for rows, cols in rects:
+            self.blocking[rows, cols] = True
         return True
 
     # -- floor assets -----------------------------------------------------------------
@@ -200,14 +229,17 @@ class LayoutSolver:
             yield _grow(_at((int(free_rows[k]), int(free_cols[k]))), half, grid.shape)
         yield 0, grid.rows, 0, grid.cols
 
-    def _place_in(self, instance: Instance, window: Window) -> Placed | None:
+    def _place_in(self, instance: Instance, window: Window, commit=None) -> Placed | None:
+        """The best free spot for one footprint in a window; `commit(q, r, c, h, w, centre)` claims it
+        (by default: the footprint itself) and answers None when the spot would cut the floor off."""
         floor, grid = self.floor, self.floor.grid
         asset = instance.asset
         if asset.size.y > floor.ceiling + 1e-6:
             return None
+        commit = commit or (lambda *spot: self._commit(instance, *spot))
         clearance = _cells(asset.clearance_front, grid.cell) if asset.clearance_front > 0 else 0
         pad = clearance + 2
-        body_blocked = RectangleSums(self.taken | self.reserved, pad, True, window)
+        body_blocked = RectangleSums(self.taken | self.reserved | (self.headroom < asset.size.y + 1e-6), pad, True, window)
         clear_blocked = RectangleSums(self.taken, pad, True, window) if clearance else None
         walls, windows = self._walls_and_windows(pad, window)
         tall = asset.size.y > SILL_HEIGHT
@@ -264,18 +296,119 @@ class LayoutSolver:
 
         # 3. The best that keeps the floor connected wins.
         for i in self._tried(score):
-            q, r, c, h, w = int(q_all[i]), int(rows[i]), int(cols[i]), int(h_all[i]), int(w_all[i])
-            if asset.size.y > FLAT_HEIGHT and not self._block(slice(r, r + h), slice(c, c + w)):
-                continue
-            self.bodies[r:r + h, c:c + w] = True
-            self.taken[r:r + h, c:c + w] = True
-            if clearance:
-                ro, co, ch, cw = _front_rect(q, h, w, clearance)
-                self.reserved[max(0, r + ro):max(0, r + ro + ch), max(0, c + co):max(0, c + co + cw)] = True
-            placed = Placed(instance, float(centres[i, 0]), 0.0, float(centres[i, 1]), q)
-            self.placed.append(placed)
-            return placed
+            placed = commit(int(q_all[i]), int(rows[i]), int(cols[i]), int(h_all[i]), int(w_all[i]), centres[i])
+            if placed is not None:
+                return placed
         return None
+
+    def _commit(self, instance: Instance, q: int, r: int, c: int, h: int, w: int, centre: np.ndarray) -> Placed | None:
+        """Claim a footprint's cells (and its clearance) unless blocking them cuts the floor off."""
+        asset = instance.asset
+        if asset.size.y > FLAT_HEIGHT and not self._block(slice(r, r + h), slice(c, c + w)):
+            return None
+        self.bodies[r:r + h, c:c + w] = True
+        self.taken[r:r + h, c:c + w] = True
+        self.top[r:r + h, c:c + w] = np.maximum(self.top[r:r + h, c:c + w], asset.size.y)
+        if asset.clearance_front > 0:
+            ro, co, ch, cw = _front_rect(q, h, w, _cells(asset.clearance_front, self.floor.grid.cell))
+            self.reserved[max(0, r + ro):max(0, r + ro + ch), max(0, c + co):max(0, c + co + cw)] = True
+        placed = Placed(instance, float(centre[0]), 0.0, float(centre[1]), q)
+        self.placed.append(placed)
+        return placed
+
+    # -- seats and what they are seated at ----------------------------------------------
+    def _place_group(self, instance: Instance) -> Placed | None:
+        """A target and its seats as one footprint: the group's box must be free, and only the
+        target's and the seats' own cells stop agents (the gaps between seats stay walkable)."""
+        asset = instance.asset
+        seat = instance.seats[0].asset
+        wall_backed = asset.placement == AGAINST_WALL
+        layout = arrange((asset.size.x, asset.size.z), (seat.size.x, seat.size.z), len(instance.seats), wall_backed)
+        if not wall_backed:  # room to walk round a free-standing group
+            x0, x1, z0, z1 = layout.bounds
+            layout = dataclasses.replace(layout, bounds=(x0 - GROUP_MARGIN, x1 + GROUP_MARGIN, z0 - GROUP_MARGIN, z1 + GROUP_MARGIN))
+        x0, x1, z0, z1 = layout.bounds
+        tallest = max([asset.size.y] + [s.asset.size.y for s in instance.seats])
+        box = scene_pb2.CatalogAsset(tag=instance.tag, size=common_pb2.Vec3(x=x1 - x0, y=tallest, z=z1 - z0),
+                                     placement=asset.placement)
+        group = Instance(instance.tag, box, instance.relations, instance.required)
+        commit = lambda q, r, c, h, w, centre: self._commit_group(instance, layout, q, r, c, h, w, centre)  # noqa: E731
+        for window in self._search_windows(group):
+            placed = self._place_in(group, window, commit)
+            if placed is not None:
+                return placed
+        return None
+
+    def _commit_group(self, instance: Instance, layout: Arrangement, q: int, r: int, c: int, h: int, w: int,
+                      centre: np.ndarray) -> Placed | None:
+        x0, x1, z0, z1 = layout.bounds
+        turn = _turn(q)
+        origin = np.asarray(centre) - turn @ np.array([(x0 + x1) / 2, (z0 + z1) / 2])
+        members = [(instance, origin, q)]
+        for spot, seat in zip(layout.spots, instance.seats):
+            members.append((seat, origin + turn @ np.array([spot.x, spot.z]), (q + spot.quarter_turns) % 4))
+        grid = self.floor.grid
+        placed = [Placed(member, float(at[0]), 0.0, float(at[1]), turns) for member, at, turns in members]
+        rects = [grid.cells_under(*p.footprint()) for p in placed]
+        if not self._block_all(rects):
+            return None
+        self.taken[r:r + h, c:c + w] = True
+        for p, (rows, cols) in zip(placed, rects):
+            self.bodies[rows, cols] = True
+            self.top[rows, cols] = np.maximum(self.top[rows, cols], p.top)
+        self.placed += placed
+        return placed[0]
+
+    # -- wall and ceiling assets ----------------------------------------------------------
+    def _place_mounted(self, instance: Instance) -> Placed | None:
+        """A wall asset backs onto a wall (never a window) at its mount height; a ceiling asset hangs
+        from the ceiling. Either only over cells whose objects stay below it, clear of door zones and
+        of each other, spread out from others of their kind."""
+        floor, grid, asset = self.floor, self.floor.grid, instance.asset
+        bottom = mount_height(asset) if asset.placement == ON_WALL else floor.ceiling - asset.size.y
+        if bottom < STEP_HEIGHT or bottom + asset.size.y > floor.ceiling + 1e-6:
+            return None
+        blocked = ~floor.placeable | floor.reserved | (self.top > bottom + 1e-6) | ~np.isinf(self.headroom)
+        window = (0, grid.rows, 0, grid.cols)
+        sums = RectangleSums(blocked, 2, True, window)
+        walls, windows = self._walls_and_windows(2, window)
+        candidates = []
+        for q in ((0, 1, 2, 3) if asset.placement == ON_WALL else (0, 1)):
+            h, w = (_cells(asset.size.x, grid.cell), _cells(asset.size.z, grid.cell)) if q % 2 else (_cells(asset.size.z, grid.cell), _cells(asset.size.x, grid.cell))
+            anchors = (grid.rows - h + 1, grid.cols - w + 1)
+            if anchors[0] <= 0 or anchors[1] <= 0:
+                continue
+            if asset.placement == ON_WALL:
+                back = _front_rect(q, h, w, -1)
+                rows, cols = np.nonzero(walls.sums(anchors, *back) == back[2] * back[3])
+                keep = (sums.at(rows, cols, 0, 0, h, w) == 0) & (windows.at(rows, cols, *back) == 0)
+                rows, cols = rows[keep], cols[keep]
+            else:
+                rows, cols = np.nonzero(sums.sums(anchors, 0, 0, h, w) == 0)
+            if len(rows):
+                candidates.append((q, rows, cols, h, w))
+        if not candidates:
+            return None
+        pool = self._pool(instance, candidates)
+        q_all = np.concatenate([np.full(len(r), q) for q, r, _, _, _ in pool])
+        rows = np.concatenate([r for _, r, _, _, _ in pool])
+        cols = np.concatenate([c for _, _, c, _, _ in pool])
+        h_all = np.concatenate([np.full(len(r), h) for _, r, _, h, _ in pool])
+        w_all = np.concatenate([np.full(len(r), w) for _, r, _, _, w in pool])
+        centres = self._centres(instance, q_all, rows, cols, h_all, w_all)
+        score = self._score(instance, q_all, centres)
+        kin = np.array([[p.x, p.z] for p in self.placed if p.tag == instance.tag]).reshape(-1, 2)
+        if len(kin):  # spread out: the farther from the nearest of its kind, the better
+            score += 3.0 * np.linalg.norm(centres[:, None, :] - kin[None, :, :], axis=-1).min(axis=1) / self.scale
+        targets = np.array([[p.x, p.z] for r in instance.relations for p in self.placed if p.tag == r.target]).reshape(-1, 2)
+        if asset.placement == CEILING and len(targets):  # a hanging light over the middle of what it lights
+            score -= 4.0 * np.linalg.norm(centres[:, None, :] - targets[None, :, :], axis=-1).min(axis=1) / self.scale
+        i = int(np.argmax(score))
+        q, r, c, h, w = int(q_all[i]), int(rows[i]), int(cols[i]), int(h_all[i]), int(w_all[i])
+        self.headroom[r:r + h, c:c + w] = np.minimum(self.headroom[r:r + h, c:c + w], bottom)
+        placed = Placed(instance, float(centres[i, 0]), bottom, float(centres[i, 1]), q)
+        self.placed.append(placed)
+        return placed
 
     def _walls_and_windows(self, pad: int, window: Window) -> tuple[RectangleSums, RectangleSums]:
         """Walls never change: their rectangle sums are built once per padding and window."""
@@ -307,7 +440,7 @@ class LayoutSolver:
         x_lo, z_lo = grid.x0 + cols * grid.cell, grid.z0 + rows * grid.cell
         x_hi, z_hi = x_lo + w * grid.cell, z_lo + h * grid.cell
         x, z = (x_lo + x_hi) / 2, (z_lo + z_hi) / 2
-        if instance.asset.placement == AGAINST_WALL:
+        if instance.asset.placement in (AGAINST_WALL, ON_WALL):
             z = np.select([q == 0, q == 2], [z_lo + ez / 2, z_hi - ez / 2], z)
             x = np.select([q == 1, q == 3], [x_lo + ex / 2, x_hi - ex / 2], x)
         return np.stack([x, z], axis=1)
@@ -339,12 +472,12 @@ class LayoutSolver:
         reach = max(instance.asset.size.x, instance.asset.size.z) / 2
         for relation in instance.relations:
             targets = [p for p in self.placed if p.tag == relation.target and p.support is None]
-            if relation.kind != "near" or not targets:
+            if relation.kind not in ("near", "seated_at") or not targets:
                 continue
             around = np.zeros(grid.shape, bool)
             for target in targets:
                 x0, x1, z0, z1 = target.footprint()
-                d = relation.near_distance + reach
+                d = (relation.near_distance if relation.kind == "near" else SEAT_REACH) + reach
                 around[grid.cells_under(x0 - d, x1 + d, z0 - d, z1 + d)] = True
             zone = around if zone is None else zone & around
         return zone
@@ -359,7 +492,8 @@ class LayoutSolver:
     # -- assets on top of others ------------------------------------------------------
     def _place_on_top(self, instance: Instance) -> Placed | None:
         asset = instance.asset
-        supports = [p for p in self.placed if p.tag == asset.on_top_of and p.top + asset.size.y <= self.floor.ceiling + 1e-6]
+        supports = [p for p in self.placed if p.tag == asset.on_top_of and p.top + asset.size.y <= self.floor.ceiling + 1e-6
+                    and p.top + asset.size.y <= self.headroom[self.floor.grid.cells_under(*p.footprint())].min() + 1e-6]
         options = []  # (support, quarter_turns, centres)
         turns = (0, 1, 2, 3) if _faces(instance) else (0, 1)
         for support in supports:
@@ -396,6 +530,8 @@ class LayoutSolver:
                     continue
             support.on_top.append(placed)
             self.placed.append(placed)
+            rows, cols = self.floor.grid.cells_under(*placed.footprint())
+            self.top[rows, cols] = np.maximum(self.top[rows, cols], placed.top)
             return placed
         return None
 
@@ -411,16 +547,16 @@ class LayoutSolver:
             if not targets:
                 continue
             target_centres = np.array([[p.x, p.z] for p in targets])
-            if relation.kind == "near":
+            if relation.kind in ("near", "seated_at"):
+                reach = relation.near_distance if relation.kind == "near" else SEAT_REACH
                 target_halves = np.array([[p.extent[0] / 2, p.extent[2] / 2] for p in targets])
                 all_gaps = rel.gaps(centres, halves, target_centres, target_halves)
                 closest = np.argmin(all_gaps, axis=1)
                 gap = all_gaps[np.arange(len(closest)), closest]
                 # Share the targets out: four chairs at each of four tables, not sixteen at one.
-                crowd = self._crowding(instance.tag, targets, target_centres, target_halves, relation.near_distance)
-                score += np.where(rel.near_holds(gap, relation.near_distance), 2.0 - 0.25 * crowd[closest],
-                                  -(gap - relation.near_distance))
-            else:
+                crowd = self._crowding(instance.tag, targets, target_centres, target_halves, reach)
+                score += np.where(rel.near_holds(gap, reach), 2.0 - 0.25 * crowd[closest], -(gap - reach))
+            if relation.kind in ("facing", "seated_at"):
                 cosine = rel.facing_cosines(centres, rel.front_of(q), target_centres)
                 score += np.where(rel.facing_holds(cosine), 1.5, cosine - 1.0)
         return score
@@ -462,6 +598,12 @@ def _front_rect(q: int, h: int, w: int, depth: int) -> tuple[int, int, int, int]
     return {0: (h, 0, depth, w), 2: (-depth, 0, depth, w), 1: (0, w, h, depth), 3: (0, -depth, h, depth)}[q]
 
 
+def _turn(q: int) -> np.ndarray:
+    """(x, z) in an asset's frame to world axes, for a turn of q quarter turns about +Y (front +Z to front_of(q))."""
+    sin, cos = [(0, 1), (1, 0), (0, -1), (-1, 0)][q % 4]
+    return np.array([[cos, sin], [-sin, cos]], float)
+
+
 def _positions(lo: float, hi: float) -> np.ndarray:
     if hi < lo - 1e-9:
         return np.empty(0)
@@ -473,7 +615,9 @@ def _positions(lo: float, hi: float) -> np.ndarray:
 def instances_for(items, assets: dict[str, scene_pb2.CatalogAsset]) -> list[Instance]:
     """The plan's objects in solving order: supports before what stands on them, relation targets
     before the assets that relate to them, the catalog's minimum before extras, wall assets before
-    middle ones before free ones, large before small."""
+    middle ones before free ones, large before small, wall and ceiling assets last. Seats are dealt
+    round their targets (as evenly as the targets take them) and travel with them; seats no target
+    can take stand on their own, near and facing one."""
     relations = {item.tag: item.relations for item in items}
 
     def level(tag: str, seen: frozenset = frozenset()) -> int:
@@ -483,12 +627,39 @@ def instances_for(items, assets: dict[str, scene_pb2.CatalogAsset]) -> list[Inst
     def depth(tag: str) -> int:
         return 1 + depth(assets[tag].on_top_of) if assets[tag].placement == ON_TOP_OF else 0
 
+    by_tag = {item.tag: [Instance(item.tag, assets[item.tag], item.relations, k < assets[item.tag].min_count)
+                         for k in range(item.count)] for item in items}
+    seats_of: dict[int, list[Instance]] = {}
+    for tag, seats in list(by_tag.items()):
+        target_tag = seats[0].seated_at if seats else ""
+        targets = by_tag.get(target_tag, [])
+        if not targets or any(seats_of.get(id(t)) for t in targets):
+            continue
+        target, seat = assets[target_tag], assets[tag]
+        room = capacity((target.size.x, target.size.z), (seat.size.x, seat.size.z), target.placement == AGAINST_WALL)
+        dealt = [[] for _ in targets]
+        left = []
+        for k, instance in enumerate(seats):
+            holder = min(range(len(targets)), key=lambda i: (len(dealt[i]), i))
+            (dealt[holder] if len(dealt[holder]) < room else left).append(instance)
+        for target_instance, share in zip(targets, dealt):
+            seats_of[id(target_instance)] = share
+        by_tag[tag] = left
+
     placement_rank = {AGAINST_WALL: 0, CENTER: 1}
-    instances = []
-    for item in items:
-        asset = assets[item.tag]
-        for k in range(item.count):
-            key = (depth(item.tag), level(item.tag), k >= asset.min_count, placement_rank.get(asset.placement, 2),
-                   -asset.size.x * asset.size.z, item.tag, k)
-            instances.append((key, Instance(item.tag, asset, item.relations, k < asset.min_count)))
-    return [instance for _, instance in sorted(instances, key=lambda pair: pair[0])]
+    ordered = []
+    for tag, instances in by_tag.items():
+        asset = assets[tag]
+        for k, instance in enumerate(instances):
+            seats = seats_of.get(id(instance), [])
+            area = asset.size.x * asset.size.z
+            if seats:
+                instance = dataclasses.replace(instance, seats=tuple(seats))
+                x0, x1, z0, z1 = arrange((asset.size.x, asset.size.z), (seats[0].asset.size.x, seats[0].asset.size.z),
+                                         len(seats), asset.placement == AGAINST_WALL).bounds
+                area = (x1 - x0) * (z1 - z0)
+            # Rugs and the like go down once the furniture stands: they must not take the middle first.
+            key = (asset.placement in MOUNTED, depth(tag), asset.size.y <= FLAT_HEIGHT, level(tag) if not seats else 0,
+                   k >= asset.min_count, placement_rank.get(asset.placement, 2), -area, tag, k)
+            ordered.append((key, instance))
+    return [instance for _, instance in sorted(ordered, key=lambda pair: pair[0])]
