@@ -1,5 +1,6 @@
-"""The texture atlas: one image, a fixed 4 x 4 grid of tiles (skin, face, eyes, hair, a tile per
-garment kind, accessories), each painted procedurally from its own colour and random stream.
+"""The texture atlas: one image, a fixed 4 x 4 grid of tiles (skin, face, eyes, hair, beard, a tile
+per garment kind, accessories), each painted procedurally from its own colour and random stream.
+Garment kinds for the same body slot share a tile, since only one of them is ever worn.
 
 Tiles never move and never read each other's colours, so editing the hair colour repaints the
 hair tile and nothing else.
@@ -16,20 +17,25 @@ from PIL import Image
 
 from worldsmith._proto.worldsmith.v1 import common_pb2
 from worldsmith.avatars.colors import linear_to_srgb8, rgb, srgb_to_linear
+from worldsmith.avatars.geometry import smoothstep
 from worldsmith.avatars.outfit import ACCESSORY_CELLS
 
 GRID = 4
+# Garments that cover the same slot never meet on one avatar, so some share a tile.
 TILES = {
     "skin": (0, 0), "face": (1, 0), "eyes": (2, 0), "hair": (3, 0),
-    "shirt": (0, 1), "jacket": (1, 1), "trousers": (2, 1), "shorts": (3, 1),
-    "skirt": (0, 2), "boots": (1, 2), "shoes": (2, 2), "gloves": (3, 2),
-    "cloak": (0, 3), "accessories": (1, 3),
+    "shirt": (0, 1), "jacket": (1, 1), "trousers": (2, 1), "beard": (3, 1),
+    "skirt": (0, 2), "boots": (1, 2), "apron": (2, 2), "gloves": (3, 2),
+    "cloak": (0, 3), "accessories": (1, 3), "robe": (2, 3), "dress": (3, 3),
+    "leather_armour": (0, 1), "plate_armour": (1, 1), "shorts": (2, 1), "shoes": (1, 2),
 }
+HAIRLINE_V = 0.86  # tile v where the hair tile starts fading to skin (the scalp cap's edge)
 MARGIN = 1.0 / 32.0  # of a tile, kept clear of UVs so mipmaps do not bleed across tiles
 
 CLOTH_PATTERN = {
     "shirt": "knit", "jacket": "twill", "trousers": "twill", "shorts": "twill", "skirt": "wool",
     "boots": "leather", "shoes": "leather", "gloves": "leather", "cloak": "wool",
+    "robe": "wool", "dress": "knit", "plate_armour": "plate", "leather_armour": "leather", "apron": "leather",
 }
 ACCESSORY_COLORS = {
     "glasses": "#1b1b1d", "earrings": "#d4af37", "necklace": "#c0c4c8", "belt": "#4a2f1b",
@@ -55,6 +61,7 @@ def atlas_uv(tile: str, uv: np.ndarray) -> np.ndarray:
 class AtlasColors:
     skin: common_pb2.Color
     hair: common_pb2.Color
+    beard: common_pb2.Color
     eyes: common_pb2.Color
     outfit: dict[str, common_pb2.Color]
 
@@ -63,7 +70,7 @@ def paint(size: int, colors: AtlasColors, face_masks: Callable, stream: Callable
     """The atlas as sRGB bytes (size x size x 3). `face_masks(u, v)` marks the face features;
     `stream(name)` gives each tile its own random generator."""
     tile = size // GRID
-    image = np.zeros((size, size, 3), dtype=np.uint8)
+    image = np.full((size, size, 3), linear_to_srgb8(np.array([0.2]))[0], dtype=np.uint8)
     local = (np.arange(tile) + 0.5) / tile
     local = (local - MARGIN) / (1.0 - 2.0 * MARGIN)  # tile-local UV of each pixel centre
     u, v = np.meshgrid(local, local)
@@ -76,13 +83,15 @@ def paint(size: int, colors: AtlasColors, face_masks: Callable, stream: Callable
         elif name == "eyes":
             linear = _eyes(rgb(colors.eyes), u, v, rng, tile)
         elif name == "hair":
-            linear = _hair(rgb(colors.hair), rng, tile)
+            linear = _hair(rgb(colors.hair), rng, tile, fade_to=rgb(colors.skin))
+        elif name == "beard":
+            linear = _hair(rgb(colors.beard), rng, tile)
         elif name == "accessories":
             linear = _accessories(u, v)
         elif name in colors.outfit:
             linear = _cloth(rgb(colors.outfit[name]), CLOTH_PATTERN[name], u, v, rng, tile)
         else:
-            linear = np.full((tile, tile, 3), 0.2)
+            continue  # not worn: its tile stays plain, or belongs to the garment worn in that slot
         image[tile_box(name, size)] = linear_to_srgb8(linear)
     return image
 
@@ -141,10 +150,18 @@ def _eyes(iris: np.ndarray, u: np.ndarray, v: np.ndarray, rng: np.random.Generat
     return color
 
 
-def _hair(base: np.ndarray, rng: np.random.Generator, tile: int) -> np.ndarray:
+def _hair(base: np.ndarray, rng: np.random.Generator, tile: int, fade_to: np.ndarray | None = None) -> np.ndarray:
+    """Strands along v. With `fade_to`, the band below HAIRLINE_V thins into that (skin) colour
+    strand by strand, for a soft hairline on the scalp cap (hair.py keeps other hair above it)."""
     strands = _noise(rng, tile, (3, min(tile, 64)))
     fine = _noise(rng, tile, (6, min(tile, 192)))
-    return base * (0.85 + 0.22 * strands + 0.12 * fine)[..., None]
+    color = base * (0.85 + 0.22 * strands + 0.12 * fine)[..., None]
+    if fade_to is not None:
+        v = ((np.arange(tile) + 0.5) / tile - MARGIN) / (1.0 - 2.0 * MARGIN)
+        ragged = HAIRLINE_V + (1.0 - HAIRLINE_V) * 0.35 * fine
+        skin = smoothstep(ragged, 1.0, v[:, None])[..., None] * 0.85
+        color = color + (fade_to * 0.9 - color) * skin
+    return color
 
 
 def _cloth(base: np.ndarray, pattern: str, u: np.ndarray, v: np.ndarray, rng: np.random.Generator, tile: int) -> np.ndarray:
@@ -153,6 +170,10 @@ def _cloth(base: np.ndarray, pattern: str, u: np.ndarray, v: np.ndarray, rng: np
         texture = 0.05 * np.sin(2 * np.pi * v * threads) + 0.03 * _noise(rng, tile, (16, 16))
     elif pattern == "twill":
         texture = 0.07 * np.sin(2 * np.pi * (u + v) * threads) + 0.04 * _noise(rng, tile, (12, 12))
+    elif pattern == "plate":
+        # Polished steel: horizontal lames with dark gaps and a bright band along each.
+        lame = (v * 6.0) % 1.0
+        texture = 0.35 * np.exp(-((lame - 0.4) / 0.18) ** 2) - 0.45 * (lame > 0.9) + 0.04 * _noise(rng, tile, (8, 8))
     elif pattern == "leather":
         texture = 0.12 * _noise(rng, tile, (10, 10)) + 0.05 * _noise(rng, tile, (min(tile, 40), min(tile, 40)))
     else:  # wool

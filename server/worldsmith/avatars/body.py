@@ -50,6 +50,7 @@ class Limb:
     segments: int
     exponent: float = 2.0
     floor: bool = False  # flatten below y = 0 (soles)
+    relief: Callable[[np.ndarray], np.ndarray] | None = None  # positions -> outward offsets (the chest)
 
     @property
     def length(self) -> float:
@@ -89,6 +90,8 @@ class Limb:
         positions = swept.positions
         if self.floor:
             positions[:, 1] = np.maximum(positions[:, 1], 0.0)
+        if self.relief is not None:
+            positions = positions + self.relief(positions)
         weights = self.weigh(swept.s, positions)
         return Part(positions, swept.uvs, swept.faces, weights.astype(np.float32), tile, material)
 
@@ -112,11 +115,16 @@ def limbs(p: Proportions) -> dict[str, Limb]:
     top = p.chin + 0.25 * p.head
     torso_y = np.array([crotch, p.hip_joint, p.hips, p.hips + 0.38 * p.torso, p.hips + 0.72 * p.torso, armpit,
                         p.shoulder + 0.016 * H, p.shoulder + 0.028 * H, p.neck_base + 0.012 * H, top])
-    g, b = p.girth, p.belly
+    g, b, f = p.girth, p.belly, p.femininity
+    # The neck: thicker with muscle and on men and dwarves, never wider than the jaw.
+    n = min(p.neck_girth * g ** 0.5, 0.8 * p.head_radii[0] / (0.034 * H))
+    hip, waist, trapezius = 1.0 + 0.12 * f, 1.0 - 0.12 * f, 1.0 + 0.3 * p.muscle
     # Shoulder tops slope into the neck (the trapezius) over the last stations.
-    width = np.array([0.07 * b, 0.099 * b, 0.097 * b, 0.083 * b, 0.094 * g, max(0.097 * g, p.shoulder_half / H * 0.9),
-                      p.shoulder_half / H * 0.8, 0.062 * g, 0.037 * g, 0.034 * g]) * H
-    depth = np.array([0.05 * b, 0.062 * b, 0.06 * b, 0.057 * b, 0.066 * g, 0.062 * g, 0.05 * g, 0.043 * g, 0.038 * g, 0.036 * g]) * H
+    width = np.array([0.07 * b * hip, 0.099 * b * hip, 0.097 * b * hip, 0.083 * b * waist, 0.094 * g * (1.0 - 0.06 * f),
+                      max(0.097 * g, p.shoulder_half / H * 0.9), p.shoulder_half / H * 0.8, 0.062 * g * trapezius,
+                      0.034 * n, 0.031 * n]) * H
+    depth = np.array([0.05 * b, 0.062 * b, 0.06 * b, 0.057 * b * waist ** 0.5, 0.066 * g, 0.062 * g, 0.05 * g, 0.045 * g,
+                      0.034 * n, 0.031 * n]) * H
     shift = np.array([-0.004, -0.006, -0.004, 0.002, 0.008, 0.006, 0.0, -0.002, 0.0, 0.006]) * H
 
     def weigh_torso(s: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -132,7 +140,7 @@ def limbs(p: Proportions) -> dict[str, Limb]:
         return weights
 
     torso = Limb("torso", np.array([0.0, crotch, 0.0]), Y, X, Z, tuple(torso_y - crotch), tuple(width), tuple(depth), tuple(shift),
-                 weigh_torso, rings=40, segments=30, exponent=2.4)
+                 weigh_torso, rings=40, segments=30, exponent=2.4, relief=chest_relief(p))
 
     # Left arm along +X, palm down: cross-section side is Z (palm width), up is Y.
     arm_x0 = p.shoulder_half - 0.035 * H
@@ -140,8 +148,9 @@ def limbs(p: Proportions) -> dict[str, Limb]:
     palm_half = skeleton.palm_half_width(p)
     arm_x = np.array([arm_x0, p.shoulder_half, p.shoulder_half + 0.35 * p.upper_arm, elbow, elbow + 0.3 * p.forearm,
                       p.wrist, p.wrist + 0.45 * p.palm, p.knuckles])
-    arm_z = np.array([0.034 * g * H, 0.033 * g * H, 0.028 * g * H, 0.02 * g * H, 0.024 * g * H, 0.016 * H * g ** 0.5, palm_half, 0.93 * palm_half])
-    arm_y = np.array([0.036 * g, 0.034 * g, 0.028 * g, 0.02 * g, 0.021 * g, 0.011 * g ** 0.5, 0.012 * g ** 0.5, 0.009 * g ** 0.5]) * H
+    strong = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]) * 0.3 * (p.muscle - 0.3) + 1.0  # biceps and forearms
+    arm_z = strong * np.array([0.034 * g * H, 0.033 * g * H, 0.028 * g * H, 0.02 * g * H, 0.024 * g * H, 0.016 * H * g ** 0.5, palm_half, 0.93 * palm_half])
+    arm_y = strong * np.array([0.036 * g, 0.034 * g, 0.028 * g, 0.02 * g, 0.021 * g, 0.011 * g ** 0.5, 0.012 * g ** 0.5, 0.009 * g ** 0.5]) * H
 
     def weigh_arm(s: np.ndarray, positions: np.ndarray) -> np.ndarray:
         x = s + arm_x0
@@ -221,6 +230,25 @@ def limbs(p: Proportions) -> dict[str, Limb]:
     result["left_foot"] = Limb("left_foot", np.array([p.hip_half, 0.0, heel]), Z, X, Y, tuple(foot_z), tuple(foot_w), tuple(foot_h),
                                tuple(foot_c), weigh_foot, rings=18, segments=16, exponent=2.6, floor=True)
     return result
+
+
+def chest_relief(p: Proportions) -> Callable[[np.ndarray], np.ndarray]:
+    """Breasts on a feminine figure, pectorals on a muscular masculine one: two bumps on the front
+    of the chest, pushing points forward."""
+    H = p.height
+    y0 = p.hips + 0.66 * p.torso
+    bust = 0.03 * H * smoothstep(0.45, 0.85, p.femininity)
+    pecs = 0.008 * H * p.muscle * (1.0 - p.femininity)
+    x0, radius = 0.05 * H * p.girth ** 0.5, 0.034 * H * p.girth ** 0.5
+
+    def relief(positions: np.ndarray) -> np.ndarray:
+        x, y, z = positions[:, 0], positions[:, 1], positions[:, 2]
+        shape = np.exp(-((np.abs(x) - x0) ** 2 + ((y - y0) * 1.25) ** 2) / radius ** 2)
+        below = np.where(y < y0, 1.0, 0.6)  # fuller underneath
+        push = (bust * below + pecs) * shape * smoothstep(0.0, 0.04 * H, z)
+        return np.stack([np.zeros_like(x), -0.15 * push, push], axis=1)
+
+    return relief
 
 
 def body_parts(body: dict[str, Limb], detail: Detail) -> list[Part]:

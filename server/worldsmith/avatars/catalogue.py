@@ -5,6 +5,9 @@ from __future__ import annotations
 DNA_VERSION = 1
 
 HAIR_STYLES = ("bald", "buzz", "short", "curly", "bob", "long", "ponytail", "bun", "mohawk")
+BEARD_STYLES = ("none", "stubble", "short", "full", "long", "goatee")
+MOUSTACHE_STYLES = ("none", "pencil", "chevron", "walrus", "handlebar")
+BODY_PLANS = ("human", "dwarf", "elf")
 
 # Each outfit kind covers one body slot; an avatar wears at most one piece per slot.
 OUTFIT_SLOTS = {
@@ -17,6 +20,11 @@ OUTFIT_SLOTS = {
     "shoes": "feet",
     "gloves": "hands",
     "cloak": "back",
+    "robe": "torso",  # sleeves to the wrists and a skirt to the ankles
+    "dress": "torso",  # a fitted bodice and a skirt below the knee
+    "plate_armour": "torso",  # breastplate, pauldrons, vambraces and a skirt of lames
+    "leather_armour": "torso",  # a thick jerkin with shoulder guards
+    "apron": "front",  # a bib and a skirt hanging in front, over the rest
 }
 OUTFIT_KINDS = tuple(OUTFIT_SLOTS)
 
@@ -29,6 +37,9 @@ RANGES = {
     "shoulder_width": (0.0, 1.0),
     "leg_ratio": (0.42, 0.58),
     "head_scale": (0.8, 1.25),
+    "femininity": (0.0, 1.0),
+    "age": (4.0, 110.0),
+    "muscle": (0.0, 1.0),
 }
 
 MIN_TEXTURE_SIZE = 64

@@ -90,6 +90,23 @@ EYES = {
 
 # Natural tones drawn from when nothing says otherwise.
 NATURAL_SKIN = ("#f1d6c8", "#eac5ae", "#e3b899", "#c99872", "#b48a62", "#8d5a3b", "#5e3a25", "#4a2c1c")
-NATURAL_HAIR = ("#d8b86a", "#8a3b1f", "#4a2e1c", "#5c3219", "#1a1614", "#8b8b88")
+NATURAL_HAIR = ("#d8b86a", "#8a3b1f", "#4a2e1c", "#5c3219", "#1a1614")
 NATURAL_EYES = ("#3d6fa8", "#4f8a45", "#5a3822", "#7a6034", "#7d8a93")
 CLOTH = ("#2a4fa3", "#1c2748", "#b3261e", "#2f7d32", "#6b4428", "#33363a", "#e9e7e2", "#a59a6a", "#5e2f86", "#1f6f73")
+# Garment kinds that draw their seeded colour from their own palette instead of CLOTH.
+LEATHER = ("#3b2a1e", "#1d1d1f", "#5c3b22")
+PALETTES = {
+    "boots": LEATHER, "shoes": LEATHER, "gloves": LEATHER, "leather_armour": ("#5c3b22", "#3b2a1e", "#6e4a2c"),
+    "plate_armour": ("#8d949c", "#9aa0a6", "#6f757c"), "apron": ("#5c3b22", "#a8996f", "#d8cdb4"),
+}
+
+GREY_HAIR = np.array([0.62, 0.62, 0.6])  # linear
+
+
+def greyed(color: common_pb2.Color, age: float) -> common_pb2.Color:
+    """Hair as it greys: unchanged to 40, mostly grey by 70, near white past 85."""
+    amount = float(np.clip((age - 40.0) / 35.0, 0.0, 0.95))
+    value = rgb(color)
+    grey = 0.5 * GREY_HAIR + 0.5 * (value @ np.array([0.2126, 0.7152, 0.0722]))  # white strands among the old colour
+    r, g, b = value + (grey - value) * amount
+    return common_pb2.Color(r=float(r), g=float(g), b=float(b), a=1.0)

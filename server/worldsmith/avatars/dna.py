@@ -19,9 +19,16 @@ from worldsmith._proto.worldsmith.v1 import avatar_pb2, common_pb2
 from worldsmith.avatars import catalogue, colors
 from worldsmith.errors import InvalidArgument
 
-SCALARS = ("height_m", "build", "shoulder_width", "leg_ratio", "head_scale")
-COLORS = ("skin_tone", "hair_color", "eye_color")
-SLOT_ORDER = ("torso", "legs", "feet", "hands", "back")
+SCALARS = ("height_m", "build", "shoulder_width", "leg_ratio", "head_scale", "femininity", "age", "muscle")
+COLORS = ("skin_tone", "hair_color", "eye_color", "facial_hair_color")
+# Named choices: the field and the catalogue it picks from.
+CHOICES = {
+    "hair_style": catalogue.HAIR_STYLES,
+    "body_plan": catalogue.BODY_PLANS,
+    "beard_style": catalogue.BEARD_STYLES,
+    "moustache_style": catalogue.MOUSTACHE_STYLES,
+}
+SLOT_ORDER = ("torso", "legs", "feet", "hands", "front", "back")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
@@ -68,13 +75,15 @@ def _check_parameters(params: avatar_pb2.AvatarParameters, prefix: str, violatio
             lo, hi = catalogue.RANGES[name]
             # Proto floats are float32: 2.4 arrives as 2.4000000954, which is still in range.
             if not (math.isfinite(value) and np.float32(lo) <= value <= np.float32(hi)):
-                unit = " m" if name == "height_m" else ""
+                unit = {"height_m": " m", "age": " years"}.get(name, "")
                 violations.append((f"{prefix}.{name}", f"{value:g}{unit} is outside [{lo:g}, {hi:g}]{unit}"))
     for name in COLORS:
         if params.HasField(name):
             _check_color(getattr(params, name), f"{prefix}.{name}", violations)
-    if params.hair_style and params.hair_style not in catalogue.HAIR_STYLES:
-        violations.append((f"{prefix}.hair_style", f"unknown hair style {params.hair_style!r}; one of {', '.join(catalogue.HAIR_STYLES)}"))
+    for name, options in CHOICES.items():
+        value = getattr(params, name)
+        if value and value not in options:
+            violations.append((f"{prefix}.{name}", f"unknown {name.replace('_', ' ')} {value!r}; one of {', '.join(options)}"))
     slots: dict[str, int] = {}
     for i, piece in enumerate(params.outfit):
         field = f"{prefix}.outfit[{i}]"
@@ -107,27 +116,48 @@ def _check_color(color: common_pb2.Color, field: str, violations: list[tuple[str
 def resolve(request: avatar_pb2.CreateAvatarRequest, described: avatar_pb2.AvatarParameters) -> avatar_pb2.AvatarDna:
     """The complete DNA for a valid request; `described` is what the description said."""
     seed = request.seed or (request.dna.seed if request.HasField("dna") else 0)
-    params = defaults(seed)
+    layers = ([request.dna.parameters] if request.HasField("dna") else []) + [described, request.parameters]
+    given = avatar_pb2.AvatarParameters()
+    for layer in layers:
+        _overlay(given, layer)
+    params = defaults(seed, given)
     if request.HasField("dna"):
         _overlay(params, request.dna.parameters)
     _overlay(params, described, merge_lists=True)
     _overlay(params, request.parameters)
+    if not params.HasField("facial_hair_color"):
+        params.facial_hair_color.CopyFrom(params.hair_color)
     _color_outfit(params, seed)
     return avatar_pb2.AvatarDna(version=catalogue.DNA_VERSION, seed=seed, parameters=params)
 
 
-def defaults(seed: int) -> avatar_pb2.AvatarParameters:
-    """A plausible everyday person for a seed."""
+def defaults(seed: int, given: avatar_pb2.AvatarParameters | None = None) -> avatar_pb2.AvatarParameters:
+    """A plausible everyday person for a seed. What `given` already says about sex, age and folk
+    steers the rest: a woman's hair styles, an old person's grey hair, a dwarf's beard."""
+    given = given or avatar_pb2.AvatarParameters()
     pick = lambda name, options: options[int(stream(seed, name).integers(len(options)))]  # noqa: E731
+    femininity = given.femininity if given.HasField("femininity") else float(
+        pick("sex", (0.1, 0.9)) + stream(seed, "femininity").uniform(-0.08, 0.08))
+    age = given.age if given.HasField("age") else float(stream(seed, "age").uniform(19.0, 50.0))
+    feminine = femininity >= 0.5
+    styles = ("long", "ponytail", "bob", "bun", "curly") if feminine else ("short", "buzz", "curly", "short")
+    hair = colors.greyed(colors.hex_color(pick("hair_color", colors.NATURAL_HAIR)), age)
+    beard = "full" if given.body_plan == "dwarf" and not feminine else "none"
     return avatar_pb2.AvatarParameters(
-        height_m=float(np.clip(stream(seed, "height").normal(1.72, 0.08), 1.5, 1.95)),
+        height_m=float(np.clip(stream(seed, "height").normal(1.78 - 0.13 * femininity, 0.07), 1.5, 1.95)),
         build=float(stream(seed, "build").uniform(0.25, 0.75)),
         shoulder_width=float(stream(seed, "shoulders").uniform(0.3, 0.7)),
         leg_ratio=float(np.clip(stream(seed, "legs").normal(0.5, 0.012), 0.47, 0.53)),
         head_scale=float(stream(seed, "head").uniform(0.96, 1.04)),
+        femininity=femininity,
+        age=age,
+        muscle=float(stream(seed, "muscle").uniform(0.2, 0.5) * (0.6 if feminine else 1.0)),
+        body_plan="human",
+        beard_style=beard,
+        moustache_style="none",
         skin_tone=colors.hex_color(pick("skin", colors.NATURAL_SKIN)),
-        hair_style=pick("hair_style", ("short", "long", "ponytail", "bob", "buzz", "curly", "bun")),
-        hair_color=colors.hex_color(pick("hair_color", colors.NATURAL_HAIR)),
+        hair_style=pick("hair_style", styles),
+        hair_color=hair,
         eye_color=colors.hex_color(pick("eyes", colors.NATURAL_EYES)),
         outfit=[avatar_pb2.OutfitPiece(kind="shirt"), avatar_pb2.OutfitPiece(kind="trousers"), avatar_pb2.OutfitPiece(kind="shoes")],
     )
@@ -140,8 +170,9 @@ def _overlay(base: avatar_pb2.AvatarParameters, layer: avatar_pb2.AvatarParamete
                 getattr(base, name).CopyFrom(getattr(layer, name))
             else:
                 setattr(base, name, getattr(layer, name))
-    if layer.hair_style:
-        base.hair_style = layer.hair_style
+    for name in CHOICES:
+        if getattr(layer, name):
+            setattr(base, name, getattr(layer, name))
     if layer.outfit:
         pieces = list(base.outfit) if merge_lists else []
         for piece in layer.outfit:
@@ -167,7 +198,7 @@ def _color_outfit(params: avatar_pb2.AvatarParameters, seed: int) -> None:
     """Pieces without a colour get one from the seed (per kind, so the rest never changes)."""
     for piece in params.outfit:
         if not piece.HasField("color"):
-            palette = colors.CLOTH if piece.kind not in ("boots", "shoes", "gloves") else ("#3b2a1e", "#1d1d1f", "#5c3b22")
+            palette = colors.PALETTES.get(piece.kind, colors.CLOTH)
             rng = stream(seed, f"outfit:{piece.kind}")
             piece.color.CopyFrom(colors.hex_color(palette[int(rng.integers(len(palette)))]))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from worldsmith.avatars.atlas import HAIRLINE_V
 from worldsmith.avatars.body import Detail
 from worldsmith.avatars.geometry import Part, chain_weights, rigid_weights, smoothstep, tube
 from worldsmith.avatars.head import Head
@@ -30,20 +31,36 @@ STYLES = {
 def hair_parts(style: str, head: Head, p: Proportions, detail: Detail, rng: np.random.Generator) -> list[Part]:
     """Every piece of hair for `style` ("bald" gives eyebrows only)."""
     parts = brows(head, detail)
-    if style == "bald":
-        return parts
-    parts.append(_cap(style, head, detail, rng))
-    if style == "long":
-        parts.append(_curtain(head, p, detail))
-    elif style == "ponytail":
-        parts.append(_ponytail(head, p, detail))
-    elif style == "bun":
-        parts.append(_bun(head, detail))
+    if style != "bald":
+        if style == "long":
+            parts.append(_curtain(head, p, detail))
+        elif style == "ponytail":
+            parts.append(_ponytail(head, p, detail))
+        elif style == "bun":
+            parts.append(_bun(head, detail))
+    for part in parts:  # clear of the tile's hairline band, which fades to skin
+        part.uvs[:, 1] *= 0.8 * HAIRLINE_V
+    if style != "bald":
+        parts.append(_cap(style, head, detail, rng))
     return parts
 
 
+def hairline(style: str, phi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Elevation from the crown (radians) where the hair ends, round the head: the forehead, temples
+    that curve down into sideburns in front of the ears, over the ears, and the nape; a little
+    uneven, as hair grows."""
+    (front, side, back), _ = STYLES[style]
+    turn = np.abs(phi)
+    lerp = lambda a, b, t: a + (b - a) * t  # noqa: E731
+    line = np.interp(turn, [0.0, 0.5, 0.95, 1.25, 1.42, 1.6, 1.9, 2.5, np.pi],
+                     [front, front + 0.04, lerp(front, side, 0.6), max(side, 1.7), max(side, 1.92), side, side,
+                      lerp(side, back, 0.6), back])
+    waves = rng.uniform(0.0, 2.0 * np.pi, 3)
+    return line + 0.025 * (np.sin(9.0 * phi + waves[0]) + np.sin(23.0 * phi + waves[1]) + 0.5 * np.sin(41.0 * phi + waves[2]))
+
+
 def _cap(style: str, head: Head, detail: Detail, rng: np.random.Generator) -> Part:
-    (front, side, back), thickness = STYLES[style]
+    thickness = STYLES[style][1]
     h = head.h
     columns = detail.count(64, 16)
     rows = detail.count(22, 6)
@@ -51,11 +68,7 @@ def _cap(style: str, head: Head, detail: Detail, rng: np.random.Generator) -> Pa
     t = np.arange(1, rows + 1) / rows
     phi = np.tile(2.0 * np.pi * (u - 0.5), rows)
     tt = np.repeat(t, columns + 1)
-    # Flat across the forehead, down over the temples to the ears, then round the back.
-    turn = np.abs(phi)
-    hairline = np.where(turn < np.pi / 2, front + (side - front) * smoothstep(0.45, np.pi / 2, turn),
-                        side + (back - side) * smoothstep(np.pi / 2, np.pi, turn))
-    theta = tt * hairline
+    theta = tt * hairline(style, phi, rng)
     points, normals = head.surface(phi, theta)
     depth = thickness * h * (1.0 - 0.85 * smoothstep(0.7, 1.0, tt))
     if style == "mohawk":

@@ -228,6 +228,22 @@ class Head:
         weights = blend_towards(rigid_weights(len(points), "Head"), "Jaw", 0.8 * jaw)
         return Part(points + self.center, uvs, faces, weights.astype(np.float32), "face", "Skin", morphs)
 
+    def follow_mouth(self, points: np.ndarray, phi: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Blend shapes and weights for something worn on the face (a beard): each point moves as the
+        skin at `points` (relative to the centre, off the lip crease) does, and follows the Jaw as it does."""
+        x, y = points[:, 0], points[:, 1]
+        zero = np.zeros_like(x)
+        front = smoothstep(-0.2, 0.5, np.cos(phi))
+        motions = self._mouth_motions(x, y, zero, zero.astype(bool), zero, front)
+        morphs = {}
+        for name, mix in list(VISEME_MIX.items()) + list(EXPRESSIONS.items()):
+            delta = np.zeros_like(points)
+            for motion, amount in mix.items():
+                delta += amount * motions[motion]
+            morphs[f"viseme_{name}" if name in VISEME_MIX else name] = delta
+        weights = blend_towards(rigid_weights(len(points), "Head"), "Jaw", 0.8 * self._jaw_mask(x, y, front))
+        return morphs, weights
+
     def _jaw_mask(self, x: np.ndarray, y: np.ndarray, front: np.ndarray) -> np.ndarray:
         h = self.h
         return smoothstep(self.mouth + 0.005 * h, self.mouth - 0.03 * h, y) * (1.0 - smoothstep(0.22 * h, 0.34 * h, np.abs(x))) * front

@@ -60,7 +60,39 @@ def garment_parts(kind: str, p: Proportions, body: dict[str, Limb], detail: Deta
         cuff = (p.ankle + 0.012 * H if kind == "trousers" else p.knee + 0.45 * (p.hip_joint - p.knee))
         pieces += both(_garment_piece(leg, detail, kind, 0.0, leg_y0 - cuff, thick, (False, True), hem))
     elif kind == "skirt":
-        pieces.append(_skirt(torso, p, detail))
+        pieces.append(_skirt(torso, leg, p, detail, kind, p.knee + 0.06 * H, 0.006 * H))
+    elif kind in ("robe", "dress"):
+        # A body to the neck and a skirt from the waist: a robe's to the ankles with sleeves that
+        # widen to the wrists, a dress's below the knees with short sleeves.
+        thick = (0.008 if kind == "robe" else 0.004) * H
+        pieces.append(_garment_piece(torso, detail, kind, p.hips - 0.01 * H - crotch, p.neck_base + 0.006 * H - crotch, thick, (True, True), hem))
+        if kind == "robe":
+            sleeve = lambda s: thick + 0.03 * H * smoothstep(0.45 * arm.length, p.wrist - arm_x0, s)  # noqa: E731
+            pieces += both(arm.sweep(detail, tile=kind, material="Outfit", start=0.0, end=p.wrist - 0.006 * H - arm_x0,
+                                     inflate=sleeve, caps=(True, False)))
+            pieces.append(_skirt(torso, leg, p, detail, kind, p.ankle + 0.012 * H, thick))
+        else:
+            pieces += both(_garment_piece(arm, detail, kind, 0.0, p.shoulder_half + 0.3 * p.upper_arm - arm_x0, thick, (False, True), hem))
+            pieces.append(_skirt(torso, leg, p, detail, kind, p.knee - 0.4 * (p.knee - p.ankle), thick))
+    elif kind == "plate_armour":
+        # Breastplate, pauldrons round the shoulders, vambraces on the forearms, a skirt of lames.
+        plate = 0.02 * H
+        pieces.append(_garment_piece(torso, detail, kind, p.hip_joint - crotch, p.neck_base + 0.008 * H - crotch, plate, (True, True), hem))
+        pauldron = lambda s: 0.026 * H * (0.35 + 0.65 * np.sin(np.pi * np.clip(s / (0.55 * p.upper_arm + 0.035 * H), 0, 1)) ** 0.5)  # noqa: E731
+        pieces += both(arm.sweep(detail, tile=kind, material="Outfit", start=0.0, end=0.55 * p.upper_arm + 0.035 * H,
+                                 inflate=pauldron, caps=(True, True)))
+        elbow = p.shoulder_half + p.upper_arm - arm_x0
+        pieces += both(_garment_piece(arm, detail, kind, elbow + 0.01 * H, p.wrist - 0.008 * H - arm_x0, 0.012 * H, (True, True), hem))
+        pieces.append(_skirt(torso, leg, p, detail, kind, p.knee + 0.45 * (p.hip_joint - p.knee), plate))
+    elif kind == "leather_armour":
+        thick = 0.012 * H
+        pieces.append(_garment_piece(torso, detail, kind, p.hips - 0.01 * H - crotch, p.neck_base + 0.006 * H - crotch, thick, (True, True), hem))
+        guard = lambda s: thick + 0.01 * H * np.sin(np.pi * np.clip(s / (0.45 * p.upper_arm + 0.035 * H), 0, 1))  # noqa: E731
+        pieces += both(arm.sweep(detail, tile=kind, material="Outfit", start=0.0, end=0.45 * p.upper_arm + 0.035 * H,
+                                 inflate=guard, caps=(True, False)))
+        pieces.append(_skirt(torso, leg, p, detail, kind, p.knee + 0.55 * (p.hip_joint - p.knee), thick))
+    elif kind == "apron":
+        pieces.append(_apron(torso, leg, p, detail))
     elif kind in ("boots", "shoes"):
         thick = (0.006 if kind == "boots" else 0.004) * H
         top = p.knee - 0.12 * (p.knee - p.ankle) if kind == "boots" else p.ankle + 0.02 * H
@@ -77,19 +109,27 @@ def garment_parts(kind: str, p: Proportions, body: dict[str, Limb], detail: Deta
     return pieces
 
 
-def _skirt(torso: Limb, p: Proportions, detail: Detail) -> Part:
+def _skirt(torso: Limb, leg: Limb, p: Proportions, detail: Detail, tile: str, bottom: float, thick: float) -> Part:
+    """A skirt from the waist down to `bottom`, flaring out round the legs; `thick` is its distance
+    from the body at the waist."""
     H = p.height
     crotch = torso.start[1]
     top = p.hips + 0.1 * p.torso
-    bottom = p.knee + 0.06 * H
-    rings = detail.count(20, 5)
+    rings = detail.count(20 + int(24 * (p.knee - bottom) / H), 5)
     y = np.linspace(top, bottom, rings)
     waist_side, waist_up, waist_shift = (float(v[0]) for v in torso.profile(np.array([top - crotch])))
     flare = smoothstep(top, bottom, y)
     # Wide enough for the hips under it, flaring out towards the knees.
     body_side, body_up, _ = torso.profile(np.clip(y - crotch, 0.0, torso.length))
-    width = np.maximum((waist_side + 0.006 * H) + flare * (p.hip_half + 0.06 * H - waist_side), body_side + 0.008 * H)
-    depth = np.maximum((waist_up + 0.006 * H) + flare * 0.03 * H, body_up + 0.008 * H)
+    spread = smoothstep(top, p.knee, y)
+    hem = 0.05 * H * np.clip(flare - spread, 0.0, None) + 0.04 * H * smoothstep(p.knee, p.ankle, y)
+    # Round the thighs as well as the hips: the legs stand apart under it.
+    leg_side, leg_up, _ = leg.profile(np.clip(leg.start[1] - y, 0.0, leg.length))
+    legs = np.where(y < leg.start[1], p.hip_half + leg_side, 0.0)
+    width = np.maximum.reduce([(waist_side + thick) + spread * (p.hip_half + 0.06 * H - waist_side) + hem,
+                               body_side + thick + 0.002 * H, legs + thick + 0.004 * H])
+    depth = np.maximum.reduce([(waist_up + thick) + spread * 0.03 * H + 0.8 * hem, body_up + thick + 0.002 * H,
+                               np.where(y < leg.start[1], leg_up, 0.0) + thick + 0.004 * H])
     centers = np.stack([np.zeros(rings), y, np.full(rings, waist_shift)], 1)
     swept = tube(centers, np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), width, depth, y, detail.count(36, 10))
     x = swept.positions[:, 0]
@@ -97,7 +137,7 @@ def _skirt(torso: Limb, p: Proportions, detail: Detail) -> Part:
     weights = rigid_weights(len(x), "Hips")
     weights = blend_towards(weights, "LeftUpperLeg", 0.6 * down * smoothstep(0.0, p.hip_half, x))
     weights = blend_towards(weights, "RightUpperLeg", 0.6 * down * smoothstep(0.0, p.hip_half, -x))
-    return Part(swept.positions, swept.uvs, swept.faces, weights.astype(np.float32), "skirt", "Outfit")
+    return Part(swept.positions, swept.uvs, swept.faces, weights.astype(np.float32), tile, "Outfit")
 
 
 def _cloak(torso: Limb, leg: Limb, p: Proportions, detail: Detail) -> Part:
@@ -125,6 +165,32 @@ def _cloak(torso: Limb, leg: Limb, p: Proportions, detail: Detail) -> Part:
     at = lambda name: joints[skeleton.INDEX[name], 1]  # noqa: E731
     weights = chain_weights(-swept.s, ["UpperChest", "Chest", "Spine", "Hips"], [-top, -at("UpperChest"), -at("Chest"), -at("Spine")], 0.03 * H)
     return Part(swept.positions, swept.uvs, swept.faces, weights.astype(np.float32), "cloak", "Outfit")
+
+
+def _apron(torso: Limb, leg: Limb, p: Proportions, detail: Detail) -> Part:
+    """A slab hanging in front from the chest to below the knees, clear of the chest, belly and legs."""
+    H = p.height
+    crotch = torso.start[1]
+    top = p.hips + 0.78 * p.torso
+    bottom = p.knee - 0.1 * (p.knee - p.ankle)
+    rings = detail.count(30, 6)
+    y = np.linspace(top, bottom, rings)
+    _, torso_depth, torso_shift = torso.profile(np.clip(y - crotch, 0.0, torso.length))
+    chest = torso.relief(np.stack([np.full(rings, 0.05 * H), y, torso_depth + torso_shift], 1))[:, 2] if torso.relief else 0.0
+    _, leg_depth, leg_shift = leg.profile(np.clip(leg.start[1] - y, 0.0, leg.length))
+    front = np.where(y >= crotch, torso_depth + torso_shift + chest, np.where(y <= leg.start[1], leg_depth + leg_shift, 0.0))
+    front = np.maximum.accumulate(front)  # it hangs: once clear of the belly it stays clear
+    z = front + 0.012 * H
+    widen = smoothstep(top, p.hips, y)
+    width = 0.06 * H + widen * (p.hip_half + 0.035 * H - 0.06 * H) * p.girth ** 0.5
+    centers = np.stack([np.zeros(rings), y, z], 1)
+    swept = tube(centers, np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), width, np.full(rings, 0.004 * H), y, detail.count(24, 10),
+                 exponent=3.0, cap_start=True, cap_end=True)
+    joints = skeleton.joint_positions(p)
+    at = lambda name: joints[skeleton.INDEX[name], 1]  # noqa: E731
+    weights = chain_weights(-swept.positions[:, 1], ["UpperChest", "Chest", "Spine", "Hips"],
+                            [-top, -at("UpperChest"), -at("Chest"), -at("Spine")], 0.03 * H)
+    return Part(swept.positions, swept.uvs, swept.faces, weights.astype(np.float32), "apron", "Outfit")
 
 
 def _solid(mesh: trimesh.Trimesh, bone: str, cell: int) -> Part:

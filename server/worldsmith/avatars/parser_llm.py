@@ -13,8 +13,13 @@ from worldsmith.runtime.structured import StructuredModel
 INSTRUCTIONS = """You turn a description of a game character into avatar parameters.
 Reply with JSON only. Give only what the description says or clearly implies; leave the rest out.
 height_m is the stature in metres. build: 0 slim .. 1 heavy. shoulder_width: 0 narrow .. 1 broad.
-leg_ratio: hip height over stature (0.5 typical). head_scale: 1 typical, more for children.
-Colours are colour names; outfit pieces cover the torso, legs, feet, hands or back, one piece each."""
+leg_ratio: hip height over stature (0.5 typical). head_scale: 1 typical, more for children and dwarves.
+femininity: 0 a man's figure .. 1 a woman's. age in years. muscle: 0 soft .. 1 very muscular.
+body_plan: dwarf (short, broad, heavy, usually bearded) or elf (tall, slender, pointed ears), else human.
+beard_style and moustache_style only when the description gives the person a beard or moustache
+(or a dwarf); facial_hair_color when it names the beard's colour.
+Colours are colour names; outfit pieces cover the torso, legs, feet, hands, front (an apron) or back,
+one piece each: a robe or dress, armour (plate_armour, leather_armour) or a shirt or jacket on the torso."""
 
 CLOTH_COLORS = sorted(set(colors.NAMED) | set(colors.MATERIALS))
 
@@ -40,6 +45,13 @@ def parameter_schema() -> dict:
             "shoulder_width": number("shoulder_width"),
             "leg_ratio": number("leg_ratio"),
             "head_scale": number("head_scale"),
+            "femininity": number("femininity"),
+            "age": number("age"),
+            "muscle": number("muscle"),
+            "body_plan": {"enum": list(catalogue.BODY_PLANS)},
+            "beard_style": {"enum": list(catalogue.BEARD_STYLES)},
+            "moustache_style": {"enum": list(catalogue.MOUSTACHE_STYLES)},
+            "facial_hair_color": {"enum": sorted(set(colors.HAIR) | set(colors.NAMED))},
             "skin_tone": {"enum": sorted(colors.SKIN)},
             "hair_style": {"enum": list(catalogue.HAIR_STYLES)},
             "hair_color": {"enum": sorted(set(colors.HAIR) | set(colors.NAMED))},
@@ -58,11 +70,14 @@ def parameters_from_answer(answer: dict) -> avatar_pb2.AvatarParameters:
     for name, (lo, hi) in catalogue.RANGES.items():
         if isinstance(answer.get(name), (int, float)):
             setattr(params, name, min(hi, max(lo, float(answer[name]))))
-    for name, table in (("skin_tone", colors.SKIN), ("hair_color", {**colors.NAMED, **colors.HAIR}), ("eye_color", colors.EYES)):
+    hair = {**colors.NAMED, **colors.HAIR}
+    for name, table in (("skin_tone", colors.SKIN), ("hair_color", hair), ("eye_color", colors.EYES), ("facial_hair_color", hair)):
         if answer.get(name) in table:
             getattr(params, name).CopyFrom(colors.hex_color(table[answer[name]]))
-    if answer.get("hair_style") in catalogue.HAIR_STYLES:
-        params.hair_style = answer["hair_style"]
+    for name, options in (("hair_style", catalogue.HAIR_STYLES), ("body_plan", catalogue.BODY_PLANS),
+                          ("beard_style", catalogue.BEARD_STYLES), ("moustache_style", catalogue.MOUSTACHE_STYLES)):
+        if answer.get(name) in options:
+            setattr(params, name, answer[name])
     by_slot: dict[str, dict] = {}
     for piece in answer.get("outfit", []):
         if isinstance(piece, dict) and piece.get("kind") in catalogue.OUTFIT_SLOTS:

@@ -18,6 +18,7 @@ from google.protobuf import json_format, struct_pb2
 from worldsmith._proto.worldsmith.v1 import avatar_pb2, common_pb2
 from worldsmith.avatars import atlas, catalogue, describe, dna as dna_module, glb, sidecars, skeleton
 from worldsmith.avatars.body import Detail, Limb, body_parts, limbs
+from worldsmith.avatars.facial_hair import facial_hair_parts
 from worldsmith.avatars.geometry import Part, mirror, pack_weights, smooth_normals
 from worldsmith.avatars.hair import STYLES, hair_parts
 from worldsmith.avatars.head import BLEND_SHAPES, FaceShape, Head
@@ -25,7 +26,7 @@ from worldsmith.avatars.outfit import accessory_parts, garment_parts
 from worldsmith.errors import Cancelled
 
 BACKEND = "procedural"
-BACKEND_VERSION = "1"
+BACKEND_VERSION = "2"
 MATERIAL_ORDER = ("Skin", "Eyes", "Hair", "Outfit")
 
 Progress = Callable[[str, int, int], None]
@@ -152,7 +153,7 @@ def lod_ratios(requested) -> list[float]:
 
 def _atlas_colors(params: avatar_pb2.AvatarParameters) -> atlas.AtlasColors:
     return atlas.AtlasColors(
-        skin=params.skin_tone, hair=params.hair_color, eyes=params.eye_color,
+        skin=params.skin_tone, hair=params.hair_color, eyes=params.eye_color, beard=params.facial_hair_color,
         outfit={piece.kind: piece.color for piece in params.outfit},
     )
 
@@ -165,6 +166,7 @@ def _parts(params: avatar_pb2.AvatarParameters, proportions, body, head: Head, d
     ears = head.ears(detail, pointed="elf_ears" in params.accessories)
     parts += ears + [mirror(ear) for ear in ears]
     parts += hair_parts(params.hair_style, head, proportions, detail, stream("hair"))
+    parts += facial_hair_parts(params.beard_style, params.moustache_style, head, detail)
     for piece in params.outfit:
         parts += garment_parts(piece.kind, proportions, body, detail)
     hair_thickness = STYLES.get(params.hair_style, ((0, 0, 0), 0.0))[1]

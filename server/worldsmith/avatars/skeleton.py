@@ -110,6 +110,9 @@ class Proportions:
     head_radii: tuple[float, float, float]  # half width, half height, half depth (front)
     eye_offset: tuple[float, float, float]  # left eye centre from the head centre
     eye_radius: float
+    femininity: float = 0.5  # 0 masculine .. 1 feminine figure
+    muscle: float = 0.3
+    neck_girth: float = 1.0  # neck thickness factor
 
     @property
     def torso(self) -> float:
@@ -124,31 +127,54 @@ class Proportions:
         return self.wrist + self.palm
 
 
+@dataclass(frozen=True)
+class BodyPlan:
+    """How a folk differs from humans beyond height: neck length in head heights, and factors on
+    shoulder breadth, limb girth and neck thickness."""
+
+    neck_length: float
+    breadth: float
+    girth: float
+    neck_girth: float
+
+
+PLANS = {
+    "human": BodyPlan(neck_length=0.26, breadth=1.0, girth=1.0, neck_girth=1.0),
+    "dwarf": BodyPlan(neck_length=0.12, breadth=1.12, girth=1.16, neck_girth=1.25),
+    "elf": BodyPlan(neck_length=0.3, breadth=0.94, girth=0.9, neck_girth=0.9),
+}
+
+
 def proportions(params: avatar_pb2.AvatarParameters, rng: np.random.Generator) -> Proportions:
     """Measurements for resolved parameters. `rng` adds small seeded differences between people."""
     height = params.height_m
     jitter = lambda spread: 1.0 + spread * (2.0 * rng.random() - 1.0)  # noqa: E731 - one-liner helper
+    fem = params.femininity if params.HasField("femininity") else 0.5
+    muscle = params.muscle if params.HasField("muscle") else 0.3
+    plan = PLANS.get(params.body_plan, PLANS["human"])
     head = height / 7.8 * params.head_scale
     crown = height
     chin = crown - head
-    neck_base = chin - 0.32 * head
+    neck_base = chin - plan.neck_length * head
     shoulder = neck_base - 0.034 * height
     hip_joint = params.leg_ratio * height
     hips = hip_joint + 0.035 * height
     knee = hip_joint * 0.555 * jitter(0.02)
     ankle = 0.045 * height
-    shoulder_half = height * (0.095 + 0.04 * params.shoulder_width) * jitter(0.02)
-    hip_half = height * (0.048 + 0.012 * params.build) * jitter(0.03)
+    # Broad shoulders and narrow hips, or the reverse, with the figure; muscle widens the shoulders.
+    shoulder_half = height * (0.095 + 0.04 * params.shoulder_width + 0.01 * muscle - 0.01 * fem) * plan.breadth * jitter(0.02)
+    hip_half = height * (0.046 + 0.012 * params.build + 0.008 * fem) * plan.breadth ** 0.5 * jitter(0.03)
     arm = height * jitter(0.02)
     head_radii = (0.33 * head * jitter(0.03), 0.5 * head, 0.42 * head * jitter(0.03))
     head_center = (0.0, crown - 0.5 * head, 0.012 * height)
     eye_radius = 0.052 * head
     eye_offset = (0.136 * head, -0.02 * head, head_radii[2] * 0.78)
+    girth = (0.84 + 0.36 * params.build) * (1.0 + 0.16 * (muscle - 0.3)) * plan.girth * jitter(0.03)
     return Proportions(
         height=height,
         head=head,
-        girth=(0.84 + 0.36 * params.build) * jitter(0.03),
-        belly=(0.78 + 0.55 * params.build) * jitter(0.04),
+        girth=girth,
+        belly=(0.78 + 0.55 * params.build) * plan.girth * jitter(0.04),
         crown=crown,
         chin=chin,
         neck_base=neck_base,
@@ -168,6 +194,9 @@ def proportions(params: avatar_pb2.AvatarParameters, rng: np.random.Generator) -
         head_radii=head_radii,
         eye_offset=eye_offset,
         eye_radius=eye_radius,
+        femininity=fem,
+        muscle=muscle,
+        neck_girth=(1.0 + 0.25 * muscle - 0.2 * fem) * plan.neck_girth,
     )
 
 

@@ -28,6 +28,11 @@ PROMPTS = {
     "shoes": "leather texture, close-up",
     "gloves": "soft leather texture, close-up",
     "cloak": "heavy wool cloth texture, close-up",
+    "robe": "heavy woven wool robe fabric texture, close-up",
+    "dress": "fine woven dress fabric texture, close-up",
+    "plate_armour": "polished steel plate armour texture, close-up",
+    "leather_armour": "hardened leather armour texture, close-up",
+    "apron": "thick leather apron texture, close-up",
 }
 NEGATIVE = "text, watermark, logo, person, face, seam, border"
 STRENGTH = 0.45  # enough for new detail, little enough that the chosen colour survives
