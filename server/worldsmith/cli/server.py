@@ -21,10 +21,10 @@ def serve(
     log_level: str = typer.Option("INFO", "--log-level"),
 ) -> None:
     """Start the server and keep models resident until SIGTERM or Ctrl-C."""
-    from worldsmith.api.server import serve as run_server
+    from worldsmith.api.server import exit_within, serve as run_server
 
     settings = settings_or_exit(config or EMBEDDED_DEFAULTS, server__host=host, server__port=port,
                                 server__http_port=http_port, server__metrics_port=metrics_port, server__data_dir=data_dir)
     configure_logging(log_level)
     with exit_on_error():
-        asyncio.run(run_server(settings))
+        exit_within(asyncio.run(run_server(settings)))

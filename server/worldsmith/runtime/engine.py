@@ -57,7 +57,7 @@ class Job:
 
     def emit(self, event: Any) -> None:
         """Send an event (a proto message) to the caller. Safe from any thread."""
-        self._loop.call_soon_threadsafe(self._events.put_nowait, event)
+        self._post(event)
 
     def finish(self, result: Any = None) -> None:
         if result is not None:
@@ -71,7 +71,15 @@ class Job:
         if not self.done:
             self.done = True
             self._on_close(self)
-            self._loop.call_soon_threadsafe(self._events.put_nowait, marker)
+            self._post(marker)
+
+    def _post(self, item: Any) -> None:
+        if self._loop.is_closed():
+            return  # the server has stopped: a step that was still running has nobody left to tell
+        try:
+            self._loop.call_soon_threadsafe(self._events.put_nowait, item)
+        except RuntimeError:  # closed between the check and the call
+            pass
 
     async def events(self) -> AsyncIterator[Any]:
         """Queued updates, the engine's events, then the result; raises the job's error.
@@ -116,7 +124,7 @@ class Engine:
         self._wakeup: asyncio.Event | None = None
         self._workers: list[asyncio.Task] = []
         self._executor: ThreadPoolExecutor | None = None
-        self._running = 0
+        self._running: set[Job] = set()
         self._mean_job_s: float | None = None
         self._promoted_last = False
 
@@ -136,9 +144,12 @@ class Engine:
         self._workers = [asyncio.create_task(self._work(), name=f"engine-{self.name}-{i}") for i in range(self.concurrency)]
 
     async def stop(self) -> None:
+        """Fail the queued jobs and cancel the running ones: they stop at their next token or step."""
         for lane in self._lanes.values():
             while lane:
                 lane.popleft().fail(Cancelled("the engine is stopping"))
+        for job in self._running:
+            job.ctx.cancel()
         for task in self._workers:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
@@ -152,7 +163,7 @@ class Engine:
 
     def _eta(self, position: int) -> float:
         mean = self._mean_job_s or 0.0
-        return mean * (position + self._running) / max(1, self.concurrency * self.max_batch_size)
+        return mean * (position + len(self._running)) / max(1, self.concurrency * self.max_batch_size)
 
     def submit(self, payload: Any, ctx: CallContext) -> Job:
         """Queue a job in the context's lane, or refuse at once when the lane is full or the
@@ -281,11 +292,11 @@ class Engine:
                 job.started_at, job.batch_size = started, len(batch)
                 metrics.QUEUE_WAIT.labels(self.name, job.ctx.lane.name.lower()).observe(started - job.enqueued_at)
             metrics.BATCH_SIZE.labels(self.name).observe(len(batch))
-            self._running += len(batch)
+            self._running.update(batch)
             try:
                 await loop.run_in_executor(self._executor, self._run_guarded, batch)
             finally:
-                self._running -= len(batch)
+                self._running.difference_update(batch)
 
     def _run_guarded(self, batch: list[Job]) -> None:
         try:
