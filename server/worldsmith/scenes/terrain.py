@@ -1,4 +1,5 @@
-"""Terrain generator: fBm heightmap, hydraulic erosion, slope and height splat map, Poisson-disk scatter.
+"""Terrain generator: fBm heightmap (or the prompt's landform), hydraulic erosion, rivers and lakes, slope and
+height splat map, Poisson-disk scatter.
 
 Tiles stitch: heights come from world sample indices, erosion runs over the tile plus an apron
 and fades out towards the tile's edges, so two neighbouring tiles share their edge samples (and
@@ -18,6 +19,7 @@ from PIL import Image
 
 from worldsmith._proto.worldsmith.v1 import scene_pb2
 from worldsmith.scenes.grid import FloorGrid, components
+from worldsmith.scenes.landforms import RELIEFS, carve_lake, carve_river, read_landform, relief_heights
 from worldsmith.scenes.noise import fbm, key_of, uniform
 from worldsmith.scenes.nodes import box_node
 from worldsmith.scenes.parts import SceneParts, spawn_point, walk_grid
@@ -46,8 +48,14 @@ def generate_terrain(spec: SceneSpec, plan: Plan, progress: Callable[[str, int, 
     rows = params.tile_z * (n - 1) - APRON + np.arange(n + 2 * APRON)
     base_wavelength = (n - 1) / 2
     octaves = max(1, min(8, int(math.log2(base_wavelength / FEATURE_SAMPLES)) + 1))
-    noise = fbm(cols.astype(float), rows.astype(float), base_wavelength, octaves, spec.seed)
-    raw = np.clip(0.5 + 0.8 * noise, 0.0, 1.0) ** 1.3 * scale
+    landform = read_landform(spec.prompt)
+    if landform.relief:
+        relief = RELIEFS[landform.relief]
+        octaves = relief.octaves
+        raw = relief_heights(relief, cols, rows, n, cell, scale, spec.seed)
+    else:
+        noise = fbm(cols.astype(float), rows.astype(float), base_wavelength, octaves, spec.seed)
+        raw = np.clip(0.5 + 0.8 * noise, 0.0, 1.0) ** 1.3 * scale
     progress("heightmap", 1, 1)
     check_stop()
 
@@ -55,9 +63,21 @@ def generate_terrain(spec: SceneSpec, plan: Plan, progress: Callable[[str, int, 
     eroded = erode(raw, cell, params.erosion_iterations, lambda step, total: (progress("erosion", step, total), check_stop()))
     fade = _edge_fade(n)
     heights_ext = raw + fade * (eroded - raw)
+
+    # 3. Water the prompt asks for: a river's channel across the tile, a lake's basin in its middle.
+    world_x, world_z = cols * cell, rows * cell
+    bodies = {}  # kind -> water surface on the extended grid (NaN where dry)
+    if landform.river:
+        heights_ext, bodies["river"] = carve_river(heights_ext, raw, world_x, world_z, params.tile_z, extent, cell, scale, spec.seed)
+    if landform.lake:
+        heights_ext, bodies["lake"] = carve_lake(heights_ext, (origin[0] + extent / 2, origin[1] + extent / 2), world_x, world_z,
+                                                 extent, scale, spec.seed)
     slope_ext = np.degrees(np.arctan(np.hypot(*np.gradient(heights_ext, cell))))
     inner = slice(APRON, APRON + n)
     heights, slope = heights_ext[inner, inner], slope_ext[inner, inner]
+    bodies = {kind: surface[inner, inner] for kind, surface in bodies.items()}
+    water = np.fmax.reduce(list(bodies.values())) if bodies else np.full(heights.shape, np.nan)
+    wet = np.isfinite(water)
 
     # 3. Splat map and heightmap images.
     progress("splat", 0, 1)
@@ -66,6 +86,7 @@ def generate_terrain(spec: SceneSpec, plan: Plan, progress: Callable[[str, int, 
         resolution=n, cell_size=cell, height_scale=scale,
         png16=_png(np.round(np.clip(heights / scale, 0, 1) * 65535).astype(np.uint16)),
         raw_float32=heights.astype("<f4").tobytes(), splat_png=_png(splat),
+        water_png=_png(np.where(wet, 255, 0).astype(np.uint8)), water_float32=np.where(wet, water, 0.0).astype("<f4").tobytes(),
     )
     progress("splat", 1, 1)
     check_stop()
@@ -76,28 +97,63 @@ def generate_terrain(spec: SceneSpec, plan: Plan, progress: Callable[[str, int, 
                        properties={"resolution": n, "cell_size": cell, "height_scale": scale,
                                    "tile_x": params.tile_x, "tile_z": params.tile_z})
     spacing = scatter_spacing(spec, plan)
-    scattered = scatter(spec, plan, heights, slope, cell, origin, spacing)
+    scattered = scatter(spec, plan, heights, slope, cell, origin, spacing, wet)
     progress("scatter", 1, 1)
 
     # 5. Walkability on the samples: gentle slopes not under a scattered object.
     grid = FloorGrid(origin[0] - cell / 2, origin[1] - cell / 2, cell, n, n)
-    walkable = slope <= MAX_WALK_SLOPE
+    walkable = (slope <= MAX_WALK_SLOPE) & ~wet
     for node in scattered:
         walkable[grid.cells_under(node.bounds_min.x, node.bounds_max.x, node.bounds_min.z, node.bounds_max.z)] = False
     spawn = _spawn_cell(walkable)
+    waters = water_nodes(bodies, grid)
     tallest = max((a.size.y for a in spec.catalog.assets), default=0.0)
     return SceneParts(
-        nodes=[terrain] + scattered,
+        nodes=[terrain] + waters + scattered,
         walk=walk_grid(grid, walkable),
         spawn_points=[spawn_point("spawn", grid, spawn, float(heights[spawn]))],
         entrances=[spawn],
         extent_min=(origin[0], 0.0, origin[1]), extent_max=(origin[0] + extent, scale + tallest, origin[1] + extent),
         objects_requested=plan.total,
         heightmap=heightmap,
-        terrain_mesh=terrain_mesh(heights, cell, origin, splat) if spec.preview else None,
+        terrain_mesh=terrain_mesh(heights, cell, origin, splat, wet) if spec.preview else None,
         hard_rules=False,
-        parameters={"octaves": octaves, "scatter_spacing": spacing},
+        parameters={"octaves": octaves, "scatter_spacing": spacing, "landform": landform.relief or "default"},
+        named_elements=landform_report(landform, slope, waters),
     )
+
+
+def water_nodes(bodies: dict[str, np.ndarray], grid: FloorGrid) -> list[scene_pb2.SceneNode]:
+    """A flat "water" node per river or lake, over the samples it covers, at its mean surface height."""
+    nodes = []
+    for kind, surface in bodies.items():
+        rows, cols = np.nonzero(np.isfinite(surface))
+        if not len(rows):
+            continue
+        x0, z0 = grid.centre_of(rows.min(), cols.min())
+        x1, z1 = grid.centre_of(rows.max(), cols.max())
+        nodes.append(box_node(f"{kind}-0", "water", ((x0 + x1) / 2, float(surface[rows, cols].mean()), (z0 + z1) / 2),
+                              (x1 - x0, 0.0, z1 - z0), parent_id="terrain", properties={"kind": kind, "samples": int(len(rows))}))
+    return nodes
+
+
+def landform_report(landform, slope: np.ndarray, water: list[scene_pb2.SceneNode]) -> list[scene_pb2.NamedElement]:
+    """The prompt's landform words, each measured: the relief's median slope against what its word
+    accepts, a river across the tile, a lake in it."""
+    report = []
+    if landform.relief:
+        low, high = RELIEFS[landform.relief].accepted
+        median = float(np.median(slope))
+        met = low <= median <= high
+        note = "" if met else (f"the median slope is {median:.1f} degrees, outside {low:g}-{high:g}; "
+                               + ("raise bounds.y or terrain.height_scale" if median < low else "lower terrain.height_scale"))
+        report.append(scene_pb2.NamedElement(word=landform.relief_word, tag=landform.relief, requested=1, placed=int(met), note=note))
+    for word, kind in ((landform.river, "river"), (landform.lake, "lake")):
+        if word:
+            made = sum(node.properties["kind"] == kind for node in water)
+            report.append(scene_pb2.NamedElement(word=word, tag=kind, requested=1, placed=min(1, made),
+                                                 note="" if made else f"no {kind} fits this tile"))
+    return report
 
 
 def erode(heights: np.ndarray, cell: float, iterations: int, progress: Callable[[int, int], None]) -> np.ndarray:
@@ -196,7 +252,7 @@ def scatter_spacing(spec: SceneSpec, plan: Plan) -> float:
 
 
 def scatter(spec: SceneSpec, plan: Plan, heights: np.ndarray, slope: np.ndarray, cell: float,
-            origin: tuple[float, float], spacing: float) -> list[scene_pb2.SceneNode]:
+            origin: tuple[float, float], spacing: float, wet: np.ndarray | None = None) -> list[scene_pb2.SceneNode]:
     """Poisson-disk scatter by priority: one jittered candidate per world cell of `spacing`, kept
     only if no candidate within `spacing` outranks it, so any two kept points are at least `spacing`
     apart. Each kept point takes an asset whose height and slope rules allow it there, by the plan's
@@ -233,6 +289,8 @@ def scatter(spec: SceneSpec, plan: Plan, heights: np.ndarray, slope: np.ndarray,
         u, v = (px - origin[0]) / cell, (pz - origin[1]) / cell
         if not (0 <= u <= heights.shape[1] - 1 and 0 <= v <= heights.shape[0] - 1):
             continue
+        if wet is not None and wet[min(int(round(v)), wet.shape[0] - 1), min(int(round(u)), wet.shape[1] - 1)]:
+            continue  # nothing stands in the water
         h, s = _bilinear(heights, u, v), _bilinear(slope, u, v)
         h01 = h / spec.terrain.height_scale
         fits = [tag for tag in sorted(left) if left[tag] > 0 and s <= assets[tag].max_slope_degrees
