@@ -254,12 +254,10 @@ PLANKS = Preset(
 
 # -- cobblestone -------------------------------------------------------------------------
 def paint_cobblestone(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
-    # Layout: one stone per jittered cell; F2 - F1 is the distance to the joint, and a little
-    # noise on it roughens the stones' outlines.
+    # Layout: one stone per jittered cell; F2 - F1 is the distance to the joint.
     nearest, second, stone_id = noise.cellular(rng, canvas.shape, canvas.cells(p["stones"]), jitter=0.75)
-    outline = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 4), octaves=3)
-    joint = second - nearest + 0.03 * outline
-    face = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.05, joint)
+    joint = second - nearest
+    face = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.08, joint)
     # Height: domed stones with chipped surfaces, sunk into their joints.
     chips = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 6), octaves=3)
     dome = np.sqrt(np.clip(joint - p["gap"] / 2, 0.0, 1.0) * 2)
@@ -278,7 +276,7 @@ def paint_cobblestone(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surf
     joint_fill = shade(p["mortar_color"], 1 + 0.15 * chips)
     albedo = mix(joint_fill, stone, face)
     crevice = 1 - smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.15, joint)
-    roughness = p["roughness"] + 0.1 * (1 - face) + 0.05 * chips
+    roughness = p["roughness"] + 0.1 * crevice + 0.05 * chips
     albedo, roughness, height = _moss(canvas, rng, albedo, roughness, height, crevice, p["moss"], p["stones"])
     return Surface(albedo, unit(height), roughness, 0.0, p["bump"])
 
@@ -305,23 +303,15 @@ def paint_rock(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     cells = canvas.cells(p["scale"])
     crests = noise.ridged(rng, canvas.shape, cells, octaves=5)
     body = noise.fbm(rng, canvas.shape, cells, octaves=6)
-    # Fractures: the rock splits into faces, each its own tone, with thin dark cracks between.
-    nearest, second, face_id = noise.cellular(rng, canvas.shape, canvas.cells(p["scale"] * 2.5))
-    cracked = smoothstep(-0.2, 0.6, noise.fbm(rng, canvas.shape, canvas.cells(p["scale"]), octaves=3))
-    crack = (1 - smoothstep(0.0, 0.06, second - nearest)) * cracked
     height = unit(p["ridges"] * unit(crests) + (1 - p["ridges"]) * unit(body))
-    height = height - 0.12 * crack
     strata = noise.fbm(rng, canvas.shape, canvas.cells(p["scale"] * 2), octaves=4)
     speckle = noise.fbm(rng, canvas.shape, canvas.cells(p["scale"] * 24), octaves=2)
-    faces_total = int(face_id.max()) + 1
-    facet = np.clip(1 + 0.08 * rng.standard_normal(faces_total), 0.8, 1.2).astype(np.float32)[face_id]
-    blend = np.clip(0.5 + 0.2 * strata + 0.6 * (height - 0.5), 0, 1)
-    # Crevices hold shadow and grime: darker the lower they lie; mineral grains fleck the faces.
-    albedo = mix(p["color2"], p["color"], blend) * ((0.8 + 0.3 * height) * facet * (1 + 0.1 * speckle))
-    albedo = albedo * (1 - 0.45 * crack)
-    crevice = np.maximum(smoothstep(0.45, 0.15, height), crack)
-    albedo, roughness, height = _moss(canvas, rng, albedo, p["roughness"], height, crevice, p["moss"], p["scale"] * 3)
-    return Surface(albedo, unit(height), roughness, 0.0, p["bump"])
+    blend = np.clip(0.5 + 0.3 * strata + 0.8 * (height - 0.5), 0, 1)
+    # Crevices hold shadow and grime: darker the lower they lie.
+    albedo = mix(p["color2"], p["color"], blend) * ((0.7 + 0.45 * height) * (1 + 0.12 * speckle))
+    albedo, roughness, height = _moss(canvas, rng, albedo, p["roughness"], height, smoothstep(0.45, 0.15, height),
+                                      p["moss"], p["scale"] * 3)
+    return Surface(albedo, height, roughness, 0.0, p["bump"])
 
 
 ROCK = Preset(
@@ -346,7 +336,7 @@ def paint_grass(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     # one way (stretched lattices), in clumps.
     rows, columns = canvas.cells(p["density"])
     upright = noise.value(rng, canvas.shape, (rows, columns))
-    leaning = noise.value(rng, canvas.shape, (max(1, rows // 3), columns * 2))
+    leaning = noise.value(rng, canvas.shape, (rows, columns * 2))
     tips = np.maximum(upright, 0.8 * leaning)
     clumps = noise.fbm(rng, canvas.shape, canvas.cells(6), octaves=4)
     patches = noise.fbm(rng, canvas.shape, canvas.cells(3), octaves=3)
@@ -354,7 +344,7 @@ def paint_grass(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     # Colour: deep blue-green in the shade, the base green on the blades, yellower at the tips.
     lit = smoothstep(0.2, 0.9, height)
     green = mix(mix(GRASS_SHADE, p["color"], smoothstep(0.0, 0.5, height)), GRASS_TIP, 0.35 * lit)
-    dry = smoothstep(1 - p["dry"], 1.2 - p["dry"] * 0.5, patches * 0.3 + 0.5)
+    dry = smoothstep(1.3 - 1.3 * p["dry"], 1.5 - p["dry"], patches * 0.3 + 0.5)
     albedo = mix(green, shade(STRAW, 0.7 + 0.5 * height), dry)
     soil = smoothstep(0.3, 0.0, height + (1 - p["dirt"]) * 0.5 + 0.2 * clumps)
     albedo = mix(albedo, shade((0.30, 0.23, 0.15), 1 + 0.1 * clumps), soil)
