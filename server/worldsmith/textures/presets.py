@@ -257,7 +257,7 @@ def paint_cobblestone(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surf
     # Layout: one stone per jittered cell; F2 - F1 is the distance to the joint.
     nearest, second, stone_id = noise.cellular(rng, canvas.shape, canvas.cells(p["stones"]), jitter=0.75)
     joint = second - nearest
-    face = smoothstep(p["gap"] / 2, p["gap"] / 2 + 0.08, joint)
+    face = smoothstep(p["gap"] / 2 - 0.05, p["gap"] / 2 + 0.1, joint)
     # Height: domed stones with chipped surfaces, sunk into their joints.
     chips = noise.fbm(rng, canvas.shape, canvas.cells(p["stones"] * 6), octaves=3)
     dome = np.sqrt(np.clip(joint - p["gap"] / 2, 0.0, 1.0) * 2)
@@ -290,7 +290,7 @@ COBBLESTONE = Preset(
         (0.50, 0.47, 0.43), 0.8, 0.05,
         mortar_color=Parameter((0.25, 0.21, 0.17), description="joint colour"),
         stones=Parameter(6, 1, 64, description="stones across the tile width"),
-        gap=Parameter(0.12, 0.0, 0.6, description="joint width in stone sizes"),
+        gap=Parameter(0.16, 0.0, 0.6, description="joint width in stone sizes"),
         variation=Parameter(0.15, 0.0, 1.0, description="stone-to-stone colour variation"),
         moss=Parameter(0.0, 0.0, 1.0, description="moss in the joints"),
     ),
