@@ -51,7 +51,10 @@ class Authenticator:
             return Caller()
         if not authorization:
             raise Unauthenticated("missing API key: send 'authorization: Bearer <key>'")
-        token = authorization.removeprefix("Bearer ").removeprefix("bearer ").strip().encode()
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer":  # the scheme is case-insensitive (RFC 9110); the key alone is not accepted
+            raise Unauthenticated("the authorization header must read 'Bearer <key>'")
+        token = token.strip().encode()
         found = None
         for key, caller in self._keys:
             if hmac.compare_digest(key, token):

@@ -156,6 +156,24 @@ class _ServiceEndpoints:
         return ENDPOINT_FACTORIES[info.stream_type](info, responses if method.server_streaming else response)
 
 
+class _KeyBeforeBody:
+    """Refuses a call whose key is missing, unknown or lacks the scope before its body is read or parsed, as the gRPC
+    interceptor does (connectrpc runs leading metadata interceptors first)."""
+
+    def __init__(self, authenticator: Authenticator):
+        self.authenticator = authenticator
+
+    async def on_start(self, ctx: RequestContext) -> None:
+        method = ctx.method
+        try:
+            self.authenticator.caller(ctx.request_headers.get("authorization"), f"/{method.service_name}/{method.name}")
+        except WorldsmithError as error:
+            raise connect_error(error, "-") from None
+
+    async def on_end(self, token: None, ctx: RequestContext, error: Exception | None) -> None:
+        pass
+
+
 class _Application(ConnectASGIApplication):
     """Every service on one ASGI app, routed by the full method path."""
 
@@ -173,6 +191,7 @@ def build_app(settings: Settings, services: dict[str, object], authenticator: Au
         service=services,
         endpoints=lambda _services: endpoints,
         read_max_bytes=settings.server.max_message_bytes,
+        interceptors=[_KeyBeforeBody(authenticator)],
         # Strict JSON: a misspelt field or enum name is the caller's mistake, not something to drop.
         codecs=[_Validating(google_protobuf_binary_codec()), _Validating(google_protobuf_json_codec(ignore_unknown_fields=False))],
     )
