@@ -23,7 +23,8 @@ MOSS_SHADE = (0.11, 0.15, 0.05)
 GRASS_SHADE = (0.06, 0.12, 0.05)
 GRASS_TIP = (0.45, 0.50, 0.20)
 STRAW = (0.62, 0.55, 0.32)
-RUST = (0.40, 0.20, 0.09)
+RUST = (0.48, 0.25, 0.11)
+RUST_SCALE = (0.26, 0.14, 0.08)
 
 
 @dataclass(frozen=True)
@@ -377,9 +378,13 @@ def paint_metal(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     roughness = p["roughness"] + 0.1 * p["brushed"] * np.abs(brush) - 0.15 * p["scratches"] * scratches
     metallic = np.ones(canvas.shape, np.float32)
     if p["rust"] > 0:
-        blotches = noise.fbm(rng, canvas.shape, canvas.cells(4), octaves=6)
-        rust = smoothstep(1.6 - 3.2 * p["rust"], 2.0 - 3.2 * p["rust"], blotches + 0.4 * fine)
-        albedo = mix(albedo, shade(RUST, 1 + 0.25 * fine), rust)
+        blotches = noise.fbm(rng, canvas.shape, canvas.cells(4), octaves=6) + 0.4 * fine
+        threshold = 1.7 - 3.0 * p["rust"]
+        rust = smoothstep(threshold, threshold + 0.6, blotches)
+        # Orange bloom at the edges of a patch, dark scale where it is oldest.
+        flakes = noise.fbm(rng, canvas.shape, canvas.cells(16), octaves=3)
+        age = smoothstep(threshold + 0.3, threshold + 1.5, blotches + 0.3 * flakes)
+        albedo = mix(albedo, mix(RUST, RUST_SCALE, age) * (1 + 0.15 * flakes), rust)
         roughness = roughness + rust * 0.6
         metallic = 1 - rust
         height = unit(height + 0.3 * rust * (0.5 + 0.5 * fine))
@@ -408,8 +413,10 @@ def paint_dirt(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     radius = 0.45 * p["pebbles"]
     pebble = smoothstep(radius, radius * 0.4, nearest) if radius > 0 else np.zeros_like(nearest)
     height = unit(0.6 * unit(lumps) + 0.4 * pebble)
+    # Soil: damp and darker in the hollows, mottled at two scales, crumbs on top.
     mottling = noise.fbm(rng, canvas.shape, canvas.cells(p["scale"] * 3), octaves=4)
-    soil = mix(p["color2"], p["color"], np.clip(0.5 + 0.35 * mottling + 0.2 * lumps, 0, 1))
+    crumbs = noise.fbm(rng, canvas.shape, canvas.cells(p["scale"] * 16), octaves=2)
+    soil = mix(p["color2"], p["color"], np.clip(0.35 + 0.2 * mottling + 0.45 * height + 0.1 * crumbs, 0, 1))
     pebble_tone = 0.7 + 0.3 * rng.random(int(pebble_id.max()) + 1).astype(np.float32)[pebble_id]
     albedo = mix(soil, shade((0.55, 0.52, 0.48), pebble_tone), pebble)
     return Surface(albedo, height, p["roughness"], 0.0, p["bump"])
