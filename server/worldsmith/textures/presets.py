@@ -198,11 +198,13 @@ def paint_planks(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     drift = noise.fbm(rng, canvas.shape, (rows_cells * int(p["planks"]), along * 3), octaves=3)
     fine_drift = noise.value(rng, canvas.shape, (rows_cells * int(p["planks"]) * 2, along * 8))
     pores = noise.value(rng, canvas.shape, (rows_cells * int(p["planks"]) * 16, along * 4))
+    # Each board was cut from its own log: its own ring spacing and where the rings start.
     phase = rng.random(boards_total).astype(np.float32)[board_id]
-    rings = within_v * p["rings"] + 0.7 * drift + 0.08 * fine_drift + 7 * phase
+    spacing = rng.uniform(0.7, 1.3, boards_total).astype(np.float32)[board_id]
+    rings = within_v * p["rings"] * spacing + 0.7 * drift + 0.08 * fine_drift + 7 * phase
     latewood = (0.5 + 0.5 * np.cos(2 * np.pi * rings)) ** 4
     fine_rings = (0.5 + 0.5 * np.cos(2 * np.pi * 3 * rings)) ** 2
-    figure = p["grain"] * (0.45 * latewood + 0.12 * fine_rings + 0.1 * pores)
+    figure = p["grain"] * (0.4 * latewood + 0.15 * fine_rings + 0.15 * pores)
     # Colour: one wood colour per floor; boards differ in tone and a little in warmth.
     tone = np.clip(1 + p["variation"] * rng.standard_normal(boards_total), 0.6, 1.4).astype(np.float32)[board_id]
     warmth = rng.uniform(-1, 1, boards_total).astype(np.float32)[board_id]
@@ -211,7 +213,7 @@ def paint_planks(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     # Weathering bleaches wood towards silver-grey, most where the grain is soft.
     silver = np.tensordot(LUMA, wood, axes=1) * 1.1
     wood = mix(wood, silver[None], p["wear"] * (0.55 + 0.25 * (1 - latewood)))
-    joint = np.asarray(p["color"], np.float32) * 0.22
+    joint = np.asarray(p["color"], np.float32) * 0.35
     albedo = mix(joint, wood, face)
     height = bevel * (0.85 - 0.04 * figure) + 0.05
     roughness = p["roughness"] + 0.12 * figure + 0.3 * (1 - face)
@@ -243,9 +245,9 @@ PLANKS = Preset(
         (0.55, 0.38, 0.22), 0.6, 0.015,
         planks=Parameter(6, 1, 32, integer=True, description="boards across the tile height"),
         length=Parameter(1, 1, 8, integer=True, description="boards along the tile width"),
-        gap=Parameter(0.04, 0.0, 0.3, description="joint width as a fraction of a board's width"),
+        gap=Parameter(0.03, 0.0, 0.3, description="joint width as a fraction of a board's width"),
         grain=Parameter(0.7, 0.0, 1.0, description="strength of grain and rings"),
-        rings=Parameter(5, 1, 24, description="growth-ring lines across a board"),
+        rings=Parameter(6, 1, 24, description="growth-ring lines across a board"),
         variation=Parameter(0.1, 0.0, 1.0, description="board-to-board tone variation"),
         wear=Parameter(0.0, 0.0, 1.0, description="weathering: bleached towards silver-grey"),
     ),
