@@ -5,19 +5,24 @@ from __future__ import annotations
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import TextEngine
 from worldsmith.runtime.structured import StructuredModel
+from worldsmith.scenes import programmes
 from worldsmith.scenes.catalog import ON_TOP_OF
-from worldsmith.scenes.plan import Plan, plan_schema, plannable_assets
+from worldsmith.scenes.plan import RELATION_NAMES, Plan, plan_schema, plannable_assets
 from worldsmith.scenes.planner_keywords import KeywordPlanner
 from worldsmith.scenes.spec import SceneSpec
 
-PLACEMENT_WORDS = {0: "anywhere on the floor", 1: "against a wall", 2: "in the middle", 3: "on top of"}
+PLACEMENT_WORDS = {0: "anywhere on the floor", 1: "against a wall", 2: "in the middle", 3: "on top of",
+                   4: "on a wall", 5: "hanging from the ceiling"}
 
-INSTRUCTIONS = """You plan what goes into a game scene. You choose assets from the catalog, how many of each, \
-and how they relate (near or facing another asset). A solver places them; never write coordinates.
-Reply with JSON only, in this shape: {"items": [{"tag": "<catalog tag>", "count": <n>, \
-"relations": [{"kind": "near" | "facing", "target": "<catalog tag>"}]}]}.
+INSTRUCTIONS = """You plan what goes into a game scene. You choose the room type, assets from the catalog, how \
+many of each, and how they relate (near, facing, or seated_at another asset). A solver places them; never \
+write coordinates.
+Reply with JSON only, in this shape: {"room": "<room type>", "items": [{"tag": "<catalog tag>", "count": <n>, \
+"relations": [{"kind": "near" | "facing" | "seated_at", "target": "<catalog tag>"}]}], \
+"named": [{"word": "<a word of the request>", "tag": "<catalog tag>", "count": <n>}]}.
+"named" lists every thing the request names, with the number it asks for ("three tables": 3).
 Use only the catalog's tags, stay within each asset's maximum, and keep the floor walkable: objects \
-should cover well under half of it."""
+should cover well under half of it. Lights hang on walls or from the ceiling unless the request puts them on tables."""
 
 
 class LlmPlanner(StructuredModel):
@@ -43,16 +48,20 @@ class LlmPlanner(StructuredModel):
 def messages_for(spec: SceneSpec) -> list[dict]:
     lines = []
     for asset in plannable_assets(spec):
+        seated = [r.target_tag for r in asset.relations if RELATION_NAMES.get(r.kind) == "seated_at"]
         size = asset.size
         where = PLACEMENT_WORDS.get(asset.placement, "anywhere")
         if asset.placement == ON_TOP_OF:
             where += f" a {asset.on_top_of}"
         limit = f", at most {asset.max_count}" if asset.max_count else ""
-        lines.append(f"- {asset.tag}: {size.x:g} x {size.z:g} m, {size.y:g} m tall, {where}{limit}")
+        seat = f", seated at a {seated[0]}" if seated else ""
+        lines.append(f"- {asset.tag}: {size.x:g} x {size.z:g} m, {where}{seat}{limit}")
     request = [f"Scene: {spec.kind}, {spec.width:g} m wide, {spec.depth:g} m deep, {spec.height:g} m high."]
     if spec.kind == "interior" and spec.interior.object_count:
         request.append(f"Place {spec.interior.object_count} objects in all.")
     request.append(f"Request: {spec.prompt or '(none: a typical ' + spec.kind + ')'}")
+    if spec.kind == "interior":
+        request.insert(1, f"Room types: {', '.join(programmes.ROOM_TYPES)}.")
     return [
         {"role": "system", "content": INSTRUCTIONS + "\n\nCatalog:\n" + "\n".join(lines)},
         {"role": "user", "content": "\n".join(request)},

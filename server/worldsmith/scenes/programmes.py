@@ -53,7 +53,8 @@ PROGRAMMES = {
     "armory": Programme(per_area={"shelf": 8.0, "chest": 12.0}, extras={"crate": 1}),
     "treasury": Programme(per_area={"chest": 6.0}, extras={"crate": 1, "barrel": 1}),
     "barracks": Programme(fixed={"table": 1}, per_area={"bed": 8.0, "chest": 10.0}, seats={"chair": 4}),
-    "dungeon": Programme(lights=("torch",),
+    "dungeon": Programme(per_area={"crate": 200.0, "barrel": 200.0, "bones": 250.0, "chest": 400.0, "brazier": 400.0},
+                         lights=("torch",),
                          extras={"crate": 3, "barrel": 3, "chest": 1, "bones": 2, "pillar": 1, "brazier": 1}),
 }
 ROOM_TYPES = tuple(PROGRAMMES)
