@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.config import DialogueConfig
+from worldsmith.dialogue.cards import check_visible
 from worldsmith.dialogue.knowledge import LoreIndex, may_know
 from worldsmith.dialogue.language import reply_language
 from worldsmith.dialogue.prompt import EVENT, MESSAGE_OVERHEAD_TOKENS, PLAYER, Prompt, TurnInput, build_prompt
@@ -51,6 +52,11 @@ def check_world_state(field_name: str, updates: Mapping[str, str]) -> None:
             raise InvalidArgument(f"{field_name}[{key!r}]", f"keys are 1-{MAX_WORLD_STATE_CHARS} characters")
         if len(value) > MAX_WORLD_STATE_CHARS:
             raise InvalidArgument(f"{field_name}[{key!r}]", f"value is {len(value)} characters; at most {MAX_WORLD_STATE_CHARS}")
+        # Keys and values go into the prompt: a line break or an invisible character could forge a line of it.
+        problems: list[tuple[str, str]] = []
+        check_visible(f"{field_name}[{key!r}]", key + value, problems)
+        if problems:
+            raise InvalidArgument(*problems[0])
 
 
 @dataclass
