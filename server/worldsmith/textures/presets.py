@@ -210,9 +210,10 @@ def paint_planks(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
     warmth = rng.uniform(-1, 1, boards_total).astype(np.float32)[board_id]
     wood = shade(p["color"], tone * (1 + 0.06 * pores) * (1 - 0.45 * figure)) * _warmth(warmth, 0.04)
     wood = wood * (0.8 + 0.2 * bevel)
-    # Weathering bleaches wood towards silver-grey, most where the grain is soft.
-    silver = np.tensordot(LUMA, wood, axes=1) * 1.1
-    wood = mix(wood, silver[None], p["wear"] * (0.55 + 0.25 * (1 - latewood)))
+    if p["wear"] > 0:
+        # Weathering bleaches wood towards silver-grey, most where the grain is soft.
+        silver = np.tensordot(LUMA, wood, axes=1) * 1.1
+        wood = mix(wood, silver[None], p["wear"] * (0.55 + 0.25 * (1 - latewood)))
     joint = np.asarray(p["color"], np.float32) * 0.35
     albedo = mix(joint, wood, face)
     height = bevel * (0.85 - 0.04 * figure) + 0.05
