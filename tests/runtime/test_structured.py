@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from worldsmith.errors import Cancelled
+from worldsmith.errors import Cancelled, InvalidArgument
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import GenerationResult
 from worldsmith.runtime.structured import StructuredModel
@@ -20,13 +20,16 @@ class AnsweringEngine:
 
     model_id, revision = "answering", "r1"
 
-    def __init__(self, text: str, finish_reason: str = "stop"):
+    def __init__(self, text: str = "", finish_reason: str = "stop", context_tokens: int = 4096):
+        self.context_tokens = context_tokens
         self.result = GenerationResult(text=text, finish_reason=finish_reason, prompt_tokens=5,
                                        completion_tokens=3, time_to_first_token_s=0.01)
         self.requests = []
 
     async def generate(self, request, ctx=None):
         self.requests.append(request)
+        if request.max_new_tokens + 5 > self.context_tokens:  # as the engines' check_fits refuses it
+            raise InvalidArgument("messages", f"the prompt is 5 tokens; it exceeds the model's context of {self.context_tokens}")
         return self.result
 
 
@@ -66,3 +69,8 @@ async def test_a_cancelled_call_raises_instead_of_falling_back():
     ctx.cancel()
     with pytest.raises(Cancelled):
         await ask(AnsweringEngine("", finish_reason="cancelled"), ctx)
+
+
+async def test_a_question_longer_than_the_context_falls_back_instead_of_naming_messages():
+    answer = await ask(AnsweringEngine('{"mood": "calm"}', context_tokens=10))
+    assert answer.startswith("fallback: the model's mood could not be asked (the prompt is 5 tokens")

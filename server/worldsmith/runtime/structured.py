@@ -8,6 +8,7 @@ from typing import Callable, TypeVar
 
 import jsonschema
 
+from worldsmith.errors import InvalidArgument
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import GenerationRequest, TextEngine
 
@@ -17,8 +18,9 @@ T = TypeVar("T")
 
 class StructuredModel:
     """Asks a TextEngine for JSON valid under a JSON Schema (decoded under the schema's grammar), reads it, and
-    falls back when there is no usable answer: one that ran past `max_new_tokens` (bound strings and arrays in
-    the schema to avoid it) or, should it ever happen, one that does not parse or validate. The fallback gets
+    falls back when there is no usable answer: a question too long for the model's context, an answer that ran
+    past `max_new_tokens` (bound strings and arrays in the schema to avoid it) or, should it ever happen, one that
+    does not parse or validate. The fallback gets
     the reason in words ("the model's plan ran past 384 tokens") and the reason is logged. Cancels and
     deadlines are raised, not fallen back from.
 
@@ -51,7 +53,10 @@ class StructuredModel:
         """`read(value)` of the model's JSON, or `fall_back(reason)` when it gave none that is usable."""
         request = GenerationRequest(messages=messages, json_schema=schema, seed=seed, temperature=self.temperature,
                                     max_new_tokens=self.max_new_tokens)
-        result = await self.generator.generate(request, ctx)
+        try:
+            result = await self.generator.generate(request, ctx)
+        except InvalidArgument as error:  # the question does not fit the model (its context): not the caller's field
+            return self._fall_back(fall_back, f"could not be asked ({error.violations[0][1]})")
         ctx.check()
         if result.finish_reason != "stop":
             return self._fall_back(fall_back, f"ran past {self.max_new_tokens} tokens")
