@@ -257,6 +257,8 @@ def cases() -> list[dict]:
     case("rusty metal plate", lambda m: [
         preset_is(m, "metal"), in_range("rust cover (not metallic)", 1 - m.maps[Map.TEXTURE_MAP_METALLIC].mean(), 0.1, 0.6),
         in_range("rust hue (degrees)", hue_of(m.mean_colour(m.maps[Map.TEXTURE_MAP_METALLIC] < 0.5)), 10, 35, 0)])
+    case("fresh snow", lambda m: [preset_is(m, "sand"), *palette(m, (180, 240), (0.0, 0.1), (0.8, 0.97))])
+    case("cracked ice", lambda m: [preset_is(m, "marble"), *palette(m, (185, 215), (0.1, 0.3), (0.65, 0.9))])
     case("blue bathroom tiles", lambda m: [preset_is(m, "tiles"), in_range(
         "mean hue (degrees)", hue_of(m.mean_colour(height_rank(m.height) > 0.3)), 200, 240, 0)])
     return results

@@ -31,7 +31,8 @@ def test_prompt_picks_the_preset_of_its_head_noun(text, preset):
     ("cobblestone path with moss", "cobblestone"), ("stone path through the grass", "cobblestone"),
     ("bricks covered in moss", "bricks"), ("dirt path", "dirt"), ("wooden wall", "planks"), ("stone wall", "bricks"),
     ("slate floor", "tiles"), ("marble floor", "marble"), ("red-brick facade", "bricks"), ("sandy beaches", "sand"),
-    ("dark slate", "rock"), ("the road to town", "cobblestone"), ("moss", "grass"),
+    ("dark slate", "rock"), ("the road to town", "cobblestone"), ("moss", "grass"), ("fresh snow", "sand"),
+    ("cracked ice", "marble"),
 ])
 def test_plurals_synonyms_clauses_and_surfaces_pick_the_material(text, preset):
     assert prompt.read(text).preset == preset

@@ -459,7 +459,8 @@ def paint_marble(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
 
 MARBLE = Preset(
     "marble", "polished marble with warped veins",
-    nouns=("marble",), adjectives=("marbled",),
+    # Ice: a polished pale surface veined with cracks; its colour comes from prompt.MATERIALS.
+    nouns=("marble", "ice"), adjectives=("marbled",),
     parameters=_common(
         (0.92, 0.91, 0.88), 0.12, 0.004,
         vein_color=Parameter((0.35, 0.35, 0.38), description="vein colour"),
@@ -484,7 +485,8 @@ def paint_sand(canvas: Canvas, p: dict, rng: np.random.Generator) -> Surface:
 
 SAND = Preset(
     "sand", "wind-rippled sand",
-    nouns=("sand", "desert", "beach", "dune"), adjectives=("sandy",),
+    # Snow drifts in the same ripples; its colour comes from prompt.MATERIALS.
+    nouns=("sand", "desert", "beach", "dune", "snow", "snowfield", "snowdrift"), adjectives=("sandy",),
     parameters=_common(
         (0.82, 0.70, 0.50), 0.95, 0.02,
         ripples=Parameter(10, 1, 64, integer=True, description="ripples down the tile"),
