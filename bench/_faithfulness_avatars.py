@@ -43,7 +43,7 @@ CASES = [
     ("young man with a goatee", ["young", "male", "beard", "hair"]),
     ("fat cheerful innkeeper with an apron", ["fat", "apron", "hair"]),
     ("broad shouldered warrior in leather armour with a handlebar moustache", ["broad", "armour", "moustache"]),
-    ("princess in a long pink gown", ["female", "dress"]),
+    ("princess in a long pink gown", ["female", "gown"]),
     ("short old dwarf with a long white beard", ["dwarf", "short", "old", "beard"]),
     ("tall man with a full black beard and a moustache", ["tall", "male", "beard", "moustache", "hair"]),
     ("woman in a green dress with long hair", ["female", "dress", "hair"]),
@@ -204,10 +204,10 @@ def check(name: str, m: dict) -> list[dict]:
     if name == "moustache":
         return [requirement("moustache in the DNA", params.moustache_style not in ("", "none"), params.moustache_style, "a moustache style"),
                 requirement("moustache over the upper lip", m["moustache_points"] >= 20, m["moustache_points"], ">= 20 vertices")]
-    if name in ("robe", "dress"):
-        reach = m["knee"] - (0.6 if name == "robe" else 0.2) * (m["knee"] - m["ankle"])
+    if name in ("robe", "dress", "gown"):
+        reach = m["knee"] - (0.2 if name == "dress" else 0.6) * (m["knee"] - m["ankle"])
         return [requirement(f"{name} in the DNA", name in _kinds(params), sorted(_kinds(params)), name),
-                requirement(f"{name} reaches below the knee", m["midline_lowest"] < reach, round(m["midline_lowest"], 2),
+                requirement(f"{name} reaches {'below the knee' if name == 'dress' else 'the ankles'}", m["midline_lowest"] < reach, round(m["midline_lowest"], 2),
                             f"< {reach:.2f} m")]
     if name == "armour":
         kinds = _kinds(params) & {"plate_armour", "leather_armour"}

@@ -57,3 +57,20 @@ def test_lods_keep_the_blend_shapes(ranger):
         assert glb.mesh.extras["targetNames"] == list(ranger.blend_shapes)
         skin = glb.primitive("Skin")
         assert glb.morph(skin, "viseme_aa")[:, 1].min() < -0.01
+
+
+def test_a_beard_and_moustache_move_with_the_mouth_and_follow_head_and_jaw():
+    from avatar_helpers import make
+    from worldsmith.avatars import skeleton
+
+    glb = Glb(make("man with a long beard and a walrus moustache", seed=4, lods=[1.0]).glb)
+    hair = glb.primitive("Hair")
+    positions = glb.attribute(hair, "POSITION")
+    top = positions[:, 1].max()
+    beard = (positions[:, 1] < top - 0.17) & (positions[:, 2] > 0.05)  # below the mouth, in front of the face
+    assert beard.sum() > 100
+    drop = glb.morph(hair, "jawOpen")[beard]
+    assert drop[:, 1].min() < -0.01  # the chin's hair goes down with the chin
+    joints, weights = glb.attribute(hair, "JOINTS_0"), glb.attribute(hair, "WEIGHTS_0")
+    used = {int(j) for j, w in zip(joints[beard].ravel(), weights[beard].ravel()) if w > 0}
+    assert used <= {skeleton.INDEX["Head"], skeleton.INDEX["Jaw"]} and skeleton.INDEX["Jaw"] in used

@@ -52,3 +52,38 @@ def test_archetypes_give_defaults_that_words_override():
 def test_deterministic():
     text = "burly blonde pirate in a red coat with a scarf, 6 foot"
     assert parse(text) == parse(text)
+
+
+@pytest.mark.parametrize("text, beard, moustache", [
+    ("a man with a beard", "full", ""), ("long grey beard", "long", ""), ("young man with a goatee", "goatee", ""),
+    ("unshaven sailor", "stubble", ""), ("handlebar moustache", "", "handlebar"), ("a bearded wizard with a moustache", "full", "chevron"),
+    ("dwarf", "full", ""), ("clean shaven dwarf", "none", "none"),
+])
+def test_beards_and_moustaches_with_their_styles(text, beard, moustache):
+    params = parse(text)
+    assert (params.beard_style, params.moustache_style) == (beard, moustache)
+
+
+def test_beard_colour_words_colour_the_beard_not_the_hair():
+    params = parse("black hair and a long white beard")
+    assert params.facial_hair_color.r > 0.5 > params.hair_color.r
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("mage in a red robe", "robe"), ("woman in a blue dress", "dress"), ("princess in a long pink dress", "gown"),
+    ("knight in plate armour", "plate_armour"), ("archer in studded leather armor", "leather_armour"),
+    ("blacksmith with an apron", "apron"), ("bearded man in chainmail", "plate_armour"),
+])
+def test_robes_dresses_armour_and_aprons(text, kind):
+    assert kind in {piece.kind for piece in parse(text).outfit}
+
+
+def test_sex_age_and_folk_words():
+    assert parse("young woman").femininity == 1.0 and parse("young woman").age <= 30
+    assert parse("old man").femininity == 0.0 and parse("old man").age >= 60
+    assert parse("a 45 year old knight").age == 45
+    assert parse("dwarf").femininity < 0.5 and parse("dwarf woman").femininity == 1.0  # a calling leans, a word decides
+    assert parse("short stocky dwarf").body_plan == "dwarf" and parse("short stocky dwarf").height_m < 1.35
+    assert parse("tall slender elf").body_plan == "elf" and "elf_ears" in parse("elf").accessories
+    assert parse("muscular man").muscle > 0.8 and parse("thin man").build < 0.2
+    assert not parse("old leather boots").HasField("age")  # "old" describes the boots

@@ -75,3 +75,16 @@ async def test_an_unloaded_parser_model_answers_unavailable():
     events = [e async for e in service.CreateAvatar(avatar_pb2.CreateAvatarRequest(seed=1, parameters=avatar_pb2.AvatarParameters(build=0.5), texture_size=64, lods=[1.0]), CallContext())]
     assert events[-1].HasField("result")
     await cpu.stop()
+
+
+def test_figure_folk_and_facial_hair_answers_become_parameters():
+    answer = {"femininity": 0.0, "age": 80, "muscle": 0.9, "body_plan": "dwarf", "beard_style": "long",
+              "moustache_style": "walrus", "facial_hair_color": "white", "outfit": [{"kind": "plate_armour"}, {"kind": "apron"}]}
+    jsonschema.validate(answer, parameter_schema())
+    params = parameters_from_answer(answer)
+    assert (params.body_plan, params.beard_style, params.moustache_style) == ("dwarf", "long", "walrus")
+    assert params.age == 80 and params.muscle == pytest.approx(0.9) and params.HasField("femininity")
+    assert params.facial_hair_color.r > 0.5
+    assert [piece.kind for piece in params.outfit] == ["plate_armour", "apron"]  # the torso and the front: two slots
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"beard_style": "braids"}, parameter_schema())

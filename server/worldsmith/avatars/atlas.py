@@ -26,7 +26,7 @@ TILES = {
     "skin": (0, 0), "face": (1, 0), "eyes": (2, 0), "hair": (3, 0),
     "shirt": (0, 1), "jacket": (1, 1), "trousers": (2, 1), "beard": (3, 1),
     "skirt": (0, 2), "boots": (1, 2), "apron": (2, 2), "gloves": (3, 2),
-    "cloak": (0, 3), "accessories": (1, 3), "robe": (2, 3), "dress": (3, 3),
+    "cloak": (0, 3), "accessories": (1, 3), "robe": (2, 3), "dress": (3, 3), "gown": (3, 3),
     "leather_armour": (0, 1), "plate_armour": (1, 1), "shorts": (2, 1), "shoes": (1, 2),
 }
 HAIRLINE_V = 0.86  # tile v where the hair tile starts fading to skin (the scalp cap's edge)
@@ -35,7 +35,7 @@ MARGIN = 1.0 / 32.0  # of a tile, kept clear of UVs so mipmaps do not bleed acro
 CLOTH_PATTERN = {
     "shirt": "knit", "jacket": "twill", "trousers": "twill", "shorts": "twill", "skirt": "wool",
     "boots": "leather", "shoes": "leather", "gloves": "leather", "cloak": "wool",
-    "robe": "wool", "dress": "knit", "plate_armour": "plate", "leather_armour": "leather", "apron": "leather",
+    "robe": "wool", "dress": "knit", "gown": "knit", "plate_armour": "plate", "leather_armour": "leather", "apron": "leather",
 }
 ACCESSORY_COLORS = {
     "glasses": "#1b1b1d", "earrings": "#d4af37", "necklace": "#c0c4c8", "belt": "#4a2f1b",

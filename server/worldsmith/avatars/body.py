@@ -233,19 +233,21 @@ def limbs(p: Proportions) -> dict[str, Limb]:
 
 
 def chest_relief(p: Proportions) -> Callable[[np.ndarray], np.ndarray]:
-    """Breasts on a feminine figure, pectorals on a muscular masculine one: two bumps on the front
-    of the chest, pushing points forward."""
+    """Breasts on a feminine figure, pectorals on a muscular masculine one (two bumps on the front
+    of the chest) and a paunch on a heavy one, pushing points forward."""
     H = p.height
     y0 = p.hips + 0.66 * p.torso
     bust = 0.03 * H * smoothstep(0.45, 0.85, p.femininity)
     pecs = 0.008 * H * p.muscle * (1.0 - p.femininity)
     x0, radius = 0.05 * H * p.girth ** 0.5, 0.034 * H * p.girth ** 0.5
+    paunch, paunch_y = 0.035 * H * smoothstep(1.05, 1.33, p.belly), p.hips + 0.25 * p.torso
 
     def relief(positions: np.ndarray) -> np.ndarray:
         x, y, z = positions[:, 0], positions[:, 1], positions[:, 2]
         shape = np.exp(-((np.abs(x) - x0) ** 2 + ((y - y0) * 1.25) ** 2) / radius ** 2)
         below = np.where(y < y0, 1.0, 0.6)  # fuller underneath
-        push = (bust * below + pecs) * shape * smoothstep(0.0, 0.04 * H, z)
+        belly = paunch * np.exp(-(x / (0.09 * H)) ** 2 - ((y - paunch_y) / (0.07 * H)) ** 2)
+        push = ((bust * below + pecs) * shape + belly) * smoothstep(0.0, 0.04 * H, z)
         return np.stack([np.zeros_like(x), -0.15 * push, push], axis=1)
 
     return relief

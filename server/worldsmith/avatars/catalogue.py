@@ -22,6 +22,7 @@ OUTFIT_SLOTS = {
     "cloak": "back",
     "robe": "torso",  # sleeves to the wrists and a skirt to the ankles
     "dress": "torso",  # a fitted bodice and a skirt below the knee
+    "gown": "torso",  # a fitted bodice and a skirt to the ankles
     "plate_armour": "torso",  # breastplate, pauldrons, vambraces and a skirt of lames
     "leather_armour": "torso",  # a thick jerkin with shoulder guards
     "apron": "front",  # a bib and a skirt hanging in front, over the rest

@@ -30,7 +30,7 @@ VERY = {"very", "really", "extremely"}
 BUILD_WORDS = {
     "skinny": 0.1, "thin": 0.15, "slim": 0.22, "slender": 0.2, "lean": 0.28, "wiry": 0.25, "lanky": 0.18,
     "athletic": 0.55, "fit": 0.5, "toned": 0.5, "muscular": 0.8, "strong": 0.75, "brawny": 0.85,
-    "burly": 0.88, "stocky": 0.85, "heavy": 0.9, "heavyset": 0.92, "chubby": 0.88, "plump": 0.9, "fat": 1.0,
+    "burly": 0.88, "stocky": 0.85, "stout": 0.88, "heavy": 0.9, "heavyset": 0.92, "chubby": 0.88, "plump": 0.9, "fat": 1.0,
     "portly": 0.95, "rotund": 1.0, "big": 0.85, "large": 0.85, "hulking": 1.0,
 }
 
@@ -80,8 +80,8 @@ ARCHETYPES: dict[str, dict] = {
     "boy": {**MAN, "height_m": 1.5, "shoulder_width": 0.4, "head_scale": 1.06, "age": 13.0},
     "grandmother": {**WOMAN, "height_m": 1.62, "age": 74.0},
     "grandfather": {**MAN, "height_m": 1.74, "age": 74.0},
-    "queen": {**WOMAN, "outfit": {"dress": "crimson"}, "accessories": ["necklace"]},
-    "princess": {**WOMAN, "age": 19.0, "outfit": {"dress": "pink"}, "accessories": ["necklace"]},
+    "queen": {**WOMAN, "outfit": {"gown": "crimson"}, "accessories": ["necklace"]},
+    "princess": {**WOMAN, "age": 19.0, "outfit": {"gown": "pink"}, "accessories": ["necklace"]},
     "king": {**MAN, "outfit": {"robe": "crimson", "boots": "black"}, "accessories": ["belt"]},
     "ranger": {"outfit": {"shirt": "forest", "trousers": "brown", "boots": "leather", "cloak": "forest"}, "accessories": ["belt"]},
     "archer": {"outfit": {"leather_armour": "leather", "trousers": "brown", "boots": "leather", "gloves": "leather"}, "accessories": ["belt"]},
@@ -113,7 +113,7 @@ ARCHETYPES: dict[str, dict] = {
 SYNONYMS = {
     "elven": "elf", "elvish": "elf", "dwarven": "dwarf", "dwarvish": "dwarf", "hobbit": "halfling", "kid": "child",
     "lady": "woman", "female": "woman", "gal": "woman", "maiden": "woman", "mother": "woman", "wife": "woman",
-    "guy": "man", "male": "man", "gentleman": "man", "father": "man", "husband": "man", "lord": "man",
+    "guy": "man", "male": "man", "gentleman": "man", "nobleman": "man", "noblewoman": "woman", "lass": "woman", "lad": "man", "father": "man", "husband": "man", "lord": "man",
     "grandma": "grandmother", "granny": "grandmother", "grandpa": "grandfather", "priestess": "priest",
     "sorceress": "sorcerer", "warlock": "sorcerer", "barmaid": "barkeep", "bartender": "barkeep", "tavernkeeper": "innkeeper",
     "chef": "cook", "armourer": "blacksmith", "armorer": "blacksmith", "bowman": "archer",
@@ -125,9 +125,9 @@ AGE_WORDS = {"young": 24.0, "youthful": 22.0, "teenage": 16.0, "teen": 16.0, "te
              "old": 72.0, "elderly": 76.0, "aged": 70.0, "ancient": 88.0, "wizened": 82.0, "venerable": 80.0}
 AGE_PATTERN = re.compile(r"(\d+)\s*(?:years?|yrs?|y/?o)(?:\s*old)?|aged\s+(\d+)|in (?:her|his|their) (\d)0s")
 MUSCLE_WORDS = {"muscular": 0.95, "brawny": 0.9, "burly": 0.85, "strong": 0.8, "buff": 0.9, "ripped": 1.0, "athletic": 0.65,
-                "stocky": 0.75, "hulking": 0.95, "powerful": 0.85, "frail": 0.05, "skinny": 0.1, "thin": 0.12, "weak": 0.1,
+                "stocky": 0.75, "stout": 0.6, "hulking": 0.95, "powerful": 0.85, "frail": 0.05, "skinny": 0.1, "thin": 0.12, "weak": 0.1,
                 "fat": 0.15, "chubby": 0.2, "plump": 0.2, "portly": 0.25, "rotund": 0.2}
-BROAD_WORDS = {"broad": 0.92, "stocky": 0.9, "burly": 0.9, "hulking": 1.0, "brawny": 0.85, "muscular": 0.8, "barrel": 0.9,
+BROAD_WORDS = {"broad": 0.92, "stocky": 0.9, "stout": 0.85, "burly": 0.9, "hulking": 1.0, "brawny": 0.85, "muscular": 0.8, "barrel": 0.9,
                "slender": 0.2, "slim": 0.25, "thin": 0.2, "petite": 0.12, "narrow": 0.15}
 BEARD_NOUNS = {"beard", "beards", "bearded", "goatee", "stubble", "stubbly", "unshaven", "moustache", "mustache",
                "moustached", "mustached", "moustaches", "mustaches", "whiskers", "sideburns"}
@@ -139,7 +139,7 @@ MOUSTACHE_STYLE_WORDS = {"handlebar": "handlebar", "walrus": "walrus", "bushy": 
                          "thin": "pencil", "chevron": "chevron"}
 CLEAN_SHAVEN = {"beardless", "shaven", "shaved", "clean"}
 ARMOUR_NOUNS = {"armour", "armor", "armoured", "armored", "plate", "plates", "breastplate", "cuirass", "mail", "chainmail"}
-GARMENT_KINDS = {"robe": "robe", "robes": "robe", "gown": "dress", "dress": "dress", "frock": "dress", "apron": "apron",
+GARMENT_KINDS = {"robe": "robe", "robes": "robe", "gown": "gown", "dress": "dress", "frock": "dress", "apron": "apron",
                  "smock": "apron", "breastplate": "plate_armour", "cuirass": "plate_armour", "chainmail": "plate_armour"}
 LEATHER_WORDS = {"leather", "studded", "hide", "padded"}
 
@@ -258,7 +258,7 @@ class RuleBasedParser:
                 color = _color(words, {})
                 if token == "jeans" and color is None:
                     color = colors.hex_color(colors.MATERIALS["jeans"])
-                if kind in ("robe", "dress"):
+                if kind in ("robe", "dress", "gown"):
                     outfit.pop("skirt", None)  # a robe or dress covers the legs: no skirt under it
                 outfit[kind] = color if color is not None else outfit.get(kind)
             elif token in ACCESSORY_WORDS:
@@ -349,6 +349,8 @@ class RuleBasedParser:
             if token in ("plate", "plates", "mail") and following and following[0] in ARMOUR_NOUNS:
                 return None  # the armour noun that follows reads it
             return "leather_armour" if any(w in LEATHER_WORDS for w in words) else "plate_armour"
+        if token in ("dress", "frock") and any(w in ("long", "flowing") for w in words):
+            return "gown"
         return GARMENT_KINDS.get(token) or GARMENTS[token]
 
     @staticmethod

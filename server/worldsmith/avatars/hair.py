@@ -10,7 +10,7 @@ import numpy as np
 
 from worldsmith.avatars.atlas import HAIRLINE_V
 from worldsmith.avatars.body import Detail
-from worldsmith.avatars.geometry import Part, chain_weights, rigid_weights, smoothstep, tube
+from worldsmith.avatars.geometry import Part, chain_weights, mirror, rigid_weights, smoothstep, tube
 from worldsmith.avatars.head import Head
 from worldsmith.avatars.skeleton import Proportions, joint_positions, INDEX
 
@@ -30,10 +30,11 @@ STYLES = {
 
 def hair_parts(style: str, head: Head, p: Proportions, detail: Detail, rng: np.random.Generator) -> list[Part]:
     """Every piece of hair for `style` ("bald" gives eyebrows only)."""
-    parts = brows(head, detail)
+    parts = brows(head, p, detail)
     if style != "bald":
         if style == "long":
             parts.append(_curtain(head, p, detail))
+            parts += _side_locks(head, p, detail)
         elif style == "ponytail":
             parts.append(_ponytail(head, p, detail))
         elif style == "bun":
@@ -123,6 +124,23 @@ def _curtain(head: Head, p: Proportions, detail: Detail) -> Part:
     return _hanging(centers, width, depth, detail, p)
 
 
+def _side_locks(head: Head, p: Proportions, detail: Detail) -> list[Part]:
+    """Long hair falling past the ears on both sides, framing the face, to the shoulders."""
+    rings = detail.count(14, 5)
+    s = np.linspace(0.0, 1.0, rings)
+    top = head.center[1] + 0.25 * head.h
+    bottom = p.shoulder - 0.02 * p.height
+    y = top + (bottom - top) * s
+    x = head.rx * (0.92 + 0.2 * smoothstep(0.0, 0.5, s)) + 0.01 * p.height * smoothstep(0.5, 1.0, s)
+    z = head.center[2] - 0.25 * head.rz - 0.02 * p.height * smoothstep(0.4, 1.0, s)
+    centers = np.stack([x, y, np.broadcast_to(z, y.shape)], 1)
+    width = 0.018 * p.height * (1.0 - 0.3 * s)
+    depth = head.rz * (0.55 - 0.15 * s)
+    lock = _hanging(centers, width, depth, detail, p)
+    lock.positions[:, 0] = np.maximum(lock.positions[:, 0], head.rx * 0.9)  # never inside the cheek
+    return [lock, mirror(lock)]
+
+
 def _ponytail(head: Head, p: Proportions, detail: Detail) -> Part:
     rings = detail.count(14, 5)
     s = np.linspace(0.0, 1.0, rings)
@@ -146,15 +164,15 @@ def _bun(head: Head, detail: Detail) -> Part:
     return Part(swept.positions, swept.uvs, swept.faces, rigid_weights(len(swept.positions), "Head").astype(np.float32), "hair", "Hair")
 
 
-def brows(head: Head, detail: Detail) -> list[Part]:
-    """Two eyebrows: flattened arcs just above the brow ridge, in hair colour."""
+def brows(head: Head, p: Proportions, detail: Detail) -> list[Part]:
+    """Two eyebrows: flattened arcs just above the brow ridge, in hair colour; finer on a feminine face."""
     h = head.h
     rings = detail.count(8, 4)
     s = np.linspace(0.0, 1.0, rings)
     parts = []
     for sign in (1.0, -1.0):
         x = sign * (head.eye[0] + (s - 0.4) * 1.9 * head.eye_half[0] * 1.2)
-        y = head.eye[1] + 0.085 * h + 0.018 * h * np.sin(np.pi * np.clip(s * 1.1, 0, 1))
+        y = head.eye[1] + 0.085 * h + (0.018 + 0.012 * p.femininity) * h * np.sin(np.pi * np.clip(s * 1.1, 0, 1))
         theta = np.arccos(np.clip(y / head.ry, -1, 1))
         phi = np.arcsin(np.clip(x / (head.rx * np.sin(theta)), -1, 1))
         points, normals = head.surface(phi, theta)
@@ -163,7 +181,7 @@ def brows(head: Head, detail: Detail) -> list[Part]:
         tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
         side = np.cross(normals, tangent)
         side /= np.linalg.norm(side, axis=1, keepdims=True)
-        width = 0.014 * h * (1.0 - 0.5 * s) + 0.004 * h
+        width = (0.014 * h * (1.0 - 0.5 * s) + 0.004 * h) * (1.0 - 0.35 * p.femininity)
         swept = tube(centers, side, normals, width, np.full(rings, 0.004 * h), s, detail.count(8, 6), cap_start=True, cap_end=True)
         parts.append(Part(swept.positions, swept.uvs, swept.faces, rigid_weights(len(swept.positions), "Head").astype(np.float32), "hair", "Hair"))
     return parts

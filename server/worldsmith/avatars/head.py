@@ -103,7 +103,10 @@ class Head:
         front = (1.0 + np.cos(phi)) / 2.0
         back = 1.0 - front
         # The jaw keeps its width down to the mouth, then rounds into the chin.
-        rx = self.rx * (1.0 + 0.06 * smoothstep(0.3, -0.5, eta) - 0.12 * self.face.jaw * smoothstep(-0.45, -1.0, eta))
+        # A feminine face: a narrower jaw that tapers into a smaller chin.
+        f = self.p.femininity
+        rx = self.rx * (1.0 + (0.06 - 0.05 * f) * smoothstep(0.3, -0.5, eta)
+                        - (0.12 * self.face.jaw + 0.1 * f) * smoothstep(-0.45, -1.0, eta))
         rz = self.rz * (front + 1.1 * back) * (1.0 - 0.1 * front * smoothstep(-0.4, -1.0, eta))
         ry = self.ry * (1.0 - 0.22 * back * smoothstep(0.0, -0.7, eta))
         points = np.stack([rx * sin * np.sin(phi), ry * eta, rz * sin * np.cos(phi)], axis=-1)
@@ -118,12 +121,12 @@ class Head:
         ridge = np.where(y >= nose_tip, (0.25 + 0.75 * along) * (1.0 - smoothstep(nose_top, nose_top + 0.05 * h, y)),
                          np.exp(-(((y - nose_tip) / (0.03 * h)) ** 2)))
         nose = 0.085 * h * self.face.nose * ridge * np.exp(-((x / (0.035 * h * (1.0 + along))) ** 2))
-        brow = 0.014 * h * np.exp(-(((y - 0.075 * h) / (0.035 * h)) ** 2) - (x / (0.2 * h)) ** 4)
+        brow = 0.014 * h * (1.0 - 0.6 * self.p.femininity) * np.exp(-(((y - 0.075 * h) / (0.035 * h)) ** 2) - (x / (0.2 * h)) ** 4)
         cheeks = 0.016 * h * self.face.cheeks * np.exp(-(((np.abs(x) - 0.16 * h) / (0.06 * h)) ** 2) - ((y + 0.11 * h) / (0.06 * h)) ** 2)
         width = np.exp(-((x / (0.8 * self.mouth_half)) ** 4))
         upper = 0.022 * np.exp(-(((y - self.mouth - 0.022 * h) / (0.016 * h)) ** 2))
         lower = 0.024 * np.exp(-(((y - self.mouth + 0.028 * h) / (0.018 * h)) ** 2))
-        lips = h * self.face.lips * width * (upper + lower)
+        lips = h * self.face.lips * (1.0 + 0.25 * self.p.femininity) * width * (upper + lower)
         chin = 0.014 * h * np.exp(-((x / (0.07 * h)) ** 2) - ((y + 0.43 * h) / (0.05 * h)) ** 2)
         return smoothstep(0.3, 0.75, np.cos(phi)) * (nose + brow + cheeks + lips + chin)
 

@@ -61,9 +61,9 @@ def garment_parts(kind: str, p: Proportions, body: dict[str, Limb], detail: Deta
         pieces += both(_garment_piece(leg, detail, kind, 0.0, leg_y0 - cuff, thick, (False, True), hem))
     elif kind == "skirt":
         pieces.append(_skirt(torso, leg, p, detail, kind, p.knee + 0.06 * H, 0.006 * H))
-    elif kind in ("robe", "dress"):
+    elif kind in ("robe", "dress", "gown"):
         # A body to the neck and a skirt from the waist: a robe's to the ankles with sleeves that
-        # widen to the wrists, a dress's below the knees with short sleeves.
+        # widen to the wrists, a dress's below the knees and a gown's to the ankles, with short sleeves.
         thick = (0.008 if kind == "robe" else 0.004) * H
         pieces.append(_garment_piece(torso, detail, kind, p.hips - 0.01 * H - crotch, p.neck_base + 0.006 * H - crotch, thick, (True, True), hem))
         if kind == "robe":
@@ -73,7 +73,8 @@ def garment_parts(kind: str, p: Proportions, body: dict[str, Limb], detail: Deta
             pieces.append(_skirt(torso, leg, p, detail, kind, p.ankle + 0.012 * H, thick))
         else:
             pieces += both(_garment_piece(arm, detail, kind, 0.0, p.shoulder_half + 0.3 * p.upper_arm - arm_x0, thick, (False, True), hem))
-            pieces.append(_skirt(torso, leg, p, detail, kind, p.knee - 0.4 * (p.knee - p.ankle), thick))
+            hem_at = p.knee - 0.4 * (p.knee - p.ankle) if kind == "dress" else p.ankle + 0.012 * H
+            pieces.append(_skirt(torso, leg, p, detail, kind, hem_at, thick))
     elif kind == "plate_armour":
         # Breastplate, pauldrons round the shoulders, vambraces on the forearms, a skirt of lames.
         plate = 0.02 * H
@@ -176,7 +177,9 @@ def _apron(torso: Limb, leg: Limb, p: Proportions, detail: Detail) -> Part:
     rings = detail.count(30, 6)
     y = np.linspace(top, bottom, rings)
     _, torso_depth, torso_shift = torso.profile(np.clip(y - crotch, 0.0, torso.length))
-    chest = torso.relief(np.stack([np.full(rings, 0.05 * H), y, torso_depth + torso_shift], 1))[:, 2] if torso.relief else 0.0
+    chest = 0.0
+    if torso.relief is not None:  # the bust and the paunch, wherever across the front they stand out most
+        chest = np.max([torso.relief(np.stack([np.full(rings, x), y, torso_depth + torso_shift], 1))[:, 2] for x in (0.0, 0.05 * H)], axis=0)
     _, leg_depth, leg_shift = leg.profile(np.clip(leg.start[1] - y, 0.0, leg.length))
     front = np.where(y >= crotch, torso_depth + torso_shift + chest, np.where(y <= leg.start[1], leg_depth + leg_shift, 0.0))
     front = np.maximum.accumulate(front)  # it hangs: once clear of the belly it stays clear

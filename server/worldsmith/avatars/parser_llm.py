@@ -19,7 +19,7 @@ body_plan: dwarf (short, broad, heavy, usually bearded) or elf (tall, slender, p
 beard_style and moustache_style only when the description gives the person a beard or moustache
 (or a dwarf); facial_hair_color when it names the beard's colour.
 Colours are colour names; outfit pieces cover the torso, legs, feet, hands, front (an apron) or back,
-one piece each: a robe or dress, armour (plate_armour, leather_armour) or a shirt or jacket on the torso."""
+one piece each: a robe, dress or gown (a long dress), armour (plate_armour, leather_armour) or a shirt or jacket on the torso."""
 
 CLOTH_COLORS = sorted(set(colors.NAMED) | set(colors.MATERIALS))
 

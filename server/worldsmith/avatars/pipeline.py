@@ -167,12 +167,20 @@ def _parts(params: avatar_pb2.AvatarParameters, proportions, body, head: Head, d
     parts += ears + [mirror(ear) for ear in ears]
     parts += hair_parts(params.hair_style, head, proportions, detail, stream("hair"))
     parts += facial_hair_parts(params.beard_style, params.moustache_style, head, detail)
+    kinds = {piece.kind for piece in params.outfit}
     for piece in params.outfit:
-        parts += garment_parts(piece.kind, proportions, body, detail)
+        if piece.kind not in hidden_by(kinds):
+            parts += garment_parts(piece.kind, proportions, body, detail)
     hair_thickness = STYLES.get(params.hair_style, ((0, 0, 0), 0.0))[1]
     for name in params.accessories:
         parts += accessory_parts(name, head, proportions, body, hair_thickness, detail)
     return parts
+
+
+def hidden_by(kinds: set[str]) -> set[str]:
+    """Garments the others cover entirely, which are not built: what is worn on the legs under a
+    robe, a dress or a gown."""
+    return {"trousers", "shorts", "skirt"} if kinds & {"robe", "dress", "gown"} else set()
 
 
 def _primitives(parts: list[Part]) -> list[glb.Primitive]:

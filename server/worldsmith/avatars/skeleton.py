@@ -163,7 +163,7 @@ def proportions(params: avatar_pb2.AvatarParameters, rng: np.random.Generator) -
     ankle = 0.045 * height
     # Broad shoulders and narrow hips, or the reverse, with the figure; muscle widens the shoulders.
     shoulder_half = height * (0.095 + 0.04 * params.shoulder_width + 0.01 * muscle - 0.01 * fem) * plan.breadth * jitter(0.02)
-    hip_half = height * (0.046 + 0.012 * params.build + 0.008 * fem) * plan.breadth ** 0.5 * jitter(0.03)
+    hip_half = height * (0.046 + 0.012 * params.build + 0.008 * fem) * jitter(0.03)
     arm = height * jitter(0.02)
     head_radii = (0.33 * head * jitter(0.03), 0.5 * head, 0.42 * head * jitter(0.03))
     head_center = (0.0, crown - 0.5 * head, 0.012 * height)

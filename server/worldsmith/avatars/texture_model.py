@@ -30,6 +30,7 @@ PROMPTS = {
     "cloak": "heavy wool cloth texture, close-up",
     "robe": "heavy woven wool robe fabric texture, close-up",
     "dress": "fine woven dress fabric texture, close-up",
+    "gown": "fine silk gown fabric texture, close-up",
     "plate_armour": "polished steel plate armour texture, close-up",
     "leather_armour": "hardened leather armour texture, close-up",
     "apron": "thick leather apron texture, close-up",
