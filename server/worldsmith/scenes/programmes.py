@@ -13,8 +13,8 @@ from worldsmith.scenes.seating import capacity, group_area
 WALL_LAMP_SPACING, MAX_WALL_LAMPS = 5.0, 8
 CEILING_LIGHT_AREA, MAX_CEILING_LIGHTS = 40.0, 3
 HEADROOM = 2.2
-# Groups of a target and its seats (tables and chairs) may take at most this share of the floor.
-GROUP_FLOOR_SHARE = 0.35
+# A programme's core (tables with their chairs, beds, shelves...) takes at most this share of the floor.
+CORE_FLOOR_SHARE = 0.45
 # Dungeons: a torch per TORCH_AREA square metres of the grid.
 TORCH_AREA = 100.0
 
@@ -72,7 +72,9 @@ def room_for(kind: str, prompt_room: str, planned_room: str) -> str:
 
 def core_counts(room: str, width: float, depth: float, height: float,
                 assets: dict[str, scene_pb2.CatalogAsset]) -> dict[str, int]:
-    """The counts a room of this type and size needs, for the assets the catalog has and the ceiling allows."""
+    """The counts a room of this type and size needs, for the assets the catalog has and the ceiling
+    allows; in a small room the area-scaled ones shrink (down to one each) until they take at most
+    CORE_FLOOR_SHARE of the floor, and seats follow their targets."""
     programme = PROGRAMMES.get(room)
     if programme is None:
         return {}
@@ -88,16 +90,29 @@ def core_counts(room: str, width: float, depth: float, height: float,
         elif light == "torch":
             counts[light] = max(4, round(area / TORCH_AREA))
     counts = {tag: n for tag, n in counts.items() if tag in assets and fits_under(assets[tag], assets, height)}
+    seats = {}  # target tag -> (seat tag, seats per target)
     for seat, per in programme.seats.items():
         target = seat_target(assets.get(seat))
         if target and counts.get(target):
-            seat_asset, target_asset = assets[seat], assets[target]
-            per = min(per, seat_capacity(seat_asset, target_asset))
-            if target in programme.per_area:  # as many groups as a share of the floor holds, at least one
-                each = group_area((target_asset.size.x, target_asset.size.z), (seat_asset.size.x, seat_asset.size.z), per,
-                                  target_asset.placement == AGAINST_WALL)
-                counts[target] = max(1, min(counts[target], int(GROUP_FLOOR_SHARE * area / each)))
-            counts[seat] = per * counts[target]
+            seats[target] = (seat, min(per, seat_capacity(assets[seat], assets[target])))
+
+    def footprint(tag: str) -> float:
+        asset = assets[tag]
+        if tag in seats:
+            seat = assets[seats[tag][0]]
+            return group_area((asset.size.x, asset.size.z), (seat.size.x, seat.size.z), seats[tag][1],
+                              asset.placement == AGAINST_WALL)
+        if asset.placement in (ON_TOP_OF, ON_WALL, CEILING):
+            return 0.0
+        return asset.size.x * (asset.size.z + asset.clearance_front)
+
+    while sum(footprint(t) * n for t, n in counts.items()) > CORE_FLOOR_SHARE * area:
+        shrinkable = [t for t in programme.per_area if counts.get(t, 0) > 1]
+        if not shrinkable:
+            break
+        counts[max(shrinkable, key=lambda t: (footprint(t) * counts[t], t))] -= 1
+    for target, (seat, per) in seats.items():
+        counts[seat] = per * counts[target]
     return counts
 
 

@@ -152,7 +152,8 @@ class LayoutSolver:
             elif instance.asset.placement in MOUNTED:
                 placed = self._place_mounted(instance)
             elif instance.seats:
-                placed = self._place_group(instance)
+                placed, dropped = self._place_group(instance)
+                left_out += dropped
             else:
                 placed = self._place_on_floor(instance)
             if placed is None:
@@ -317,22 +318,32 @@ class LayoutSolver:
         return placed
 
     # -- seats and what they are seated at ----------------------------------------------
-    def _place_group(self, instance: Instance) -> Placed | None:
+    def _place_group(self, instance: Instance) -> tuple[Placed | None, list[Instance]]:
         """A target and its seats as one footprint: the group's box must be free, and only the
-        target's and the seats' own cells stop agents (the gaps between seats stay walkable)."""
+        target's and the seats' own cells stop agents (the gaps between seats stay walkable).
+        Where the group does not fit, it tries again without the walkway round it, then with fewer
+        seats (down to two); returns what it placed and the seats it had to leave out."""
+        for seats in sorted({len(instance.seats), *range(min(len(instance.seats), 2), len(instance.seats))}, reverse=True):
+            for margin in (GROUP_MARGIN, 0.0):
+                placed = self._place_group_once(instance, instance.seats[:seats], margin)
+                if placed is not None:
+                    return placed, list(instance.seats[seats:])
+        return None, list(instance.seats)
+
+    def _place_group_once(self, instance: Instance, seats: tuple[Instance, ...], margin: float) -> Placed | None:
         asset = instance.asset
-        seat = instance.seats[0].asset
         wall_backed = asset.placement == AGAINST_WALL
-        layout = arrange((asset.size.x, asset.size.z), (seat.size.x, seat.size.z), len(instance.seats), wall_backed)
+        layout = arrange((asset.size.x, asset.size.z), (seats[0].asset.size.x, seats[0].asset.size.z), len(seats), wall_backed)
         if not wall_backed:  # room to walk round a free-standing group
             x0, x1, z0, z1 = layout.bounds
-            layout = dataclasses.replace(layout, bounds=(x0 - GROUP_MARGIN, x1 + GROUP_MARGIN, z0 - GROUP_MARGIN, z1 + GROUP_MARGIN))
+            layout = dataclasses.replace(layout, bounds=(x0 - margin, x1 + margin, z0 - margin, z1 + margin))
         x0, x1, z0, z1 = layout.bounds
-        tallest = max([asset.size.y] + [s.asset.size.y for s in instance.seats])
+        tallest = max([asset.size.y] + [s.asset.size.y for s in seats])
         box = scene_pb2.CatalogAsset(tag=instance.tag, size=common_pb2.Vec3(x=x1 - x0, y=tallest, z=z1 - z0),
                                      placement=asset.placement)
         group = Instance(instance.tag, box, instance.relations, instance.required)
-        commit = lambda q, r, c, h, w, centre: self._commit_group(instance, layout, q, r, c, h, w, centre)  # noqa: E731
+        target = dataclasses.replace(instance, seats=seats)
+        commit = lambda q, r, c, h, w, centre: self._commit_group(target, layout, q, r, c, h, w, centre)  # noqa: E731
         for window in self._search_windows(group):
             placed = self._place_in(group, window, commit)
             if placed is not None:
