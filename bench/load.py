@@ -2,6 +2,7 @@
 
     python bench/load.py                           # 10 rounds of 200 streams, the model-free test config
     python bench/load.py --rounds 3 --streams 50   # a quick check
+    python bench/load.py --tiny                    # tiny random models: dialogue and diffusion do model work
     python bench/load.py --config server/worldsmith/defaults.toml   # with the embedded default models
 
 Each round sends `--streams` calls, cycling through the kinds (dialogue Say, GenerateTexture, GenerateScene,
@@ -294,7 +295,7 @@ async def run(args: argparse.Namespace, server: ChildServer) -> dict:
     print()
     print_report(baseline, rounds, outcomes, latency, lanes_served, settled, growth)
     return {
-        "config": str(args.config), "texture_size": args.texture_size, "rounds": args.rounds, "streams_per_round": args.streams, "concurrency": args.concurrency,
+        "config": "tiny random models" if args.tiny else str(args.config), "texture_size": args.texture_size, "rounds": args.rounds, "streams_per_round": args.streams, "concurrency": args.concurrency,
         "rss_before_load_bytes": baseline, "rss_bytes_per_round": [round_.rss_bytes for round_ in rounds],
         "round_seconds": [round_.seconds for round_ in rounds],
         "outcomes": {f"{kind}/{code}": n for (kind, code), n in sorted(Counter((o.kind, o.code) for o in outcomes).items())},
@@ -313,9 +314,17 @@ def main() -> None:
     parser.add_argument("--round-timeout", type=float, default=300.0, help="a round's calls still open then are cancelled")
     parser.add_argument("--texture-size", type=int, default=512, help="width and height of the textures asked for")
     parser.add_argument("--config", type=Path, default=MODEL_FREE_CONFIG, help="the server's config (default: no models)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="serve tiny random models written for the run (every kind does model work)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="worldsmith-load-") as workdir:
-        server = ChildServer(args.config.resolve(), Path(workdir))
+        config = args.config.resolve()
+        if args.tiny:
+            from worldsmith.runtime.tiny import make_all
+
+            make_all(Path(workdir) / "tiny")
+            config = Path(workdir) / "tiny" / "worldsmith.toml"
+        server = ChildServer(config, Path(workdir))
         try:
             server.wait_ready()
             results = asyncio.run(run(args, server))
