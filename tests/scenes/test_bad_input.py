@@ -102,3 +102,18 @@ def test_a_huge_catalog_is_refused_naming_catalog_assets_before_planning():
     near = scene_pb2.Relation(kind=scene_pb2.RELATION_KIND_NEAR, target_tag="crate", distance=1)
     tangled = request(catalog=[asset("crate", relations=[near] * (MAX_RELATIONS_PER_ASSET + 1))])
     assert "catalog.assets[0].relations" in refused(tangled)
+
+
+def test_seats_and_wall_assets_that_cannot_be_set_out():
+    seated = scene_pb2.Relation(kind=scene_pb2.RELATION_KIND_SEATED_AT, target_tag="sconce")
+    violations = refused(request(catalog=[
+        asset("sconce", placement=scene_pb2.PLACEMENT_ON_WALL),
+        asset("chair", relations=[seated]),
+        asset("rug", mount_height=1.5),
+        asset("bench", placement=scene_pb2.PLACEMENT_AGAINST_WALL,
+              relations=[scene_pb2.Relation(kind=scene_pb2.RELATION_KIND_SEATED_AT, target_tag="table")]),
+        asset("table", placement=scene_pb2.PLACEMENT_CENTER),
+    ]))
+    assert "must stand on the floor" in violations["catalog.assets[1].relations[0].target_tag"]
+    assert "PLACEMENT_ON_WALL" in violations["catalog.assets[2].mount_height"]
+    assert "stands free on the floor" in violations["catalog.assets[3].relations"]

@@ -8,6 +8,7 @@ import pytest
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
 from worldsmith.scenes.plan import Plan, PlanItem, PlannedRelation, plan_schema, resolve_plan
 from worldsmith.scenes.planner_keywords import KeywordPlanner
+from worldsmith.scenes.prompt_words import Named
 from worldsmith.scenes.spec import read_request
 
 
@@ -73,3 +74,36 @@ def test_plan_schema_accepts_plans_and_rejects_unknown_tags():
         jsonschema.validate({"items": [{"tag": "dragon", "count": 1}]}, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"items": [{"tag": "chair", "count": 1, "relations": [{"kind": "above", "target": "table"}]}]}, schema)
+
+
+def test_a_room_type_brings_its_programme_sized_to_the_room():
+    tavern = counts(resolve_plan(spec := spec_for("a cosy tavern with a bar and tables", seed=3), KeywordPlanner().plan(spec)))
+    assert tavern["bar_counter"] == 1 and tavern["stool"] >= 2
+    assert tavern["table"] >= 2 and tavern["chair"] == 4 * tavern["table"]
+    assert tavern.get("wall_lamp", 0) + tavern.get("chandelier", 0) >= 2 and "table_lamp" not in tavern
+    small = counts(resolve_plan(spec := spec_for("a tavern", bounds=(6, 3, 5)), KeywordPlanner().plan(spec)))
+    assert small["table"] < tavern["table"]
+    dungeon = counts(resolve_plan(spec := spec_for("a dungeon", kind=scene_pb2.SCENE_KIND_DUNGEON, bounds=(64, 3, 64),
+                                                   dungeon=scene_pb2.DungeonParameters(furnish=True)), KeywordPlanner().plan(spec)))
+    assert not {"table", "chair", "bed", "bar_counter"} & set(dungeon) and dungeon["torch"] >= 4
+
+
+def test_named_numbers_override_the_programme_and_lamps_go_on_tables_only_when_asked():
+    three = counts(resolve_plan(spec := spec_for("a tavern with three tables and a fireplace", bounds=(12, 3.5, 9)),
+                                KeywordPlanner().plan(spec)))
+    assert three["table"] == 3 and three["fireplace"] == 1 and three["chair"] == 12
+    lamps = counts(resolve_plan(spec := spec_for("a study with lamps on the tables"), KeywordPlanner().plan(spec)))
+    assert lamps["table_lamp"] >= 2 and lamps["table"] >= 1
+
+
+def test_any_planner_gets_the_programme_and_only_the_prompts_named_words():
+    """A model's plan that forgets the bar still gets one; a named word the prompt never said is ignored."""
+    spec = spec_for("a cosy tavern with a bar and tables")
+    model = Plan((PlanItem("bed", 2),), "llm", room="tavern", named=(Named("dragons", "barrel", 9, True),))
+    plan = resolve_plan(spec, model, trim=True)
+    got = counts(plan)
+    assert got["bar_counter"] == 1 and got["table"] >= 2 and "bed" not in got and got.get("barrel", 0) < 9
+    assert [n.word for n in plan.named] == ["bar", "tables"]
+    schema = plan_schema(spec)
+    jsonschema.validate({"room": "tavern", "items": [{"tag": "stool", "count": 4, "relations": [
+        {"kind": "seated_at", "target": "bar_counter"}]}], "named": [{"word": "bar", "tag": "bar_counter", "count": 1}]}, schema)

@@ -100,3 +100,24 @@ def test_walk_grid_and_spawn_on_the_ground():
     spawn = result.spawn_points[0]
     assert spawn.name == "spawn" and 0 <= spawn.position.x <= SIDE and 0 <= spawn.position.y <= HEIGHT
     assert 0.5 < result.quality.reachable_fraction <= 1.0
+
+
+def water(result: scene_pb2.SceneResult) -> np.ndarray:
+    n = result.heightmap.resolution
+    return np.frombuffer(result.heightmap.water_float32, "<f4").reshape(n, n)
+
+
+def test_a_river_and_a_lake_stitch_across_tiles_and_decode():
+    tiles = {(x, z): generate(tile(9, x, z, prompt="rolling hills with a river and a lake", skip_preview=True))
+             for x, z in ((0, 0), (1, 0), (0, 1))}
+    centre, east, south = (heights(tiles[k]) for k in ((0, 0), (1, 0), (0, 1)))
+    assert np.array_equal(centre[:, -1], east[:, 0]) and np.array_equal(centre[-1, :], south[0, :])
+    assert np.array_equal(water(tiles[0, 0])[:, -1], water(tiles[1, 0])[:, 0]), "the river runs on into the next tile"
+    result = tiles[0, 0]
+    mask = np.asarray(Image.open(io.BytesIO(result.heightmap.water_png))) > 0
+    assert np.array_equal(mask, water(result) > 0) and mask[:, 0].any() and mask[:, -1].any()
+    kinds = sorted(n.properties["kind"] for n in result.graph.nodes if n.tag == "water")
+    assert kinds == ["lake", "river"]
+    assert [(e.tag, e.placed) for e in result.quality.named_elements] == [("rolling", 1), ("river", 1), ("lake", 1)]
+    wet = water(result) > 0
+    assert np.all(heights(result)[wet] < water(result)[wet]), "the bed lies under the water"
