@@ -8,6 +8,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+from prometheus_client import REGISTRY
 
 from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.errors import Cancelled, DeadlineExceeded
@@ -103,15 +104,29 @@ async def test_cancel_stops_the_pipeline_within_one_step(service, diffusion_engi
     assert steps_run(diffusion_engine) - before < 10
 
 
-async def test_a_caller_that_leaves_stops_the_pipeline(service, diffusion_engine):
+async def test_a_caller_that_leaves_stops_the_pipeline_and_is_counted(service, diffusion_engine):
     before = steps_run(diffusion_engine)
+    stopped_before = _stopped_jobs(diffusion_engine)
     stream = service.GenerateTexture(request(steps=40, seed=22), CallContext())
     async for event in stream:
         if event.HasField("progress"):
             break
     await stream.aclose()  # what a disconnect does to the handler
-    await asyncio.sleep(0.3)
+    for _ in range(60):
+        if _stopped_jobs(diffusion_engine)[0] > stopped_before[0]:
+            break
+        await asyncio.sleep(0.05)
     assert steps_run(diffusion_engine) - before <= 3
+    count, steps_after = _stopped_jobs(diffusion_engine)
+    assert count == stopped_before[0] + 1, "the disconnect was not counted"
+    assert steps_after - stopped_before[1] <= 1
+
+
+def _stopped_jobs(engine) -> tuple[float, float]:
+    """How many stopped jobs the metrics have seen, and the steps their batches ran after the stops."""
+    labels = {"model": engine.name}
+    return (REGISTRY.get_sample_value("worldsmith_diffusion_steps_after_cancel_count", labels) or 0.0,
+            REGISTRY.get_sample_value("worldsmith_diffusion_steps_after_cancel_sum", labels) or 0.0)
 
 
 async def test_img2img_changes_the_init_image_in_proportion_to_strength(service):

@@ -118,6 +118,7 @@ class DiffusionEngine(Engine):
                 metrics.DIFFUSION_STEPS_PER_SECOND.labels(self.name).observe(reporter.steps / (time.monotonic() - started))
             for j, job in enumerate(jobs):
                 if job.ctx.is_cancelled:
+                    metrics.DIFFUSION_STEPS_AFTER_CANCEL.labels(self.name).observe(reporter.steps_after_stop(j))
                     job.fail(_why_stopped(job))  # its caller has gone or run out of time: no decode
                     continue
                 rows = [i for i, owner in enumerate(owners) if owner == j]
@@ -170,6 +171,11 @@ class _StepReporter:
         self.jobs = jobs
         self.first_row = {j: owners.index(j) for j in range(len(jobs))}
         self.steps = 0
+        self.stopped_at: dict[int, int] = {}  # job index -> steps run when its stop was first seen
+
+    def steps_after_stop(self, j: int) -> int:
+        """Steps run for job `j` after its stop was seen (its batch goes on while others in it still want it)."""
+        return self.steps - self.stopped_at.get(j, self.steps)
 
     def __call__(self, pipeline, index: int, timestep, tensors: dict) -> dict:
         self.steps += 1
@@ -177,6 +183,7 @@ class _StepReporter:
         step, total = index + 1, pipeline.num_timesteps
         for j, job in enumerate(self.jobs):
             if job.ctx.should_stop():
+                self.stopped_at.setdefault(j, self.steps)
                 continue
             every = job.payload.preview_every
             preview = b""

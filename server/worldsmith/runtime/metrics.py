@@ -34,6 +34,8 @@ SPEECH_SECONDS = Counter("worldsmith_speech_audio_seconds_total", "Seconds of sp
 SPEECH_REALTIME_FACTOR = Histogram("worldsmith_speech_realtime_factor", "Seconds of audio per second of synthesis, per sentence",
                                    ["model"], buckets=(1, 5, 10, 25, 50, 100, 200, 400))
 DIFFUSION_STEPS = Counter("worldsmith_diffusion_steps_total", "Diffusion denoising steps run", ["model"])
+DIFFUSION_STEPS_AFTER_CANCEL = Histogram("worldsmith_diffusion_steps_after_cancel", "Denoising steps a stopped job's batch ran after the stop was seen",
+                                         ["model"], buckets=(0, 1, 2, 4, 8, 16, 32))
 DIFFUSION_STEPS_PER_SECOND = Histogram("worldsmith_diffusion_steps_per_second", "Per-batch denoising rate", ["model"], buckets=(0.5, 1, 2, 5, 10, 25, 50, 100))
 
 
