@@ -167,8 +167,8 @@ def seated_tables(result, at_least: int, exact: bool = False) -> list[dict]:
     seated = []
     for table in tables:
         t = box(table)
-        seated.append(sum(gap(box(c), t, (0, 2)) <= REACH and faces(c, table) for c in chairs))
-    overhanging = sum(overlaps(box(c), box(t), (0, 2)) for c in chairs for t in tables)
+        seated.append(int(sum(gap(box(c), t, (0, 2)) <= REACH and faces(c, table) for c in chairs)))
+    overhanging = int(sum(overlaps(box(c), box(t), (0, 2)) for c in chairs for t in tables))
     return [count_at_least(result, "table", at_least, exact),
             requirement("each table has >=2 chairs within reach facing it", bool(seated) and min(seated) >= 2, seated, ">=2 each"),
             requirement("no chair overhangs a table", overhanging == 0, overhanging, "0")]
