@@ -15,6 +15,9 @@ namespace Worldsmith
     [Serializable] public sealed class ActionEvent : UnityEvent<NpcAction> { }
     [Serializable] public sealed class TurnCompletedEvent : UnityEvent<TurnCompleted> { }
     [Serializable] public sealed class ConversationErrorEvent : UnityEvent<string> { }
+    [Serializable] public sealed class TurnStartedEvent : UnityEvent<TurnStarted> { }
+    [Serializable] public sealed class AudioChunkEvent : UnityEvent<AudioChunk> { }
+    [Serializable] public sealed class VisemeEventEvent : UnityEvent<VisemeEvent> { }
 
     /// <summary>
     /// Streams NPC turns (DialogueService.Say) into UnityEvents: text as it is generated,
@@ -38,11 +41,17 @@ namespace Worldsmith
         [Tooltip("Longest a turn may take, in seconds, before it is cancelled.")]
         public float turnDeadlineSeconds = 30f;
 
+        [Tooltip("Ask for the turn spoken: audio chunks and visemes beside the text (NpcVoice plays them).")]
+        public bool speak;
+
         public TextDeltaEvent onTextDelta = new TextDeltaEvent();
         public EmotionEvent onEmotion = new EmotionEvent();
         public ActionEvent onAction = new ActionEvent();
         public TurnCompletedEvent onTurnCompleted = new TurnCompletedEvent();
         public ConversationErrorEvent onError = new ConversationErrorEvent();
+        public TurnStartedEvent onTurnStarted = new TurnStartedEvent();
+        public AudioChunkEvent onAudio = new AudioChunkEvent();
+        public VisemeEventEvent onViseme = new VisemeEventEvent();
 
         CancellationTokenSource turn;
         // Action outcomes reported while the NPC speaks; told to it when the turn ends.
@@ -94,6 +103,7 @@ namespace Worldsmith
                 await EnsureSessionAsync(client, mine.Token);
                 request.SessionId = sessionId;
                 request.CharacterId = characterId ?? "";
+                if (speak) request.Speech = new SpeechOptions { Enabled = true };
                 using var call = client.Dialogue.Say(
                     request, deadline: WorldsmithClient.In(turnDeadlineSeconds), cancellationToken: mine.Token);
                 while (await call.ResponseStream.MoveNext(mine.Token))
@@ -134,6 +144,15 @@ namespace Worldsmith
         {
             switch (response.EventCase)
             {
+                case SayResponse.EventOneofCase.TurnStarted:
+                    onTurnStarted.Invoke(response.TurnStarted);
+                    break;
+                case SayResponse.EventOneofCase.Audio:
+                    onAudio.Invoke(response.Audio);
+                    break;
+                case SayResponse.EventOneofCase.Viseme:
+                    onViseme.Invoke(response.Viseme);
+                    break;
                 case SayResponse.EventOneofCase.TextDelta:
                     onTextDelta.Invoke(response.TextDelta.Text);
                     break;
