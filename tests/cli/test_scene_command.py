@@ -41,3 +41,12 @@ def test_impossible_request_exits_with_the_reason(tmp_path):
     result = CliRunner().invoke(app, ["scene", "four beds", "--bounds", "3,3,3", "-o", str(tmp_path)])
     assert result.exit_code == 2
     assert "too small" in result.output and not (tmp_path / "scene.json").exists()
+
+
+def test_an_oversized_catalog_file_is_refused_before_it_is_parsed(tmp_path):
+    catalog = tmp_path / "catalog.json"
+    asset = {"tag": "crate", "size": {"x": 1, "y": 1, "z": 1}}
+    catalog.write_text(json.dumps({"assets": [asset] * 50_000}))
+    result = CliRunner().invoke(app, ["scene", "a storeroom", "--catalog", str(catalog), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "a catalog file is at most" in result.output and not (tmp_path / "out" / "scene.json").exists()

@@ -26,6 +26,7 @@ DEFAULT_MOUNT_HEIGHT = 1.6
 STRUCTURAL_TAGS = frozenset({"room", "floor", "wall", "door", "window", "corridor", "cave", "terrain", "water"})
 MAX_TAG_CHARS = 64
 MAX_CATALOG_ASSETS = 256        # checked before any asset is read, so a huge catalog is refused at once
+MAX_CATALOG_FILE_BYTES = 1 << 20  # a full catalog with every field set is under 200 KB
 MAX_RELATIONS_PER_ASSET = 16
 
 
@@ -93,6 +94,10 @@ def is_scatter_asset(asset: scene_pb2.CatalogAsset) -> bool:
 def load_catalog_json(path: str | Path) -> scene_pb2.AssetCatalog:
     """Read a catalog written as the proto's JSON form: {"assets": [{"tag": ..., "size": {...}}]}."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_CATALOG_FILE_BYTES:
+            raise InvalidArgument("catalog", f"{path} is {size} bytes; a catalog file is at most {MAX_CATALOG_FILE_BYTES} "
+                                             f"bytes ({MAX_CATALOG_ASSETS} assets)")
         return json_format.Parse(Path(path).read_text(), scene_pb2.AssetCatalog())
     except OSError as error:
         raise InvalidArgument("catalog", f"cannot read {path}: {error.strerror}") from None
