@@ -29,7 +29,7 @@ TILES = {
     "cloak": (0, 3), "accessories": (1, 3), "robe": (2, 3), "dress": (3, 3), "gown": (3, 3),
     "leather_armour": (0, 1), "plate_armour": (1, 1), "shorts": (2, 1), "shoes": (1, 2),
 }
-HAIRLINE_V = 0.86  # tile v where the hair tile starts fading to skin (the scalp cap's edge)
+HAIRLINE_V = 0.9  # tile v where the hair tile starts fading to skin (the scalp cap's edge)
 MARGIN = 1.0 / 32.0  # of a tile, kept clear of UVs so mipmaps do not bleed across tiles
 
 CLOTH_PATTERN = {
@@ -159,7 +159,7 @@ def _hair(base: np.ndarray, rng: np.random.Generator, tile: int, fade_to: np.nda
     if fade_to is not None:
         v = ((np.arange(tile) + 0.5) / tile - MARGIN) / (1.0 - 2.0 * MARGIN)
         ragged = HAIRLINE_V + (1.0 - HAIRLINE_V) * 0.35 * fine
-        skin = smoothstep(ragged, 1.0, v[:, None])[..., None] * 0.85
+        skin = smoothstep(ragged, 1.0, v[:, None])[..., None] * 0.75
         color = color + (fade_to * 0.9 - color) * skin
     return color
 

@@ -107,6 +107,7 @@ def greyed(color: common_pb2.Color, age: float) -> common_pb2.Color:
     """Hair as it greys: unchanged to 40, mostly grey by 70, near white past 85."""
     amount = float(np.clip((age - 40.0) / 35.0, 0.0, 0.95))
     value = rgb(color)
-    grey = 0.5 * GREY_HAIR + 0.5 * (value @ np.array([0.2126, 0.7152, 0.0722]))  # white strands among the old colour
-    r, g, b = value + (grey - value) * amount
+    luma = value @ np.array([0.2126, 0.7152, 0.0722])
+    faded = value + (luma - value) * min(1.0, 1.5 * amount)  # the colour goes first, then the hair whitens
+    r, g, b = faded + (GREY_HAIR - faded) * amount
     return common_pb2.Color(r=float(r), g=float(g), b=float(b), a=1.0)

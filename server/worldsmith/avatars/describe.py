@@ -280,6 +280,8 @@ class RuleBasedParser:
                 params.femininity = 1.0
             elif token in MASCULINE_WORDS:
                 params.femininity = 0.0
+            elif token == "aged" and i > 0 and tokens[i - 1] == "middle":
+                params.age = 47.0
             elif token in AGE_WORDS and not self._describes_thing(tokens, i):
                 params.age = AGE_WORDS[token]
             elif token in ("pointy", "pointed") and following == "ears":

@@ -17,14 +17,14 @@ from worldsmith.avatars.skeleton import Proportions, joint_positions, INDEX
 # Hairline (elevation from the crown, radians, at the front, sides and back) and thickness in
 # head heights, per style.
 STYLES = {
-    "buzz": ((0.75, 1.45, 1.95), 0.008),
-    "short": ((0.75, 1.45, 1.95), 0.045),
-    "curly": ((0.8, 1.5, 2.0), 0.06),
-    "bob": ((0.95, 2.15, 2.15), 0.055),
-    "long": ((0.72, 1.5, 2.0), 0.05),
-    "ponytail": ((0.7, 1.45, 1.95), 0.03),
-    "bun": ((0.7, 1.45, 1.95), 0.03),
-    "mohawk": ((0.75, 1.45, 1.95), 0.006),
+    "buzz": ((0.75, 1.45, 2.45), 0.008),
+    "short": ((0.75, 1.45, 2.45), 0.045),
+    "curly": ((0.8, 1.5, 2.45), 0.06),
+    "bob": ((0.95, 2.15, 2.4), 0.055),
+    "long": ((0.72, 1.5, 2.4), 0.05),
+    "ponytail": ((0.7, 1.45, 2.4), 0.03),
+    "bun": ((0.7, 1.45, 2.4), 0.03),
+    "mohawk": ((0.75, 1.45, 2.4), 0.006),
 }
 
 
@@ -53,9 +53,9 @@ def hairline(style: str, phi: np.ndarray, rng: np.random.Generator) -> np.ndarra
     (front, side, back), _ = STYLES[style]
     turn = np.abs(phi)
     lerp = lambda a, b, t: a + (b - a) * t  # noqa: E731
-    line = np.interp(turn, [0.0, 0.5, 0.95, 1.25, 1.42, 1.6, 1.9, 2.5, np.pi],
+    line = np.interp(turn, [0.0, 0.5, 0.95, 1.25, 1.42, 1.6, 1.85, 2.1, 2.5, np.pi],
                      [front, front + 0.04, lerp(front, side, 0.6), max(side, 1.7), max(side, 1.92), side, side,
-                      lerp(side, back, 0.6), back])
+                      max(side, lerp(side, back, 0.6)), back, back])
     waves = rng.uniform(0.0, 2.0 * np.pi, 3)
     return line + 0.025 * (np.sin(9.0 * phi + waves[0]) + np.sin(23.0 * phi + waves[1]) + 0.5 * np.sin(41.0 * phi + waves[2]))
 
