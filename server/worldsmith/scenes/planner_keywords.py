@@ -30,6 +30,9 @@ THEMES = {
     "desert": {"rock": 5, "bush": 1},
 }
 
+# Extras a room gets at most one of unless the prompt asks for more.
+ONE_PER_ROOM = {"rug": 1, "fireplace": 1, "stove": 1, "altar": 1}
+
 RELATION_WORDS = {"near": "near", "beside": "near", "by": "near", "next": "near", "around": "near", "close": "near",
                   "facing": "facing", "faces": "facing", "toward": "facing", "towards": "facing"}
 
@@ -148,7 +151,8 @@ def _fill(named: dict[str, int], weights: dict[str, float], assets, target: int,
             tag = open_tags[int(rng.choice(len(open_tags), p=p / p.sum()))]
             area = floor_area(by_tag[tag])
             unsupported = by_tag[tag].placement == ON_TOP_OF and not counts.get(by_tag[tag].on_top_of)
-            if unsupported or counts.get(tag, 0) >= (by_tag[tag].max_count or target) or used + area > floor_budget:
+            limit = min(by_tag[tag].max_count or target, ONE_PER_ROOM.get(tag, target))
+            if unsupported or counts.get(tag, 0) >= limit or used + area > floor_budget:
                 open_tags.remove(tag)
                 continue
             counts[tag] = counts.get(tag, 0) + 1

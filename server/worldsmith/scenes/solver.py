@@ -570,6 +570,13 @@ class LayoutSolver:
             if relation.kind in ("facing", "seated_at"):
                 cosine = rel.facing_cosines(centres, rel.front_of(q), target_centres)
                 score += np.where(rel.facing_holds(cosine), 1.5, cosine - 1.0)
+                if relation.kind == "facing" and targets[0].instance.asset.placement == AGAINST_WALL:
+                    # Facing something on a wall (pews, an altar) means facing that wall, in rows
+                    # square to it and in front of it rather than beside it.
+                    back = -rel.front_of(targets[0].quarter_turns)
+                    score += 2.0 * (rel.front_of(q) @ back > 0.99)
+                    ahead = (centres - target_centres[0]) @ -back
+                    score += np.minimum(ahead, 0.0) / self.scale
         return score
 
 
