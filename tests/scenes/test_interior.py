@@ -124,3 +124,15 @@ def test_custom_catalog_with_min_counts_and_stacking():
         assert desk.tag == "desk"
         assert abs(monitor.bounds_min.y - desk.bounds_max.y) < 1e-4
         assert desk.bounds_min.x - 1e-4 <= monitor.bounds_min.x and monitor.bounds_max.x <= desk.bounds_max.x + 1e-4
+
+
+def test_named_elements_the_catalog_lacks_are_reported_and_its_own_words_come_first():
+    catalog = scene_pb2.AssetCatalog(assets=[
+        scene_pb2.CatalogAsset(tag="bunk", size=common_pb2.Vec3(x=1, y=1.6, z=2), placement=scene_pb2.PLACEMENT_AGAINST_WALL, max_count=4),
+        scene_pb2.CatalogAsset(tag="locker", size=common_pb2.Vec3(x=0.6, y=1.9, z=0.5), placement=scene_pb2.PLACEMENT_AGAINST_WALL),
+    ])
+    result = generate(interior("crew quarters with a bar and three bunks", (8, 3, 6), seed=2, catalog=catalog, skip_preview=True))
+    report = {e.word: e for e in result.quality.named_elements}
+    assert (report["bunks"].tag, report["bunks"].placed, report["bunks"].requested) == ("bunk", 3, 3) and not report["bunks"].note
+    assert report["bar"].placed == 0 and "no 'bar_counter'" in report["bar"].note
+    assert sum(n.tag == "bunk" for n in result.graph.nodes) == 3

@@ -133,9 +133,8 @@ def read_prompt(spec: SceneSpec) -> Reading:
     """The prompt's room type and named elements, read against the request's catalog and the default
     one (so a named element the request's catalog lacks is still reported)."""
     want_scatter = spec.kind == "terrain"
-    known = plannable_assets(spec) + [a for a in default_catalog().assets
-                                      if is_scatter_asset(a) == want_scatter and a.tag not in spec.assets]
-    return prompt_words.read(spec.prompt, known, spec.max_objects)
+    others = [a for a in default_catalog().assets if is_scatter_asset(a) == want_scatter and a.tag not in spec.assets]
+    return prompt_words.read(spec.prompt, plannable_assets(spec), spec.max_objects, others)
 
 
 def allowed_tags(spec: SceneSpec, room: str, named: tuple[Named, ...]) -> set[str]:
@@ -153,6 +152,7 @@ def allowed_tags(spec: SceneSpec, room: str, named: tuple[Named, ...]) -> set[st
 
 
 def default_tags() -> frozenset[str]:
+    """The default catalog's tags."""
     return frozenset(a.tag for a in default_catalog().assets)
 
 

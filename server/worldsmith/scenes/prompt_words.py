@@ -121,16 +121,19 @@ def room_of(words: list[str]) -> str:
     return next((ROOM_OF_WORD[w] for w in words if w in ROOM_OF_WORD), "")
 
 
-def read(prompt: str, assets: list[scene_pb2.CatalogAsset], limit: int) -> Reading:
+def read(prompt: str, assets: list[scene_pb2.CatalogAsset], limit: int,
+         others: list[scene_pb2.CatalogAsset] = ()) -> Reading:
     """The room type and the named elements, with the number in front of each ("four chairs", "2 tables",
     "a bar"); a bare plural asks for at least a couple. Elements are counted once per tag, at the largest.
-    `assets` should include the default catalog's, so that a word the request's catalog lacks is still
-    named (and then reported as not placed)."""
+    Words for `assets` (the request's catalog) come first; `others` (the default catalog's assets the
+    request's lacks) name what is then reported as not placed."""
     text = " ".join(words_of(prompt))
     for pattern, word in PHRASES:
         text = pattern.sub(lambda match: word + match.group(1), text)
     words = text.split()
     vocab = vocabulary(assets)
+    for word, meaning in vocabulary(list(others)).items():
+        vocab.setdefault(word, meaning)
     found: dict[str, Named] = {}
     for i, word in enumerate(words):
         if word not in vocab:
