@@ -18,7 +18,8 @@ from worldsmith.scenes.prompt_words import words_of
 # Relief by word: the median slope aimed for (degrees), the base wavelength (share of the tile), octaves, gain.
 RELIEF_WORDS = {
     "flat": ["flat", "plain", "plains", "flatland", "flatlands", "steppe", "prairie", "lowland", "lowlands"],
-    "rolling": ["rolling", "hills", "hilly", "gentle", "downs", "undulating"],
+    "rolling": ["rolling", "hills", "hilly", "gentle", "downs", "undulating", "meadow", "meadows", "grassland", "fields",
+                "farmland", "dunes", "valley"],
     "mountainous": ["mountainous", "mountain", "mountains", "peaks", "alpine", "rugged", "craggy", "jagged", "cliffs"],
 }
 
