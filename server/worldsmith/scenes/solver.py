@@ -577,8 +577,21 @@ class LayoutSolver:
                     score += 2.0 * (rel.front_of(q) @ back > 0.99)
                     ahead = (centres - target_centres[0]) @ -back
                     score += np.minimum(ahead, 0.0) / self.scale
+                    score += self._in_rows(instance.tag, centres, back)
         return score
 
+
+    def _in_rows(self, tag: str, centres: np.ndarray, back: np.ndarray) -> np.ndarray:
+        """Points for lining up with others of the same tag: the same column (across the facing
+        direction) and the same row, so pews stand in rows with an aisle rather than scattered."""
+        kin = np.array([[p.x, p.z] for p in self.placed if p.tag == tag]).reshape(-1, 2)
+        if not len(kin):
+            return np.zeros(len(centres))
+        across = np.array([back[1], -back[0]])
+        tolerance = self.floor.grid.cell / 2 + 1e-6
+        same_column = np.abs((centres @ across)[:, None] - (kin @ across)[None, :]) <= tolerance
+        same_row = np.abs((centres @ back)[:, None] - (kin @ back)[None, :]) <= tolerance
+        return 1.0 * same_column.any(axis=1) + 1.0 * same_row.any(axis=1)
 
     def _crowding(self, tag: str, targets: list[Placed], target_centres, target_halves, distance: float) -> np.ndarray:
         """How many objects of `tag` already stand near each target."""
