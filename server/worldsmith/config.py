@@ -158,6 +158,21 @@ class SpeechConfig(Section):
     max_text_chars: int = Field(2000, ge=1)
 
 
+class StoreConfig(Section):
+    # Characters, lore and sessions: empty for the SQLite file worldsmith.db in server.data_dir (one process),
+    # or postgresql://USER:PASSWORD@HOST:PORT/NAME, shared by every front (WORLDSMITH_STORE__URL keeps the
+    # password out of the file).
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, url: str):
+        if url and not url.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
+            raise ValueError("must be empty (SQLite in the data directory), postgresql://USER:PASSWORD@HOST/NAME "
+                             "or sqlite:///PATH")
+        return url
+
+
 class Settings(BaseSettings):
     """The effective configuration. Environment variables override the file:
     WORLDSMITH_SERVER__PORT=6000, WORLDSMITH_API_KEYS=runtime:KEY,admin:KEY2."""
@@ -173,6 +188,7 @@ class Settings(BaseSettings):
     scenes: ScenesConfig = ScenesConfig()
     avatars: AvatarsConfig = AvatarsConfig()
     speech: SpeechConfig = SpeechConfig()
+    store: StoreConfig = StoreConfig()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

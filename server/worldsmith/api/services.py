@@ -52,7 +52,7 @@ class Services:
     async def start(self, load_models: bool = True) -> None:
         self.settings.server.data_dir.mkdir(parents=True, exist_ok=True)
         await self.cpu_engine.start()
-        self.store = Store.open(self.settings.server.data_dir)
+        self.store = Store.open(self.settings.server.data_dir, self.settings.store.url)
         for domain in DOMAINS:
             _log_model_free_paths(domain, self.settings)
         self.by_name = {

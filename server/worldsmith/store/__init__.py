@@ -1,4 +1,4 @@
-"""Persistence: SQLite for characters, lore and sessions, and the content-addressed file cache beside it."""
+"""Persistence: characters, lore and sessions in SQLite or PostgreSQL, and the content-addressed file cache beside it."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ class Store:
         self.sessions = SessionStore(db)
 
     @classmethod
-    def open(cls, data_dir: str | Path) -> "Store":
-        """Open (creating and migrating) `<data_dir>/worldsmith.db`."""
-        return cls(Database.open(data_dir))
+    def open(cls, data_dir: str | Path, url: str = "") -> "Store":
+        """Open (creating and migrating) the database at `url` (store.url), or `<data_dir>/worldsmith.db`."""
+        return cls(Database.open(data_dir, url))
 
     def close(self) -> None:
         self.db.close()

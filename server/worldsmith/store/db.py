@@ -1,123 +1,111 @@
-"""The SQLite database: one connection, WAL journal, schema migrations by version number."""
+"""The database: a SQLAlchemy engine on SQLite (one file, WAL journal) or PostgreSQL, migrated by Alembic on open."""
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Iterator
 
+from sqlalchemy import Connection, Engine, Row, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from worldsmith.store.migrate import migrate
+
 DATABASE_NAME = "worldsmith.db"
 
-# Each entry moves the schema from version i to i + 1. Append only; never edit a shipped step.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE characters (
-        id          TEXT PRIMARY KEY,
-        name        TEXT NOT NULL,
-        card_json   TEXT NOT NULL,
-        updated_ms  INTEGER NOT NULL
-    );
-    CREATE TABLE lore (
-        id          TEXT PRIMARY KEY,
-        entry_json  TEXT NOT NULL,
-        updated_ms  INTEGER NOT NULL
-    );
-    CREATE TABLE lore_tags (
-        lore_id     TEXT NOT NULL REFERENCES lore(id) ON DELETE CASCADE,
-        tag         TEXT NOT NULL,
-        PRIMARY KEY (lore_id, tag)
-    );
-    CREATE INDEX lore_tags_by_tag ON lore_tags(tag);
-    CREATE TABLE sessions (
-        id               TEXT PRIMARY KEY,
-        player_id        TEXT NOT NULL,
-        character_ids    TEXT NOT NULL,
-        world_state      TEXT NOT NULL,
-        summary          TEXT NOT NULL,
-        created_ms       INTEGER NOT NULL,
-        updated_ms       INTEGER NOT NULL
-    );
-    CREATE TABLE turns (
-        session_id   TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-        seq          INTEGER NOT NULL,
-        turn_id      TEXT NOT NULL,
-        speaker      TEXT NOT NULL,
-        text         TEXT NOT NULL,
-        interrupted  INTEGER NOT NULL,
-        created_ms   INTEGER NOT NULL,
-        PRIMARY KEY (session_id, seq)
-    );
-    """,
-)
 
-SCHEMA_VERSION = len(MIGRATIONS)
+def engine_for(url: str) -> Engine:
+    """An engine for `sqlite:///PATH` or `postgresql://...` (served by psycopg 3); ValueError naming store.url otherwise."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"store.url {url!r} is not a database URL; use postgresql://USER:PASSWORD@HOST/NAME") from None
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        # Connections the server closed (a restart, a failover) are replaced before use rather than failing a turn.
+        return create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        _tune_sqlite(engine)
+        return engine
+    raise ValueError(f"store.url {parsed.render_as_string(hide_password=True)!r}: use postgresql://... or "
+                     f"sqlite:///PATH (or leave it empty for {DATABASE_NAME} in the data directory)")
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL journal and foreign keys on every connection; transactions begun by us, IMMEDIATE for writes.
+
+    `synchronous=NORMAL`: in WAL mode a committed transaction survives the process being killed (the case we
+    promise: a server killed mid-turn loses at most that turn); only an OS crash or power loss can drop the
+    last few commits, and never corrupts the file. FULL would add a disk flush to every NPC reply for that
+    power-loss case alone, and the game keeps its own save blob (ExportSession) for what it cannot lose.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):
+        # The driver's own implicit BEGIN is off: `_begin` below says which kind each transaction takes.
+        dbapi_connection.isolation_level = None
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("write") else "BEGIN")
 
 
 class Database:
-    """One SQLite connection shared by threads under a lock.
+    """The store's engine: connections per thread from its pool, one transaction per repository call.
 
-    Journal mode WAL lets readers run beside the writer. `synchronous=NORMAL`: in WAL mode
-    a committed transaction survives the process being killed (the case we promise: a
-    server killed mid-turn loses at most that turn); only an OS crash or power loss can
-    drop the last few commits, and never corrupts the file. FULL would add a disk flush
-    to every NPC reply for that power-loss case alone, and the game keeps its own save
-    blob (ExportSession) for what it cannot lose.
+    Writers on SQLite take the file's write lock up front (BEGIN IMMEDIATE), one thread at a time in this
+    process; on PostgreSQL they run side by side and lock the rows they change.
     """
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._connection.row_factory = sqlite3.Row
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute("PRAGMA synchronous=NORMAL")
-        self._connection.execute("PRAGMA foreign_keys=ON")
-        self._connection.execute("PRAGMA busy_timeout=5000")
-        self._migrate()
+    def __init__(self, url: str):
+        self.engine = engine_for(url)
+        self.dialect = self.engine.dialect.name
+        self._sqlite_writer = threading.Lock() if self.dialect == "sqlite" else contextlib.nullcontext()
+        try:
+            with self.transaction() as connection:
+                migrate(connection, self.engine.url)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     @classmethod
-    def open(cls, data_dir: str | Path) -> "Database":
-        return cls(Path(data_dir) / DATABASE_NAME)
+    def open(cls, data_dir: str | Path, url: str = "") -> "Database":
+        """The database at `url`, or `<data_dir>/worldsmith.db` when it is empty."""
+        return cls(url or f"sqlite:///{Path(data_dir) / DATABASE_NAME}")
 
     @property
-    def schema_version(self) -> int:
-        return self._connection.execute("PRAGMA user_version").fetchone()[0]
+    def revision(self) -> str | None:
+        """The Alembic revision the schema is at."""
+        from alembic.runtime.migration import MigrationContext
 
-    def _migrate(self) -> None:
-        with self.transaction() as connection:
-            current = connection.execute("PRAGMA user_version").fetchone()[0]
-            if current > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.path} has schema version {current}, newer than this server's {SCHEMA_VERSION}; "
-                    "upgrade worldsmith or point --data-dir at another directory"
-                )
-            for version in range(current, SCHEMA_VERSION):
-                for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
-            # PRAGMA takes no parameters; the value is our own integer.
-            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), holding the connection's lock."""
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._connection
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
-            self._connection.execute("COMMIT")
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        with self._sqlite_writer, self.engine.connect().execution_options(write=True) as connection:
+            with connection.begin():
+                yield connection
 
-    def query(self, sql: str, parameters: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._connection.execute(sql, parameters).fetchall()
+    def query(self, statement, parameters: dict | None = None) -> list[Row]:
+        """Rows of one read (a Core statement, or SQL text with :named parameters)."""
+        if isinstance(statement, str):
+            statement = text(statement)
+        with self.engine.connect() as connection:
+            return list(connection.execute(statement, parameters or {}))
+
+    def insert(self, table):
+        """INSERT for this dialect, with its ON CONFLICT clauses (`on_conflict_do_update`, `on_conflict_do_nothing`)."""
+        return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
 
     def close(self) -> None:
-        with self._lock:
-            self._connection.close()
+        self.engine.dispose()

@@ -1,12 +1,21 @@
-"""Dialogue sessions in SQLite: the session row, its world state and summary, and its turns in order."""
+"""Dialogue sessions: the session row, its world state and summary, and its turns in order.
+
+Every write to a session first changes its row, which locks it until the transaction ends: on PostgreSQL
+two fronts appending to one session take turns there, and each append takes its sequence numbers from the
+row (`next_seq`), so neither loses a turn nor interleaves its batch with the other's.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 
+from sqlalchemy import delete, select, update
+
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.store.db import Database
+from worldsmith.store.schema import sessions
+from worldsmith.store.schema import turns as turn_table
 
 
 def now_ms() -> int:
@@ -19,73 +28,73 @@ class SessionStore:
 
     def create(self, session: dialogue_pb2.Session) -> bool:
         """Insert a new session with its turns; False when the id is taken."""
+        statement = self.db.insert(sessions).values(self._row(session)).on_conflict_do_nothing(
+            index_elements=[sessions.c.id]).returning(sessions.c.id)
         with self.db.transaction() as connection:
-            if connection.execute("SELECT 1 FROM sessions WHERE id = ?", (session.id,)).fetchone():
+            if connection.execute(statement).first() is None:
                 return False
-            self._insert(connection, session)
+            self._append(connection, session.id, list(session.turns), first_seq=0)
         return True
 
     def replace(self, session: dialogue_pb2.Session) -> None:
         """Write the session whole, replacing any session with the same id (a save being loaded)."""
+        row = self._row(session)
+        statement = self.db.insert(sessions).values(row)
+        statement = statement.on_conflict_do_update(
+            index_elements=[sessions.c.id], set_={key: statement.excluded[key] for key in row if key != "id"})
         with self.db.transaction() as connection:
-            connection.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
-            self._insert(connection, session)
-
-    def _insert(self, connection, session: dialogue_pb2.Session) -> None:
-        stamp = now_ms()
-        connection.execute(
-            "INSERT INTO sessions (id, player_id, character_ids, world_state, summary, created_ms, updated_ms) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                session.id,
-                session.player_id,
-                json.dumps(list(session.character_ids)),
-                json.dumps(dict(sorted(session.world_state.items()))),
-                session.summary,
-                stamp,
-                stamp,
-            ),
-        )
-        self._append(connection, session.id, list(session.turns), first_seq=0)
+            connection.execute(statement)
+            connection.execute(delete(turn_table).where(turn_table.c.session_id == session.id))
+            self._append(connection, session.id, list(session.turns), first_seq=0)
 
     @staticmethod
-    def _append(connection, session_id: str, turns: list[dialogue_pb2.Turn], first_seq: int) -> None:
-        connection.executemany(
-            "INSERT INTO turns (session_id, seq, turn_id, speaker, text, interrupted, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (session_id, first_seq + i, t.turn_id, t.speaker, t.text, int(t.interrupted), t.created_unix_ms)
-                for i, t in enumerate(turns)
-            ],
-        )
+    def _row(session: dialogue_pb2.Session) -> dict:
+        stamp = now_ms()
+        return {
+            "id": session.id,
+            "player_id": session.player_id,
+            "character_ids": json.dumps(list(session.character_ids)),
+            "world_state": json.dumps(dict(sorted(session.world_state.items()))),
+            "summary": session.summary,
+            "created_ms": stamp,
+            "updated_ms": stamp,
+            "next_seq": len(session.turns),
+        }
+
+    @staticmethod
+    def _append(connection, session_id: str, new_turns: list[dialogue_pb2.Turn], first_seq: int) -> None:
+        if not new_turns:
+            return
+        connection.execute(turn_table.insert(), [
+            {"session_id": session_id, "seq": first_seq + i, "turn_id": t.turn_id, "speaker": t.speaker,
+             "text": t.text, "interrupted": int(t.interrupted), "created_ms": t.created_unix_ms}
+            for i, t in enumerate(new_turns)
+        ])
 
     def get(self, session_id: str) -> dialogue_pb2.Session | None:
-        rows = self.db.query("SELECT * FROM sessions WHERE id = ?", (session_id,))
-        if not rows:
-            return None
-        row = rows[0]
+        with self.db.engine.connect() as connection:
+            row = connection.execute(select(sessions).where(sessions.c.id == session_id)).first()
+            if row is None:
+                return None
+            stored = connection.execute(
+                select(turn_table.c.turn_id, turn_table.c.speaker, turn_table.c.text, turn_table.c.interrupted, turn_table.c.created_ms)
+                .where(turn_table.c.session_id == session_id).order_by(turn_table.c.seq)
+            ).all()
         session = dialogue_pb2.Session(
-            id=row["id"],
-            player_id=row["player_id"],
-            character_ids=json.loads(row["character_ids"]),
-            world_state=json.loads(row["world_state"]),
-            summary=row["summary"],
+            id=row.id,
+            player_id=row.player_id,
+            character_ids=json.loads(row.character_ids),
+            world_state=json.loads(row.world_state),
+            summary=row.summary,
         )
-        for turn in self.db.query(
-            "SELECT turn_id, speaker, text, interrupted, created_ms FROM turns WHERE session_id = ? ORDER BY seq",
-            (session_id,),
-        ):
-            session.turns.add(
-                turn_id=turn["turn_id"],
-                speaker=turn["speaker"],
-                text=turn["text"],
-                interrupted=bool(turn["interrupted"]),
-                created_unix_ms=turn["created_ms"],
-            )
+        for turn in stored:
+            session.turns.add(turn_id=turn.turn_id, speaker=turn.speaker, text=turn.text,
+                              interrupted=bool(turn.interrupted), created_unix_ms=turn.created_ms)
         return session
 
     def delete(self, session_id: str) -> bool:
         with self.db.transaction() as connection:
-            return connection.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
+            return connection.execute(delete(sessions).where(sessions.c.id == session_id)).rowcount > 0
 
     def commit_turns(
         self,
@@ -96,36 +105,38 @@ class SessionStore:
     ) -> bool:
         """Append finished turns in one transaction; optionally drop the oldest `fold_oldest`
         turns and store the summary that now stands for them. False when the session is gone."""
+        changes = {"next_seq": sessions.c.next_seq + len(turns), "updated_ms": now_ms()}
+        if summary is not None:
+            changes["summary"] = summary
         with self.db.transaction() as connection:
-            if not connection.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+            # Reserves this batch's sequence numbers and holds the session's row lock until commit.
+            next_seq = connection.execute(
+                update(sessions).where(sessions.c.id == session_id).values(changes).returning(sessions.c.next_seq)
+            ).scalar_one_or_none()
+            if next_seq is None:
                 return False
             if fold_oldest > 0:
-                connection.execute(
-                    "DELETE FROM turns WHERE session_id = ? AND seq IN "
-                    "(SELECT seq FROM turns WHERE session_id = ? ORDER BY seq LIMIT ?)",
-                    (session_id, session_id, fold_oldest),
-                )
-            if summary is not None:
-                connection.execute("UPDATE sessions SET summary = ? WHERE id = ?", (summary, session_id))
-            last = connection.execute("SELECT MAX(seq) FROM turns WHERE session_id = ?", (session_id,)).fetchone()[0]
-            self._append(connection, session_id, turns, first_seq=0 if last is None else last + 1)
-            connection.execute("UPDATE sessions SET updated_ms = ? WHERE id = ?", (now_ms(), session_id))
+                oldest = (select(turn_table.c.seq).where(turn_table.c.session_id == session_id)
+                          .order_by(turn_table.c.seq).limit(fold_oldest))
+                connection.execute(delete(turn_table).where(turn_table.c.session_id == session_id, turn_table.c.seq.in_(oldest)))
+            self._append(connection, session_id, turns, first_seq=next_seq - len(turns))
         return True
 
     def update_world_state(self, session_id: str, updates: dict[str, str]) -> dict[str, str] | None:
         """Merge `updates` into the session's world state; an empty value removes the key."""
         with self.db.transaction() as connection:
-            row = connection.execute("SELECT world_state FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            row = connection.execute(
+                select(sessions.c.world_state).where(sessions.c.id == session_id).with_for_update()
+            ).first()
             if row is None:
                 return None
-            state = json.loads(row["world_state"])
+            state = json.loads(row.world_state)
             for key, value in updates.items():
                 if value:
                     state[key] = value
                 else:
                     state.pop(key, None)
             state = dict(sorted(state.items()))
-            connection.execute(
-                "UPDATE sessions SET world_state = ?, updated_ms = ? WHERE id = ?", (json.dumps(state), now_ms(), session_id)
-            )
+            connection.execute(update(sessions).where(sessions.c.id == session_id)
+                               .values(world_state=json.dumps(state), updated_ms=now_ms()))
         return state

@@ -1,0 +1,1 @@
+"""Alembic migrations of the store's schema; `Database` runs them to head when it opens."""

@@ -1,0 +1,34 @@
+"""Fixtures: a PostgreSQL server for the session, and a store on each backend."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from postgres import PostgresServer, binaries
+from worldsmith.store import Store
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    bin_dir = binaries()
+    if bin_dir is None:
+        message = "PostgreSQL is not installed (`make postgresql` installs it)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    server = PostgresServer(bin_dir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_url(request, tmp_path) -> str:
+    """The store.url of a fresh database on each backend ("" is the SQLite file in the data directory)."""
+    return request.getfixturevalue("postgres").new_database() if request.param == "postgresql" else ""
+
+
+@pytest.fixture
+def any_store(backend_url, tmp_path):
+    store = Store.open(tmp_path, backend_url)
+    yield store
+    store.close()
