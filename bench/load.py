@@ -314,6 +314,7 @@ def main() -> None:
     parser.add_argument("--round-timeout", type=float, default=300.0, help="a round's calls still open then are cancelled")
     parser.add_argument("--texture-size", type=int, default=512, help="width and height of the textures asked for")
     parser.add_argument("--config", type=Path, default=MODEL_FREE_CONFIG, help="the server's config (default: no models)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--tiny", action="store_true",
                         help="serve tiny random models written for the run (every kind does model work)")
     args = parser.parse_args()
@@ -330,9 +331,9 @@ def main() -> None:
             results = asyncio.run(run(args, server))
         finally:
             server.stop()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":
