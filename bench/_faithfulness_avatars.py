@@ -62,6 +62,15 @@ class Mesh:
         mesh = self.gltf["meshes"][0]
         self.target_names = mesh.get("extras", {}).get("targetNames", [])
         self.joint_names = [self.gltf["nodes"][j]["name"] for j in self.gltf["skins"][0]["joints"]]
+        nodes = self.gltf["nodes"]
+        parent = {child: i for i, node in enumerate(nodes) for child in node.get("children", [])}
+        self.joints: dict[str, np.ndarray] = {}  # rest positions in the model's space
+        for i, node in enumerate(nodes):
+            position, j = np.zeros(3), i
+            while j is not None:
+                position += np.array(nodes[j].get("translation", [0.0, 0.0, 0.0]))
+                j = parent.get(j)
+            self.joints[node["name"]] = position
         self.positions: dict[str, np.ndarray] = {}
         self.weights: list[np.ndarray] = []
         for primitive in mesh["primitives"]:
@@ -139,7 +148,7 @@ def measure(result: avatar_pb2.AvatarResult) -> dict:
         "waist_width": _slice_width(skin, 0, waist_y, band, p.shoulder_half) / H,
         "waist_depth": _slice_width(skin, 2, waist_y, band, p.shoulder_half) / H,
         "bust": _bust(skin, bust_y, band, H),
-        "shoulder_width": 2.0 * p.shoulder_half / H,
+        "shoulder_width": float(np.linalg.norm(mesh.joints["LeftUpperArm"] - mesh.joints["RightUpperArm"])) / H,
         "arm_thickness": _slice_width(skin[np.abs(skin[:, 0] - arm_x) < band], 1, p.shoulder, 0.1 * H) / H,
         "head_ratio": h / H,
         "scalp_points": len(scalp),
@@ -149,8 +158,9 @@ def measure(result: avatar_pb2.AvatarResult) -> dict:
         "moustache_points": len(lip),
         "midline_lowest": float(midline[:, 1].min()) if len(midline) else H,
         "outfit_top": float(outfit[np.abs(outfit[:, 0]) > p.shoulder_half * 0.9][:, 1].max()) if len(outfit) else 0.0,
-        "outfit_front": float(outfit[np.abs(outfit[:, 1] - waist_y) < band][:, 2].max()) if len(outfit) else 0.0,
-        "skin_front": float(skin[np.abs(skin[:, 1] - waist_y) < band][:, 2].max()),
+        # Over two bands' height: a hanging apron has vertex rings only every couple of centimetres.
+        "outfit_front": float(outfit[np.abs(outfit[:, 1] - waist_y) < 2.5 * band][:, 2].max()) if len(outfit) else 0.0,
+        "skin_front": float(skin[np.abs(skin[:, 1] - waist_y) < 2.5 * band][:, 2].max()),
         "weight_error": float(max(np.abs(w.sum(axis=1) - 1.0).max() for w in mesh.weights)),
         "joints": mesh.joint_names,
         "targets": mesh.target_names,
@@ -177,7 +187,9 @@ def check(name: str, m: dict) -> list[dict]:
     if name == "tall":
         return [requirement("tall", H > 1.84, round(H, 2), "> 1.84 m")]
     if name in ("stocky", "broad"):
-        return [requirement(f"{name}: chest width / height", m["chest_width"] > 0.225, round(m["chest_width"], 3), "> 0.225")]
+        chest = 0.225 if name == "stocky" else 0.215
+        return [requirement(f"{name}: shoulder joints' width / height", m["shoulder_width"] > 0.26, round(m["shoulder_width"], 3), "> 0.26"),
+                requirement(f"{name}: chest width / height", m["chest_width"] > chest, round(m["chest_width"], 3), f"> {chest}")]
     if name in ("slender", "thin"):
         return [requirement(f"{name}: waist width / height", m["waist_width"] < 0.165, round(m["waist_width"], 3), "< 0.165")]
     if name == "fat":

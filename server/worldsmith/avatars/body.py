@@ -120,7 +120,9 @@ def limbs(p: Proportions) -> dict[str, Limb]:
     n = min(p.neck_girth * g ** 0.5, 0.8 * p.head_radii[0] / (0.034 * H))
     hip, waist, trapezius = 1.0 + 0.12 * f, 1.0 - 0.12 * f, 1.0 + 0.3 * p.muscle
     # Shoulder tops slope into the neck (the trapezius) over the last stations.
-    width = np.array([0.07 * b * hip, 0.099 * b * hip, 0.097 * b * hip, 0.083 * b * waist, 0.094 * g * (1.0 - 0.06 * f),
+    # Broad shoulders carry a broad upper chest with them.
+    breadth = max(0.0, p.shoulder_half / H - 0.125)
+    width = np.array([0.07 * b * hip, 0.099 * b * hip, 0.097 * b * hip, 0.083 * b * waist, 0.094 * g * (1.0 - 0.06 * f) + 1.4 * breadth,
                       max(0.097 * g, p.shoulder_half / H * 0.9), p.shoulder_half / H * 0.8, 0.062 * g * trapezius,
                       0.034 * n, 0.031 * n]) * H
     depth = np.array([0.05 * b, 0.062 * b, 0.06 * b, 0.057 * b * waist ** 0.5, 0.066 * g, 0.062 * g, 0.05 * g, 0.045 * g,

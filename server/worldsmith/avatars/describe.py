@@ -89,6 +89,8 @@ ARCHETYPES: dict[str, dict] = {
     "paladin": {"leans": 0.1, "outfit": {"plate_armour": "silver", "trousers": "iron", "boots": "iron", "gloves": "steel"}, "muscle": 0.7},
     "warrior": {"leans": 0.1, "outfit": {"leather_armour": "leather", "trousers": "leather", "boots": "leather", "gloves": "leather"},
                 "build": 0.75, "muscle": 0.8},
+    "barbarian": {"leans": 0.1, "outfit": {"leather_armour": "fur", "trousers": "leather", "boots": "fur"}, "build": 0.7,
+                  "muscle": 0.9, "shoulder_width": 0.9},
     "soldier": {"outfit": {"jacket": "olive", "trousers": "olive", "boots": "black"}, "accessories": ["belt"]},
     "blacksmith": {"leans": 0.1, "outfit": {"shirt": "linen", "trousers": "brown", "boots": "leather", "apron": "leather"}, "muscle": 0.85},
     "smith": {"leans": 0.1, "outfit": {"shirt": "linen", "trousers": "brown", "boots": "leather", "apron": "leather"}, "muscle": 0.85},
@@ -98,7 +100,10 @@ ARCHETYPES: dict[str, dict] = {
     "wizard": {"leans": 0.1, "outfit": {"robe": "navy", "shoes": "brown"}},
     "mage": {"outfit": {"robe": "purple", "shoes": "brown"}},
     "sorcerer": {"outfit": {"robe": "black", "shoes": "brown"}},
+    "sorceress": {**WOMAN, "outfit": {"robe": "black", "shoes": "brown"}},
     "priest": {"outfit": {"robe": "white", "shoes": "brown"}},
+    "priestess": {**WOMAN, "outfit": {"robe": "white", "shoes": "brown"}},
+    "barmaid": {**WOMAN, "outfit": {"dress": "green", "shoes": "brown", "apron": "cream"}},
     "monk": {"leans": 0.1, "outfit": {"robe": "brown", "shoes": "brown"}, "hair_style": "buzz"},
     "witch": {**WOMAN, "outfit": {"dress": "black", "boots": "black", "cloak": "black"}},
     "pirate": {"outfit": {"shirt": "white", "trousers": "black", "boots": "black"}, "accessories": ["headband", "earrings", "belt"]},
@@ -114,13 +119,16 @@ SYNONYMS = {
     "elven": "elf", "elvish": "elf", "dwarven": "dwarf", "dwarvish": "dwarf", "hobbit": "halfling", "kid": "child",
     "lady": "woman", "female": "woman", "gal": "woman", "maiden": "woman", "mother": "woman", "wife": "woman",
     "guy": "man", "male": "man", "gentleman": "man", "nobleman": "man", "noblewoman": "woman", "lass": "woman", "lad": "man", "father": "man", "husband": "man", "lord": "man",
-    "grandma": "grandmother", "granny": "grandmother", "grandpa": "grandfather", "priestess": "priest",
-    "sorceress": "sorcerer", "warlock": "sorcerer", "barmaid": "barkeep", "bartender": "barkeep", "tavernkeeper": "innkeeper",
+    "grandma": "grandmother", "granny": "grandmother", "grandpa": "grandfather",
+    "warlock": "sorcerer", "bartender": "barkeep", "tavernkeeper": "innkeeper",
     "chef": "cook", "armourer": "blacksmith", "armorer": "blacksmith", "bowman": "archer",
 }
 # Words that say the person's sex without an archetype's other defaults.
 FEMININE_WORDS = {"she", "her", "feminine", "womanly", "priestess", "sorceress", "barmaid", "heroine", "waitress"}
 MASCULINE_WORDS = {"he", "his", "masculine", "manly"}
+NOT_MEN = {"shaman", "talisman", "german", "caiman", "superman"}
+NOT_WOMEN = {"dress", "less", "mess", "press", "chess", "fortress", "harness", "wilderness", "darkness", "fitness", "business",
+             "address", "access", "excess", "process", "tress", "tresses", "headdress", "bless"}
 AGE_WORDS = {"young": 24.0, "youthful": 22.0, "teenage": 16.0, "teen": 16.0, "teenager": 16.0, "adolescent": 15.0,
              "old": 72.0, "elderly": 76.0, "aged": 70.0, "ancient": 88.0, "wizened": 82.0, "venerable": 80.0}
 AGE_PATTERN = re.compile(r"(\d+)\s*(?:years?|yrs?|y/?o)(?:\s*old)?|aged\s+(\d+)|in (?:her|his|their) (\d)0s")
@@ -220,14 +228,11 @@ class RuleBasedParser:
             used.update(range(start, index + 1))
             return tokens[start:index]
 
-        # Archetypes first: their values are defaults the rest of the text may override.
-        for token in tokens:
-            archetype = ARCHETYPES.get(token)
-            if archetype:
-                self._apply_archetype(params, archetype, outfit, accessories)
-        leans = [ARCHETYPES[t]["leans"] for t in tokens if "leans" in ARCHETYPES.get(t, {})]
-        if leans and not params.HasField("femininity") and not FEMININE_WORDS & set(tokens):
-            params.femininity = leans[0]  # a dwarf or a knight is a man unless the text says otherwise
+        # Archetypes first: their values are defaults the rest of the text may override. Those that
+        # say the person's sex go first, so a folk's or a calling's figure wins ("dwarf woman").
+        named = [ARCHETYPES[token] for token in tokens if token in ARCHETYPES]
+        for archetype in sorted(named, key=lambda archetype: "femininity" not in archetype):
+            self._apply_archetype(params, archetype, outfit, accessories)
         archetype_height = params.height_m if params.HasField("height_m") else None
         archetype_beard = params.beard_style
 
@@ -276,10 +281,10 @@ class RuleBasedParser:
                 params.hair_style = HAIR_STYLE_WORDS[token]
             elif token in CLEAN_SHAVEN and (token != "clean" or following in ("shaven", "shaved")):
                 params.beard_style, params.moustache_style = "none", "none"
-            elif token in FEMININE_WORDS:
-                params.femininity = 1.0
-            elif token in MASCULINE_WORDS:
-                params.femininity = 0.0
+            elif token in FEMININE_WORDS or token.endswith("woman") or token.endswith("ess") and token not in NOT_WOMEN:
+                params.femininity = 1.0  # "huntress", "swordswoman"
+            elif token in MASCULINE_WORDS or (token.endswith("man") and len(token) > 5 and token not in NOT_MEN):
+                params.femininity = 0.0  # "fisherman", "swordsman"
             elif token == "aged" and i > 0 and tokens[i - 1] == "middle":
                 params.age = 47.0
             elif token in AGE_WORDS and not self._describes_thing(tokens, i):
@@ -287,7 +292,9 @@ class RuleBasedParser:
             elif token in ("pointy", "pointed") and following == "ears":
                 accessories.append("elf_ears")
             elif token in ("broad", "wide") and following in ("shoulders", "shouldered"):
-                params.shoulder_width = 0.88
+                params.shoulder_width = 0.92
+                if not params.HasField("muscle"):
+                    params.muscle = 0.65
             elif token == "narrow" and following in ("shoulders", "shouldered"):
                 params.shoulder_width = 0.15
             elif token == "long" and following in ("legs", "legged"):
@@ -301,6 +308,13 @@ class RuleBasedParser:
             else:
                 self._figure(params, tokens, i, very, archetype_height)
 
+        if not params.HasField("femininity"):
+            # A dwarf, a knight or a bearded sailor is a man unless the text says otherwise.
+            leans = [archetype["leans"] for archetype in named if "leans" in archetype]
+            if params.beard_style not in ("", "none") or params.moustache_style not in ("", "none"):
+                leans.append(0.1)
+            if leans:
+                params.femininity = leans[0]
         if age is not None:
             params.age = min(catalogue.RANGES["age"][1], max(catalogue.RANGES["age"][0], age))
         if height is not None:

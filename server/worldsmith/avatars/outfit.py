@@ -176,14 +176,17 @@ def _apron(torso: Limb, leg: Limb, p: Proportions, detail: Detail) -> Part:
     bottom = p.knee - 0.1 * (p.knee - p.ankle)
     rings = detail.count(30, 6)
     y = np.linspace(top, bottom, rings)
-    _, torso_depth, torso_shift = torso.profile(np.clip(y - crotch, 0.0, torso.length))
+    # The body's front on a fine grid (the paunch is narrower than the rings are apart).
+    fine = np.linspace(top, bottom, 240)
+    _, torso_depth, torso_shift = torso.profile(np.clip(fine - crotch, 0.0, torso.length))
     chest = 0.0
     if torso.relief is not None:  # the bust and the paunch, wherever across the front they stand out most
-        chest = np.max([torso.relief(np.stack([np.full(rings, x), y, torso_depth + torso_shift], 1))[:, 2] for x in (0.0, 0.05 * H)], axis=0)
-    _, leg_depth, leg_shift = leg.profile(np.clip(leg.start[1] - y, 0.0, leg.length))
-    front = np.where(y >= crotch, torso_depth + torso_shift + chest, np.where(y <= leg.start[1], leg_depth + leg_shift, 0.0))
+        chest = np.max([torso.relief(np.stack([np.full(len(fine), x), fine, torso_depth + torso_shift], 1))[:, 2]
+                        for x in (0.0, 0.05 * H)], axis=0)
+    _, leg_depth, leg_shift = leg.profile(np.clip(leg.start[1] - fine, 0.0, leg.length))
+    front = np.where(fine >= crotch, torso_depth + torso_shift + chest, np.where(fine <= leg.start[1], leg_depth + leg_shift, 0.0))
     front = np.maximum.accumulate(front)  # it hangs: once clear of the belly it stays clear
-    z = front + 0.012 * H
+    z = np.interp(-y, -fine, front) + 0.012 * H
     widen = smoothstep(top, p.hips, y)
     width = 0.06 * H + widen * (p.hip_half + 0.035 * H - 0.06 * H) * p.girth ** 0.5
     centers = np.stack([np.zeros(rings), y, z], 1)
