@@ -8,7 +8,7 @@ PROTO_OUT ?= server/worldsmith/_proto
 CSHARP_PLUGIN := $(TOOLS)/bin/grpc_csharp_plugin
 DATA_DIR ?= var
 
-.PHONY: run test install tools proto lint-proto clients bench clean
+.PHONY: run test install tools proto lint-proto clients bench clean studio
 
 install: $(STAMP)
 
@@ -35,8 +35,8 @@ $(STAMP): pyproject.toml $(LLAMA_CPP)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-# Node and Debian tools the tests drive: buf, the Khronos glTF validator, protoc's C# plugin.
-tools: $(TOOLS)/.installed $(CSHARP_PLUGIN)
+# Node and Debian tools the tests drive: buf, the Khronos glTF validator, protoc's C# plugin, headless Chromium.
+tools: $(TOOLS)/.installed $(CSHARP_PLUGIN) $(CHROMIUM)
 
 $(TOOLS)/.installed:
 	mkdir -p $(TOOLS)
@@ -46,10 +46,10 @@ $(TOOLS)/.installed:
 # Development keys for `make run`; set WORLDSMITH_API_KEYS yourself for anything shared.
 DEV_KEYS ?= runtime:dev-runtime-key,editor:dev-editor-key,admin:dev-admin-key
 
-run: $(STAMP)
+run: $(STAMP) studio
 	WORLDSMITH_API_KEYS="$${WORLDSMITH_API_KEYS:-$(DEV_KEYS)}" $(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR) --http-port 8080 --metrics-port 9464
 
-test: $(STAMP) tools
+test: $(STAMP) tools studio
 	$(PY) -m pytest -q
 
 proto: $(STAMP)
@@ -82,7 +82,25 @@ $(BENCH_VENV)/bin/llama-server:
 	ln -sf $(LLAMA_BUILD)/bin/llama-server $@
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(DATA_DIR)
+	rm -rf $(VENV) $(TOOLS) $(DATA_DIR) studio/node_modules studio/dist studio/src/gen
+
+# The studio served at /studio/: npm packages from its lockfile, Connect-ES code generated from proto/ by buf,
+# one esbuild bundle in studio/dist (a build output, like the generated code in studio/src/gen).
+STUDIO_SOURCES := $(shell find studio/src studio/static -type f -not -path 'studio/src/gen/*' 2>/dev/null)
+STUDIO_BUNDLE := studio/dist/studio.js
+studio: $(STUDIO_BUNDLE)
+
+studio/node_modules/.package-lock.json: studio/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix studio
+
+$(STUDIO_BUNDLE): studio/node_modules/.package-lock.json studio/package.json studio/buf.gen.yaml $(STUDIO_SOURCES) $(wildcard proto/worldsmith/v1/*.proto)
+	npm run --silent --prefix studio build
+
+# Debian's Chromium, which the studio's browser tests drive headless through Playwright.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	dpkg -s chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Engine clients: the Unity package's C# messages and gRPC stubs, generated from proto/ and
 # checked in (tests/clients fails when they are stale), plus the .meta files Unity needs.

@@ -32,6 +32,7 @@ from starlette.middleware.cors import CORSMiddleware
 from worldsmith.api import calls, errors, validation
 from worldsmith.api.auth import Authenticator
 from worldsmith.api.domains import declared
+from worldsmith.api.studio import StudioMount
 from worldsmith.config import Settings
 from worldsmith.errors import InvalidArgument, WorldsmithError
 
@@ -195,16 +196,16 @@ def build_app(settings: Settings, services: dict[str, object], authenticator: Au
         # Strict JSON: a misspelt field or enum name is the caller's mistake, not something to drop.
         codecs=[_Validating(google_protobuf_binary_codec()), _Validating(google_protobuf_json_codec(ignore_unknown_fields=False))],
     )
-    if not settings.server.cors_origins:
-        return app
-    return CORSMiddleware(
-        app,
-        allow_origins=settings.server.cors_origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=CORS_ALLOWED_HEADERS,
-        expose_headers=CORS_EXPOSED_HEADERS,
-        max_age=3600,
-    )
+    if settings.server.cors_origins:
+        app = CORSMiddleware(
+            app,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=CORS_ALLOWED_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            max_age=3600,
+        )
+    return StudioMount(app, settings)  # the browser workspace at /studio/
 
 
 class _Server(uvicorn.Server):

@@ -1,0 +1,131 @@
+// Play: chat with a character over Say; text streams in, emotions and action calls show, calls are answered.
+import { call, describe, dialogue } from "../api.js";
+import { startJob } from "../jobs.js";
+import { Lane } from "../gen/worldsmith/v1/common_pb.js";
+import { checkUploadSize } from "../status.js";
+import { download, field, h, readFile } from "../ui.js";
+
+export default {
+  title: "Play",
+  mount(root) {
+    let session = null;
+    const characterSelect = h("select", { id: "play-character" });
+    const seed = h("input", { type: "number", id: "play-seed", value: 0, min: 0 });
+    const maxTokens = h("input", { type: "number", id: "play-max-tokens", value: 0, min: 0 });
+    const chat = h("div", { class: "chat", id: "chat" });
+    const utterance = h("input", { type: "text", id: "utterance", placeholder: "Say something…" });
+    const sendButton = h("button", { type: "submit", id: "send" }, "Send");
+    const memory = h("div", { class: "panel scroll", id: "memory" });
+    const status = h("div", { class: "error", id: "play-status" });
+    const sessionLabel = h("div", { class: "muted", id: "session-id" }, "No session yet.");
+    const importInput = h("input", { type: "file", id: "session-import" });
+
+    const showSession = (value) => {
+      session = value;
+      sessionLabel.textContent = `Session ${session.id} with ${session.characterIds.join(", ")}`;
+      memory.replaceChildren(
+        h("h3", {}, "Memory"),
+        h("div", {}, h("strong", {}, "Summary: "), session.summary || "(none yet)"),
+        h("div", {}, h("strong", {}, "World state: "), Object.entries(session.worldState).map(([k, v]) => `${k}=${v}`).join(", ") || "(empty)"),
+        h("h3", {}, "History"),
+        h("ol", { id: "history" }, ...session.turns.map((turn) => h("li", {}, `${turn.speaker}: ${turn.text}${turn.interrupted ? " (interrupted)" : ""}`))));
+    };
+    const refreshSession = async () => showSession((await call(() => dialogue.getSession({ sessionId: session.id }))).session);
+
+    async function newSession() {
+      const { session: created } = await call(() => dialogue.createSession({ playerId: "designer", characterIds: [characterSelect.value] }));
+      chat.replaceChildren();
+      showSession(created);
+    }
+
+    function answerForm(actionCall) {
+      const success = h("input", { type: "checkbox", checked: true, class: "answer-success" });
+      const result = h("input", { type: "text", class: "answer-result", placeholder: '{"given": true}' });
+      const form = h("form", { class: "action-call" },
+        h("div", {}, h("strong", {}, `Action call: ${actionCall.name}`), " ", h("code", {}, actionCall.argumentsJson)),
+        h("label", {}, success, " succeeded"), result, h("button", { type: "submit", class: "answer" }, "Answer"));
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const outcome = success.checked ? "succeeded" : "failed";
+        form.querySelectorAll("input, button").forEach((element) => { element.disabled = true; });
+        say({ event: { description: `The game reports that ${actionCall.name} ${actionCall.argumentsJson} ${outcome}${result.value ? `: ${result.value}` : "."}` } },
+          `answered ${actionCall.name}: ${outcome}`);
+      });
+      return form;
+    }
+
+    async function say(input, shown) {
+      if (!session) await newSession();
+      chat.append(h("div", { class: "bubble player" }, shown));
+      const reply = h("div", { class: "bubble npc" });
+      const emotion = h("span", { class: "chip", hidden: true });
+      const text = h("span", { class: "reply-text" });
+      reply.append(emotion, text);
+      chat.append(reply);
+      sendButton.disabled = true;
+      const job = startJob(`Turn: ${shown.slice(0, 40)}`, "realtime");
+      const request = { sessionId: session.id, ...input, lane: Lane.REALTIME,
+        options: { seed: BigInt(seed.value || 0), maxNewTokens: Number(maxTokens.value || 0) } };
+      try {
+        await call(async () => {
+          text.textContent = "";
+          for await (const response of dialogue.say(request, { signal: job.signal })) {
+            const { case: kind, value } = response.event;
+            if (kind === "queued") job.update(`queued at ${value.position}, ETA ${value.etaSeconds.toFixed(1)} s`);
+            else if (kind === "textDelta") { text.textContent += value.text; job.update("speaking"); }
+            else if (kind === "emotion") { emotion.hidden = false; emotion.textContent = value.emotion; }
+            else if (kind === "actionCall") chat.append(answerForm(value));
+            else if (kind === "turnCompleted") reply.dataset.done = "true";
+            chat.scrollTop = chat.scrollHeight;
+          }
+        });
+        await refreshSession();
+      } catch (error) {
+        status.textContent = describe(error);
+      } finally {
+        job.finish();
+        sendButton.disabled = false;
+      }
+    }
+
+    const form = h("form", { class: "row" }, utterance, sendButton);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!utterance.value.trim()) return;
+      status.textContent = "";
+      const words = utterance.value;
+      utterance.value = "";
+      await say({ utterance: words, characterId: characterSelect.value }, words);
+    });
+    importInput.addEventListener("change", async () => {
+      try {
+        const file = importInput.files[0];
+        checkUploadSize(file);
+        const { session: imported } = await call(async () => dialogue.importSession({ blob: await readFile(file) }));
+        chat.replaceChildren(...imported.turns.map((turn) =>
+          h("div", { class: `bubble ${turn.speaker === "player" ? "player" : "npc"}` }, turn.text)));
+        showSession(imported);
+      } catch (error) {
+        status.textContent = error.rawMessage ? describe(error) : error.message;
+      }
+    });
+
+    root.append(h("div", { class: "columns wide" },
+      h("div", { class: "panel" },
+        field("Character", characterSelect),
+        h("div", { class: "row" }, field("Seed (0: random)", seed), field("Max new tokens (0: default)", maxTokens)),
+        h("button", { type: "button", id: "new-session", onclick: () => newSession().catch((e) => { status.textContent = describe(e); }) }, "New session"),
+        h("button", { type: "button", id: "export-session", onclick: async () => {
+          const { blob } = await call(() => dialogue.exportSession({ sessionId: session.id }));
+          download(`${session.id}.session`, blob);
+        } }, "Export session"),
+        h("label", {}, "Import a session"), importInput, sessionLabel, memory),
+      h("div", {}, chat, form, status)));
+
+    call(() => dialogue.listCharacters({ pageSize: 200 })).then(({ characters }) => {
+      characterSelect.replaceChildren(...characters.map((card) => h("option", { value: card.id }, card.name || card.id)));
+      if (!characters.length) status.textContent = "No characters yet: create one on the Characters page.";
+    }).catch((error) => { status.textContent = describe(error); });
+    characterSelect.addEventListener("change", () => { session = null; chat.replaceChildren(); });
+  },
+};

@@ -1,0 +1,171 @@
+"""The studio in headless Chromium against a live server on tiny models, walked as a designer would."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import grpc
+import numpy as np
+from PIL import Image
+
+from harness import KEYS
+from studio.conftest import ARTIFACTS, MAX_MESSAGE_BYTES, open_studio
+from worldsmith._proto.worldsmith.v1 import dialogue_pb2, dialogue_pb2_grpc
+
+GIVE_ITEM_SCHEMA = {
+    "type": "object",
+    "properties": {"item": {"enum": ["sword", "shield"]}, "count": {"type": "integer", "minimum": 1, "maximum": 3}},
+    "required": ["item", "count"],
+}
+UTTERANCE = "Hand me a shield, please."
+MAX_TOKENS = 24
+FAILED_STATUS = "Failed to load resource: the server responded with a status of"
+BACKGROUND = (32, 35, 41)  # the viewer's clear colour
+
+
+def assert_rendered(page, canvas: str) -> None:
+    """The WebGL canvas shows something lit and shaded, not just its background."""
+    pixels = np.asarray(Image.open(io.BytesIO(page.locator(canvas).screenshot())).convert("RGB"), dtype=int).reshape(-1, 3)
+    drawn = pixels[np.abs(pixels - BACKGROUND).sum(axis=1) > 24]
+    assert len(drawn) > 0.05 * len(pixels), f"{canvas} is blank ({len(drawn)} of {len(pixels)} pixels drawn)"
+    colours = len(np.unique(drawn, axis=0))
+    assert colours > 50, f"{canvas} shows flat colour only ({colours} colours)"
+
+
+def fill_card(page, card_id: str, schema: str) -> None:
+    page.locator("#card-form [name=id]").fill(card_id)
+    page.locator("#card-form [name=name]").fill("Ada")
+    page.locator("#card-form [name=role]").fill("the garrison quartermaster")
+    page.locator("#card-form [name=emotions]").fill("calm, wary, pleased")
+    page.get_by_role("button", name="Add action").click()
+    page.locator("[name=action-name]").fill("give_item")
+    page.locator("[name=action-description]").fill("Hand the player an item.")
+    page.locator("[name=action-schema]").fill(schema)
+    page.locator("#save-character").click()
+
+
+def first_acting_seed(grpc_port: int, card_id: str) -> int:
+    """The first seed whose reply to UTTERANCE calls the action, in a fresh session like the studio's."""
+    with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+        stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
+        key = (("authorization", f"Bearer {KEYS['editor']}"),)
+        for seed in range(1, 49):
+            session = stub.CreateSession(dialogue_pb2.CreateSessionRequest(player_id="designer", character_ids=[card_id]), metadata=key).session
+            events = [r.WhichOneof("event") for r in stub.Say(dialogue_pb2.SayRequest(
+                session_id=session.id, utterance=UTTERANCE, lane=1,
+                options=dialogue_pb2.GenerationOptions(seed=seed, max_new_tokens=MAX_TOKENS)), metadata=key)]
+            if "action_call" in events and events.count("text_delta") > 1:
+                return seed
+    raise AssertionError("no seed made the character act")
+
+
+def test_wrong_key_shows_unauthenticated_and_asks_again(page, studio_server):
+    open_studio(page, studio_server.url, key="not-a-key")
+    dialog = page.locator("#key-dialog")
+    page.wait_for_function("document.getElementById('key-dialog').open && /unauthenticated/.test(document.getElementById('key-message').textContent)")
+    assert "unauthenticated" in dialog.inner_text()
+    page.locator("#key-input").fill(KEYS["editor"])
+    page.locator("#key-form button").click()
+    page.locator("#card-form").wait_for()
+    assert not dialog.is_visible()
+    assert page.evaluate("sessionStorage.getItem('worldsmith.key')") == KEYS["editor"]
+    assert KEYS["editor"] not in page.url
+    assert [e for e in page.errors if not e.startswith(FAILED_STATUS)] == []
+
+
+def test_bad_schema_is_shown_at_its_field(page, studio_server):
+    open_studio(page, studio_server.url)
+    fill_card(page, "broken_schema", '{"type": "array"}')
+    error = page.locator('[data-error-for="character.actions[0].arguments_schema_json"]')
+    error.filter(has_text="object schema").wait_for()
+    assert "must be an object schema" in error.inner_text()
+    assert "invalid" in page.locator("[name=action-schema]").get_attribute("class")
+    assert page.locator("#card-message").inner_text() == ""  # nothing left over for the form-wide line
+    assert [e for e in page.errors if not e.startswith(FAILED_STATUS)] == []
+
+
+def test_character_with_an_action_then_a_streamed_chat_with_an_answered_call(page, studio_server):
+    open_studio(page, studio_server.url)
+    fill_card(page, "quartermaster", json.dumps(GIVE_ITEM_SCHEMA))
+    page.locator("#saved-note").filter(has_text="Created quartermaster").wait_for()
+    page.locator("#character-list li", has_text="Ada").wait_for()  # the list shows the stored card
+    seed = first_acting_seed(studio_server.port, "quartermaster")
+
+    page.goto(f"{studio_server.url}#play")
+    page.locator("#play-character option[value=quartermaster]").wait_for(state="attached")
+    page.locator("#play-seed").fill(str(seed))
+    page.locator("#play-max-tokens").fill(str(MAX_TOKENS))
+    page.locator("#new-session").click()
+    page.locator("#session-id", has_text="Session").wait_for()
+    # Record every length the reply's text takes: a streamed reply grows in steps.
+    page.evaluate("""() => { window.replyLengths = [];
+        new MutationObserver(() => { const t = document.querySelector('.reply-text'); if (t) window.replyLengths.push(t.textContent.length); })
+          .observe(document.getElementById('chat'), {subtree: true, childList: true, characterData: true}); }""")
+    page.locator("#utterance").fill(UTTERANCE)
+    page.locator("#send").click()
+    page.locator(".bubble.npc[data-done]").wait_for()
+    lengths = page.evaluate("window.replyLengths")
+    assert len(set(length for length in lengths if length)) > 1, f"the reply arrived in one piece: {lengths}"
+    call = page.locator(".action-call")
+    assert "give_item" in call.inner_text()
+    arguments = json.loads(call.locator("code").inner_text())
+    assert arguments["item"] in ("sword", "shield") and 1 <= arguments["count"] <= 3
+    page.locator("#history li").nth(1).wait_for()  # player and character turns are in the session's memory
+
+    call.locator(".answer-result").fill('{"given": true}')
+    call.locator(".answer").click()
+    page.locator(".bubble.npc[data-done]").nth(1).wait_for()
+    history = page.locator("#history").inner_text()
+    assert "The game reports that give_item" in history and "succeeded" in history
+    assert page.errors == []
+
+
+def test_procedural_texture_progress_reaches_the_end_and_the_sphere_renders(page, studio_server):
+    open_studio(page, studio_server.url, where="textures")
+    page.locator("#texture-model option[value=procedural]").wait_for(state="attached")
+    page.locator("#texture-model").select_option("procedural")
+    page.locator("#texture-size").fill("128")
+    page.locator("#texture-seed").fill("7")
+    page.locator("#generate-texture").click()
+    page.locator("#texture-progress-text", has_text="Done").wait_for()
+    assert page.evaluate("(() => { const bar = document.getElementById('texture-progress'); return bar.value === bar.max; })()")
+    assert page.locator("#seam-scores tr").count() >= 2
+    page.wait_for_timeout(500)  # the maps decode, then the next frame shows them
+    assert_rendered(page, "#texture-canvas")
+    page.locator("#texture-tiling").check()
+    assert_rendered(page, "#texture-canvas")
+    assert page.errors == []
+
+
+def test_an_oversized_upload_is_refused_before_it_is_sent(page, studio_server):
+    open_studio(page, studio_server.url, where="textures")
+    page.locator("#texture-init").set_input_files(files=[{"name": "huge.png", "mimeType": "image/png", "buffer": b"\0" * (MAX_MESSAGE_BYTES + 1)}])
+    requests = []
+    page.on("request", lambda request: requests.append(request.url) if "GenerateTexture" in request.url else None)
+    page.locator("#generate-texture").click()
+    page.locator("#texture-status", has_text="at most").wait_for()
+    assert f"reads at most {MAX_MESSAGE_BYTES} bytes" in page.locator("#texture-status").inner_text()
+    assert requests == []
+    assert page.errors == []
+
+
+def test_a_scene_and_an_avatar_render_in_webgl(page, studio_server):
+    open_studio(page, studio_server.url, where="scenes")
+    page.locator("#generate-scene").click()
+    page.locator("#scene-nodes tr").nth(2).wait_for()
+    page.wait_for_timeout(300)
+    assert_rendered(page, "#scene-canvas")
+    assert "objects placed" in page.locator("#quality-report").inner_text()
+    page.screenshot(path=ARTIFACTS / "scene.png", full_page=True)
+
+    page.goto(f"{studio_server.url}#avatars")
+    page.locator("#avatar-texture-size").fill("256")
+    page.locator("#generate-avatar").click()
+    page.locator("#bones li").first.wait_for(timeout=90_000)
+    page.wait_for_timeout(300)
+    assert_rendered(page, "#avatar-canvas")
+    shapes = page.locator("#blend-shapes input")
+    assert shapes.count() > 0
+    assert page.locator("#avatar-lod option").count() >= 2
+    assert page.errors == []
