@@ -67,6 +67,12 @@ class ResourceExhausted(WorldsmithError):
         self.retry_after_s = retry_after_s
 
 
+class FailedPrecondition(WorldsmithError):
+    """The server is not set up for what was asked (speech of a server with no speech model); retrying will not help."""
+
+    code = "FAILED_PRECONDITION"
+
+
 class Unavailable(WorldsmithError):
     """The service cannot serve now (its model is not loaded, the server is stopping)."""
 

@@ -9,9 +9,10 @@ import unicodedata
 import jsonschema
 import xgrammar
 
-from worldsmith._proto.worldsmith.v1 import dialogue_pb2
+from worldsmith._proto.worldsmith.v1 import dialogue_pb2, speech_pb2
 from worldsmith.dialogue import schema_limits
 from worldsmith.errors import InvalidArgument
+from worldsmith.runtime.speech import MAX_SPEED, MIN_SPEED
 
 # \A and \Z, not ^ and $: "$" also matches before a trailing newline, so "smith\n" would pass.
 ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
@@ -151,6 +152,7 @@ def validate_character(character: dialogue_pb2.Character, field: str = "characte
         problems.append((f"{field}.content_rating", f"unknown value {character.content_rating}; use EVERYONE, TEEN or MATURE"))
     if character.language and not LANGUAGE_PATTERN.match(character.language):
         problems.append((f"{field}.language", f"{character.language!r} is not a BCP 47 tag such as \"en\" or \"pt-BR\""))
+    _check_voice(f"{field}.voice", character.voice, problems)
     if problems:
         raise InvalidArgument.many(problems)
 
@@ -161,6 +163,14 @@ def validate_character(character: dialogue_pb2.Character, field: str = "characte
     if not normalised.language:
         normalised.language = "en"
     return normalised
+
+
+def _check_voice(field: str, voice: speech_pb2.Voice, problems: list[tuple[str, str]]) -> None:
+    """A voice id shaped like an id (which voices exist is the speech engine's to say) and a speed a voice can keep."""
+    if voice.id and not ID_PATTERN.match(voice.id):
+        problems.append((f"{field}.id", f"{voice.id!r} is not a voice id: 1-64 letters, digits, '_', '-' or '.'"))
+    if voice.speed and not MIN_SPEED <= voice.speed <= MAX_SPEED:
+        problems.append((f"{field}.speed", f"is {voice.speed}; use {MIN_SPEED} to {MAX_SPEED} (1.0, or 0, is the voice's own pace)"))
 
 
 def validate_lore(entry: dialogue_pb2.LoreEntry, field: str) -> dialogue_pb2.LoreEntry:

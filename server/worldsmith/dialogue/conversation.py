@@ -14,6 +14,7 @@ from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.dialogue.delivery import Delivery
 from worldsmith.dialogue.director import TurnDirector
 from worldsmith.dialogue.prompt import TurnInput
+from worldsmith.dialogue.spoken import SpokenTurn
 from worldsmith.dialogue.turns import ACTION_RESULT_TIMEOUT_S, Sampling, Turn, TurnEvent, TurnOutcome
 from worldsmith.errors import InvalidArgument
 from worldsmith.runtime.context import CallContext
@@ -32,6 +33,8 @@ class ActiveTurn:
     delivery: Delivery | None = None  # once the turn is prepared
     # Set when the client stopped the turn: INTERRUPTED (new input) or CANCELLED.
     stop_reason: int | None = None
+    # How much of a spoken turn's audio the player heard, when the client said so as it stopped the turn.
+    played_ms: int | None = None
     waiting: dict[str, asyncio.Future] = field(default_factory=dict)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task | None = None
@@ -40,9 +43,9 @@ class ActiveTurn:
     def turn_id(self) -> str:
         return self.delivery.prepared.plan.turn_id if self.delivery else ""
 
-    def stop(self, reason: int) -> None:
+    def stop(self, reason: int, played_ms: int | None = None) -> None:
         if self.stop_reason is None:
-            self.stop_reason = reason
+            self.stop_reason, self.played_ms = reason, played_ms
         self.ctx.cancel()
         self.release_waiting()
 
@@ -93,6 +96,7 @@ class Conversation:
         self.session_id = ""
         self.character_id = ""
         self.sampling: Sampling | None = None
+        self.speech = False
         self.current: ActiveTurn | None = None
         self.pending: list[TurnInput] = []
         self.pending_character = ""
@@ -123,7 +127,7 @@ class Conversation:
                     case RequestsFailed(error) | TurnFailed(error=error):
                         raise error
                     case TurnProduced(turn, item):
-                        event = await turn.delivery.send(item, turn.stop_reason)
+                        event = await turn.delivery.send(item, turn.stop_reason, turn.played_ms)
                         if turn.delivery.completed:
                             self._finish(turn)
                         if event is not None:
@@ -144,8 +148,11 @@ class Conversation:
         start = first.request.start
         session = await self.director.load_session(start.session_id, "start.session_id")
         self.character_id = self.director.answering_character_id(session, start.character_id, "start.character_id")
-        await self.director.load_character(self.character_id, "start.character_id")
+        character = await self.director.load_character(self.character_id, "start.character_id")
         self.sampling = self.director.sampling(start.options, "start.options")
+        self.speech = start.speech.enabled
+        if self.speech:
+            self.director.voicing(character)  # refused at the start, not at the first turn
         self.session_id = session.id
 
     async def _handle(self, request: dialogue_pb2.ConverseRequest) -> None:
@@ -154,7 +161,7 @@ class Conversation:
             inputs = self.director.inputs_of(request.utterance.text, None, "utterance.text", "")
             if not inputs:
                 raise InvalidArgument("utterance.text", "is empty; send the player's words")
-            self._submit(inputs, request.utterance.character_id)
+            self._submit(inputs, request.utterance.character_id, _played(request.utterance))
         elif kind == "event":
             event = request.event
             inputs = self.director.inputs_of("", event, "", "event")
@@ -167,20 +174,20 @@ class Conversation:
         elif kind == "action_result":
             self._deliver_result(request.action_result)
         elif kind == "cancel":
-            self._cancel(request.cancel.turn_id)
+            self._cancel(request.cancel.turn_id, _played(request.cancel))
         elif kind == "start":
             raise InvalidArgument("start", "was already sent; a conversation has exactly one start message, first")
         else:
             raise InvalidArgument("message", "is empty; send one of utterance, event, action_result or cancel")
 
-    def _submit(self, inputs: list[TurnInput], character_id: str) -> None:
-        """Queue the inputs for the next turn; a turn still speaking is interrupted."""
+    def _submit(self, inputs: list[TurnInput], character_id: str, played_ms: int | None = None) -> None:
+        """Queue the inputs for the next turn; a turn still speaking is interrupted, keeping what was heard of it."""
         self.pending.extend(inputs)
         self.pending_character = character_id
         if self.current is None:
             self._start_turn()
         else:
-            self.current.stop(Reason.TURN_END_REASON_INTERRUPTED)
+            self.current.stop(Reason.TURN_END_REASON_INTERRUPTED, played_ms)
 
     def _deliver_result(self, result: dialogue_pb2.ActionResult) -> None:
         future = self.current.waiting.get(result.call_id) if self.current else None
@@ -191,10 +198,10 @@ class Conversation:
             raise InvalidArgument("action_result.call_id", f"{result.call_id!r} names no action call of this conversation")
         # A late or repeated result for a call that was made is harmless and ignored.
 
-    def _cancel(self, turn_id: str) -> None:
+    def _cancel(self, turn_id: str, played_ms: int | None = None) -> None:
         current = self.current
         if current is not None and (not turn_id or turn_id == current.turn_id):
-            current.stop(Reason.TURN_END_REASON_CANCELLED)
+            current.stop(Reason.TURN_END_REASON_CANCELLED, played_ms)
         elif turn_id and turn_id not in self.finished_turns:
             raise InvalidArgument("cancel.turn_id", f"{turn_id!r} names no turn of this conversation")
         # Cancelling a turn that already finished is a race the client cannot avoid; ignored.
@@ -213,9 +220,15 @@ class Conversation:
             async with self.director.session_lock(self.session_id):
                 prepared = await self.director.prepare(self.session_id, turn.character_id, turn.inputs, self.sampling,
                                                        TURN_FIELDS, turn.ctx)
-                turn.delivery = Delivery(self.director, prepared)
+                spoken = None
+                if self.speech:
+                    spoken = SpokenTurn(self.director.voicing(prepared.character), turn.ctx, prepared.plan.turn_id,
+                                        prepared.plan.sampling.seed)
+                turn.delivery = Delivery(self.director, prepared, spoken.track if spoken else None)
                 wait_for_result = functools.partial(self._wait_for_result, turn)
                 turn_events = Turn(prepared.plan, prepared.generator, turn.ctx, wait_for_result).events()
+                if spoken is not None:
+                    turn_events = spoken.events(turn_events)
                 async with contextlib.aclosing(turn_events) as items:
                     async for item in items:
                         if isinstance(item, TurnOutcome):
@@ -262,3 +275,8 @@ class Conversation:
         if turn.delivery is not None:
             turn.delivery.close()
         self._finish(turn)
+
+
+def _played(message: dialogue_pb2.PlayerUtterance | dialogue_pb2.CancelTurn) -> int | None:
+    """The audio the player heard of the turn being stopped, when the client reported it."""
+    return message.audio_played_ms if message.HasField("audio_played_ms") else None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from worldsmith.dialogue.director import Delivered, PreparedTurn, TurnDirector
-from worldsmith.dialogue.turns import TurnEvent, TurnOutcome
+from worldsmith.dialogue.spoken import SpokenTrack
+from worldsmith.dialogue.turns import WORDS_ENDED, TurnEvent, TurnOutcome
 
 
 class Delivery:
@@ -15,23 +16,29 @@ class Delivery:
     received.
     """
 
-    def __init__(self, director: TurnDirector, prepared: PreparedTurn):
+    def __init__(self, director: TurnDirector, prepared: PreparedTurn, track: SpokenTrack | None = None):
         self.director = director
         self.prepared = prepared
+        self.track = track  # a spoken turn's sentences and where they lie in its audio
         self.delivered = Delivered()
         self.outcome: TurnOutcome | None = None
         self.started = False  # the client has seen the turn begin: from then on it is recorded however it ends
         self.completed = False
 
-    async def send(self, item: TurnEvent | TurnOutcome, stop_reason: int | None = None) -> TurnEvent | None:
+    async def send(self, item: TurnEvent | TurnOutcome, stop_reason: int | None = None,
+                   played_ms: int | None = None) -> TurnEvent | None:
         """The event to stream for `item`. `stop_reason` (INTERRUPTED or CANCELLED) says the client stopped the
-        turn: its later events are never delivered, and TurnCompleted reports the stop."""
+        turn: its later events are never delivered, and TurnCompleted reports the stop. `played_ms`, with it, says
+        how much of a spoken turn's audio the player heard: the turn keeps the words heard by then."""
         if isinstance(item, TurnOutcome):
             self.outcome = item
+            if stop_reason is not None and played_ms is not None and self.track is not None:
+                self.delivered.utterances = self.track.heard(played_ms)
             completed = await self.director.complete(self.prepared, self.delivered, item, stop_reason)
+            completed.audio_duration_ms = self.track.duration_ms if self.track is not None else 0.0
             self.completed = True
             return TurnEvent("turn_completed", completed)
-        if stop_reason is not None and item.field != "turn_started":
+        if item.field == WORDS_ENDED or (stop_reason is not None and item.field != "turn_started"):
             return None
         self.started = True
         return item

@@ -20,11 +20,13 @@ from worldsmith.dialogue.knowledge import LoreIndex, may_know
 from worldsmith.dialogue.language import reply_language
 from worldsmith.dialogue.prompt import EVENT, MESSAGE_OVERHEAD_TOKENS, PLAYER, Prompt, TurnInput, build_prompt
 from worldsmith.dialogue.reply import decision_request, decision_tokens, is_structured
+from worldsmith.dialogue.spoken import Voicing, voicing_for
 from worldsmith.dialogue.turns import Sampling, TurnOutcome, TurnPlan, action_report
-from worldsmith.errors import InvalidArgument, NotFound
+from worldsmith.errors import InvalidArgument, NotFound, Unavailable
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import TextEngine
 from worldsmith.runtime.registry import ModelProvider
+from worldsmith.runtime.speech import SpeechEngine, chosen_voice
 from worldsmith.store import Store
 from worldsmith.store.sessions import now_ms
 
@@ -91,11 +93,13 @@ class TurnDirector:
     """Shared by Say and Converse so both run turns the same way."""
 
     def __init__(self, settings: DialogueConfig, store: Store, generator_provider: ModelProvider[TextEngine],
-                 embedder_provider: ModelProvider[Embedder] | None = None):
+                 embedder_provider: ModelProvider[Embedder] | None = None,
+                 speech_provider: ModelProvider[SpeechEngine] | None = None):
         self.settings = settings
         self.store = store
         self.generator_provider = generator_provider
         self.embedder_provider = embedder_provider
+        self.speech_provider = speech_provider
         self._lore_index: LoreIndex | None = None
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -180,6 +184,21 @@ class TurnDirector:
     def generator(self):
         """The resident text generator, or Unavailable with the reason."""
         return self.generator_provider()
+
+    def voicing(self, character: dialogue_pb2.Character) -> Voicing:
+        """How `character` speaks: FAILED_PRECONDITION without a speech model, UNAVAILABLE while it is not ready,
+        INVALID_ARGUMENT naming `character.voice` for a voice it does not have."""
+        return voicing_for(self.speech_provider, character)
+
+    def check_voice(self, character: dialogue_pb2.Character) -> None:
+        """Refuse a card whose voice the resident speech model does not have; with none resident, nothing can say."""
+        if not character.voice.id or self.speech_provider is None:
+            return
+        try:
+            engine = self.speech_provider()
+        except Unavailable:
+            return
+        chosen_voice(engine, character.voice, "character.voice")
 
     def _embedder(self) -> Embedder | None:
         """The lore embedder; None when the config names none (BM25 then ranks lore). A configured embedder that

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
-from worldsmith.config import Settings
+from worldsmith.config import Settings, speech_options
 from worldsmith.dialogue.service import DialogueService
 from worldsmith.domain import Domain, ModelSlot, Parts, Scope, Use
 from worldsmith.runtime.context import Lane
 
 
 def _build(parts: Parts) -> DialogueService:
-    return DialogueService(parts.settings.dialogue, parts.store, parts.model("dialogue.model"), parts.model("dialogue.embedder"))
+    return DialogueService(parts.settings.dialogue, parts.store, parts.model("dialogue.model"), parts.model("dialogue.embedder"),
+                           parts.model("speech.model"))
 
 
 def _generator_options(settings: Settings) -> dict:
@@ -30,7 +31,9 @@ RUNTIME_METHODS = ("CreateSession", "GetSession", "DeleteSession", "ExportSessio
 DOMAIN = Domain(
     service=dialogue_pb2.DESCRIPTOR.services_by_name["DialogueService"],
     build=_build,
-    models=(ModelSlot("dialogue.model", "text-generator", Use.REQUIRED, _generator_options), ModelSlot("dialogue.embedder", "embedder")),
+    # Spoken turns borrow SpeechService's model: a voice that fails to load leaves text dialogue serving.
+    models=(ModelSlot("dialogue.model", "text-generator", Use.REQUIRED, _generator_options), ModelSlot("dialogue.embedder", "embedder"),
+            ModelSlot("speech.model", "speech", Use.LENT, speech_options)),
     backend=_backend,
     lane=Lane.REALTIME,  # NPCs talking in a running game
     scopes={method: Scope.RUNTIME for method in RUNTIME_METHODS},

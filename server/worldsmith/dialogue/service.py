@@ -15,6 +15,7 @@ from worldsmith.dialogue.conversation import Conversation
 from worldsmith.dialogue.delivery import Delivery
 from worldsmith.dialogue.director import TurnDirector, check_world_state
 from worldsmith.dialogue.saves import FORMAT_VERSION, export_blob, import_blob
+from worldsmith.dialogue.spoken import SpokenTurn
 from worldsmith.dialogue.turns import Turn
 from worldsmith.errors import AlreadyExists, InvalidArgument, NotFound
 from worldsmith.runtime.context import CallContext
@@ -24,6 +25,7 @@ from worldsmith.store import Store
 
 if TYPE_CHECKING:  # sentence-transformers loads only with an embedder model
     from worldsmith.runtime.embedder import Embedder
+    from worldsmith.runtime.speech import SpeechEngine
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -33,19 +35,22 @@ MAX_PLAYER_ID = 128
 
 class DialogueService:
     """CRUD works without a model; Say and Converse answer UNAVAILABLE (with the reason) until
-    the text generator is resident. Without `embedder_provider` lore is retrieved by BM25."""
+    the text generator is resident. Without `embedder_provider` lore is retrieved by BM25; without
+    `speech_provider` a turn that asks for speech is FAILED_PRECONDITION."""
 
     def __init__(self, settings: DialogueConfig, store: Store, generator_provider: ModelProvider[TextEngine],
-                 embedder_provider: ModelProvider[Embedder] | None = None):
+                 embedder_provider: ModelProvider[Embedder] | None = None,
+                 speech_provider: ModelProvider[SpeechEngine] | None = None):
         self.settings = settings
         self.store = store
-        self.director = TurnDirector(settings, store, generator_provider, embedder_provider)
+        self.director = TurnDirector(settings, store, generator_provider, embedder_provider, speech_provider)
 
     # -- characters ----------------------------------------------------------------------------
     async def UpsertCharacter(self, request: dialogue_pb2.UpsertCharacterRequest, ctx: CallContext):
         if not request.HasField("character"):
             raise InvalidArgument("character", "is missing; send the character card")
         character = validate_character(request.character)
+        self.director.check_voice(character)
         created = await asyncio.to_thread(self.store.characters.upsert, character)
         return dialogue_pb2.UpsertCharacterResponse(character=character, created=created)
 
@@ -175,9 +180,13 @@ class DialogueService:
                 request.session_id, request.character_id, inputs, sampling,
                 {"session_id": "session_id", "character_id": "character_id", "input": "utterance"}, ctx,
             )
-            delivery = Delivery(director, turn)
+            spoken = None
+            if request.speech.enabled:
+                spoken = SpokenTurn(director.voicing(turn.character), ctx, turn.plan.turn_id, turn.plan.sampling.seed)
+            delivery = Delivery(director, turn, spoken.track if spoken else None)
+            turn_events = Turn(turn.plan, turn.generator, ctx, _no_result).events()
             try:
-                async with contextlib.aclosing(Turn(turn.plan, turn.generator, ctx, _no_result).events()) as items:
+                async with contextlib.aclosing(spoken.events(turn_events) if spoken else turn_events) as items:
                     async for item in items:
                         event = await delivery.send(item)
                         if event is not None:

@@ -96,6 +96,10 @@ class TurnEvent(NamedTuple):
         return response_type(**{self.field: self.message})
 
 
+# Marks the end of an utterance's words (its message: the utterance index); the decision, any action and the outcome
+# follow. Never sent to the client: a spoken turn reads the utterance's last sentence at once, not after the decision.
+WORDS_ENDED = "words_ended"
+
 _END = object()
 
 
@@ -228,6 +232,7 @@ class Turn:
             tail = rating.flush()
             if tail:
                 yield self._text_delta(segment, tail)
+            yield TurnEvent(WORDS_ENDED, segment)
 
     def _speech_request(self, messages: list[dict[str, str]], segment: int) -> GenerationRequest:
         plan, sampling = self.plan, self.plan.sampling
