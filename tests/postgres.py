@@ -10,6 +10,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from harness import free_port
 
 # initdb and postgres refuse to run as root; as root they run as Debian's `postgres` account.
@@ -65,3 +67,15 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the test session (import this fixture into a conftest to use it)."""
+    bin_dir = binaries()
+    if bin_dir is None:
+        message = "PostgreSQL is not installed (`make postgresql` installs it)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    server = PostgresServer(bin_dir).start()
+    yield server
+    server.stop()

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from postgres import PostgresServer, binaries
+from postgres import postgres  # noqa: F401  (the session's PostgreSQL server)
 from worldsmith.store import Store
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    bin_dir = binaries()
-    if bin_dir is None:
-        message = "PostgreSQL is not installed (`make postgresql` installs it)"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    server = PostgresServer(bin_dir).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

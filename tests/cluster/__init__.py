@@ -1,0 +1,1 @@
+"""Two fronts on one PostgreSQL and one shared data folder."""
