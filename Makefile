@@ -49,8 +49,14 @@ DEV_KEYS ?= runtime:dev-runtime-key,editor:dev-editor-key,admin:dev-admin-key
 run: $(STAMP) studio
 	WORLDSMITH_API_KEYS="$${WORLDSMITH_API_KEYS:-$(DEV_KEYS)}" $(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR) --http-port 8080 --metrics-port 9464
 
-test: $(STAMP) tools studio
+test: $(STAMP) tools studio postgresql
 	$(PY) -m pytest -q
+
+# PostgreSQL from Debian for the store's tests and the two-front tests; they start their own server in a
+# temporary folder (tests/postgres.py), never the packaged one.
+.PHONY: postgresql
+postgresql:
+	dpkg -s postgresql >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 proto: $(STAMP)
 	mkdir -p $(PROTO_OUT)
