@@ -35,10 +35,10 @@ function walkGridOverlay(grid) {
 function relationsByTag(planJson) {
   const found = {};
   try {
-    for (const asset of JSON.parse(planJson).assets ?? []) {
-      found[asset.tag] = (asset.relations ?? []).map((relation) => `${relation.kind ?? "near"} ${relation.target_tag ?? relation.target ?? ""}`.trim());
+    for (const item of JSON.parse(planJson).items ?? []) {
+      found[item.tag] = item.relations.map((relation) => `${relation.kind.replace("_", " ")} ${relation.target}`);
     }
-  } catch { /* a plan without assets lists no relations */ }
+  } catch { /* no plan (terrain): no relations */ }
   return found;
 }
 
