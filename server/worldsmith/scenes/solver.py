@@ -375,29 +375,37 @@ class LayoutSolver:
         """A wall asset backs onto a wall (never a window) at its mount height; a ceiling asset hangs
         from the ceiling. Either only over cells whose objects stay below it, clear of door zones and
         of each other, spread out from others of their kind."""
-        floor, grid, asset = self.floor, self.floor.grid, instance.asset
+        floor, asset = self.floor, instance.asset
         bottom = mount_height(asset) if asset.placement == ON_WALL else floor.ceiling - asset.size.y
         if bottom < STEP_HEIGHT or bottom + asset.size.y > floor.ceiling + 1e-6:
             return None
         blocked = ~floor.placeable | floor.reserved | (self.top > bottom + 1e-6) | ~np.isinf(self.headroom)
-        window = (0, grid.rows, 0, grid.cols)
+        for window in self._search_windows(instance):
+            placed = self._mount_in(instance, window, blocked, bottom)
+            if placed is not None:
+                return placed
+        return None
+
+    def _mount_in(self, instance: Instance, window: Window, blocked: np.ndarray, bottom: float) -> Placed | None:
+        grid, asset = self.floor.grid, instance.asset
         sums = RectangleSums(blocked, 2, True, window)
         walls, windows = self._walls_and_windows(2, window)
         candidates = []
         for q in ((0, 1, 2, 3) if asset.placement == ON_WALL else (0, 1)):
             h, w = (_cells(asset.size.x, grid.cell), _cells(asset.size.z, grid.cell)) if q % 2 else (_cells(asset.size.z, grid.cell), _cells(asset.size.x, grid.cell))
-            anchors = (grid.rows - h + 1, grid.cols - w + 1)
+            anchors = (window[1] - window[0] - h + 1, window[3] - window[2] - w + 1)
             if anchors[0] <= 0 or anchors[1] <= 0:
                 continue
             if asset.placement == ON_WALL:
                 back = _front_rect(q, h, w, -1)
-                rows, cols = np.nonzero(walls.sums(anchors, *back) == back[2] * back[3])
-                keep = (sums.at(rows, cols, 0, 0, h, w) == 0) & (windows.at(rows, cols, *back) == 0)
+                free = (walls.sums(anchors, *back) == back[2] * back[3]) & (sums.sums(anchors, 0, 0, h, w) == 0)
+                rows, cols = np.nonzero(free)
+                keep = windows.at(rows, cols, *back) == 0
                 rows, cols = rows[keep], cols[keep]
             else:
                 rows, cols = np.nonzero(sums.sums(anchors, 0, 0, h, w) == 0)
             if len(rows):
-                candidates.append((q, rows, cols, h, w))
+                candidates.append((q, rows + window[0], cols + window[2], h, w))
         if not candidates:
             return None
         pool = self._pool(instance, candidates)
