@@ -61,6 +61,9 @@ async def test_texture_model_paints_hair_and_garment_tiles(engines, tmp_path):
         assert np.array_equal(a[atlas.tile_box(tile, 512)], b[atlas.tile_box(tile, 512)]), tile
     for tile in ["hair"] + [piece.kind for piece in painted.dna.parameters.outfit]:
         assert not np.array_equal(a[atlas.tile_box(tile, 512)], b[atlas.tile_box(tile, 512)]), tile
+    # The painted hair still fades into the skin at the hairline (the tile's last rows).
+    hair, skin = a[atlas.tile_box("hair", 512)].astype(float), a[atlas.tile_box("skin", 512)].astype(float).mean(axis=(0, 1))
+    assert np.abs(hair[-8:-4] - skin).mean() < 0.6 * np.abs(hair[8:40] - skin).mean()
     # Same DNA, same model: same bytes.
     _, again = await _result(AvatarService(AvatarsConfig(), cpu, texture_provider=lambda: painter))
     assert again.glb == painted.glb

@@ -96,6 +96,16 @@ def paint(size: int, colors: AtlasColors, face_masks: Callable, stream: Callable
     return image
 
 
+def fade_hairline(tile: np.ndarray, skin: common_pb2.Color) -> np.ndarray:
+    """A hair tile painted elsewhere (by a texture model), its hairline band faded to skin as
+    `_hair` fades the procedural one: sRGB bytes in, sRGB bytes out."""
+    side = tile.shape[0]
+    v = ((np.arange(side) + 0.5) / side - MARGIN) / (1.0 - 2.0 * MARGIN)
+    fade = (smoothstep(HAIRLINE_V, 1.0, v) * 0.75)[:, None, None]
+    linear = srgb_to_linear(tile / 255.0)
+    return linear_to_srgb8(linear + (rgb(skin) * 0.9 - linear) * fade)
+
+
 def jpeg(image: np.ndarray, size: int | None = None) -> bytes:
     """JPEG bytes (quality 92, no chroma subsampling), optionally downscaled for far LODs.
     JPEG, not PNG: it encodes faster and smaller (ARCHITECTURE.md, Avatars), and the same pixels still
@@ -129,7 +139,7 @@ def _face(base: np.ndarray, masks: dict[str, np.ndarray], rng: np.random.Generat
     lips = base * np.array([0.8, 0.5, 0.5])
     color += (lips - color) * (0.6 * masks["lips"])[..., None]
     color += (base * np.array([1.0, 0.8, 0.8]) - color) * (0.25 * masks["blush"])[..., None]
-    color *= (1.0 - 0.55 * masks["nostrils"] - 0.25 * masks["lids"])[..., None]
+    color *= (1.0 - 0.55 * masks["nostrils"] - 0.25 * masks["lids"] - 0.3 * masks["wrinkles"])[..., None]
     inside = np.array([0.06, 0.012, 0.014])
     color += (inside - color) * masks["mouth"][..., None]
     return color

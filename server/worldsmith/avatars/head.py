@@ -247,6 +247,23 @@ class Head:
         weights = blend_towards(rigid_weights(len(points), "Head"), "Jaw", 0.8 * self._jaw_mask(x, y, front))
         return morphs, weights
 
+    def _wrinkles(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Lines an old face shows: across the forehead, from the nose's wings past the mouth, and
+        under the eyes (0..1, before the age factor)."""
+        h = self.h
+        rows = ((y - 0.14 * h) / (0.045 * h)) % 1.0
+        forehead = np.exp(-(((rows - 0.5) / 0.09) ** 2)) * smoothstep(0.12 * h, 0.16 * h, y) * smoothstep(0.32 * h, 0.27 * h, y)
+        forehead *= 1.0 - smoothstep(0.12 * h, 0.2 * h, np.abs(x))
+        folds = np.maximum.reduce([
+            np.exp(-((_segment_distance(x, y, (sign * 0.075 * h, -0.17 * h), (sign * 0.13 * h, -0.34 * h)) / (0.009 * h)) ** 2))
+            for sign in (1.0, -1.0)
+        ])
+        bags = np.maximum.reduce([
+            np.exp(-(((self.eye_distance(x, y, sign) - 1.55) / 0.18) ** 2)) * (y < self.eye[1])
+            for sign in (1.0, -1.0)
+        ])
+        return np.clip(0.8 * forehead + folds + 0.5 * bags, 0.0, 1.0)
+
     def _jaw_mask(self, x: np.ndarray, y: np.ndarray, front: np.ndarray) -> np.ndarray:
         h = self.h
         return smoothstep(self.mouth + 0.005 * h, self.mouth - 0.03 * h, y) * (1.0 - smoothstep(0.22 * h, 0.34 * h, np.abs(x))) * front
@@ -340,8 +357,16 @@ class Head:
         lids = front * np.maximum.reduce([
             np.exp(-(((self.eye_distance(x, y, sign) - 1.05) / 0.12) ** 2)) for sign in (1.0, -1.0)
         ])
-        masks = {"lips": lips * (1.0 - in_crease), "mouth": mouth, "blush": blush, "nostrils": nostrils, "lids": lids}
+        masks = {"lips": lips * (1.0 - in_crease), "mouth": mouth, "blush": blush, "nostrils": nostrils, "lids": lids,
+                 "wrinkles": front * smoothstep(45.0, 80.0, self.p.age) * self._wrinkles(x, y)}
         return {name: mask.reshape(shape) for name, mask in masks.items()}
+
+
+def _segment_distance(x: np.ndarray, y: np.ndarray, a: tuple[float, float], b: tuple[float, float]) -> np.ndarray:
+    ax, ay = a
+    dx, dy = b[0] - ax, b[1] - ay
+    t = np.clip(((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+    return np.hypot(x - ax - t * dx, y - ay - t * dy)
 
 
 def _grid_faces(rows: int, columns: int) -> np.ndarray:

@@ -113,6 +113,7 @@ class Proportions:
     femininity: float = 0.5  # 0 masculine .. 1 feminine figure
     muscle: float = 0.3
     neck_girth: float = 1.0  # neck thickness factor
+    age: float = 30.0  # years
 
     @property
     def torso(self) -> float:
@@ -197,6 +198,7 @@ def proportions(params: avatar_pb2.AvatarParameters, rng: np.random.Generator) -
         femininity=fem,
         muscle=muscle,
         neck_girth=(1.0 + 0.25 * muscle - 0.2 * fem) * plan.neck_girth,
+        age=params.age if params.HasField("age") else 30.0,
     )
 
 

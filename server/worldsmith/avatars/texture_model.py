@@ -64,7 +64,10 @@ async def refine(design: Design, engine: DiffusionEngine, ctx: CallContext) -> b
     ]
     outputs = await asyncio.gather(*(_output(job) for job in jobs))
     for name, output in zip(names, outputs):
-        design.atlas[atlas.tile_box(name, size)] = np.round(np.clip(output.images[0], 0.0, 1.0) * 255.0).astype(np.uint8)
+        painted = np.round(np.clip(output.images[0], 0.0, 1.0) * 255.0).astype(np.uint8)
+        if name == "hair":  # the scalp cap's edge still fades into the skin
+            painted = atlas.fade_hairline(painted, design.dna.parameters.skin_tone)
+        design.atlas[atlas.tile_box(name, size)] = painted
     return True
 
 
