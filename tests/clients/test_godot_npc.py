@@ -10,7 +10,7 @@ from google.protobuf.message import Message
 
 from tests.clients import godot_engine
 from tests.clients.gdscript import JSON, GDScriptError, Runtime, Signal
-from worldsmith._proto.worldsmith.v1 import dialogue_pb2
+from worldsmith._proto.worldsmith.v1 import dialogue_pb2, speech_pb2
 
 ADDON = Path(__file__).resolve().parents[2] / "clients" / "godot" / "addons" / "worldsmith"
 DIALOGUE = dialogue_pb2.DESCRIPTOR.services_by_name["DialogueService"]
@@ -74,7 +74,7 @@ def npc():
     node = runtime.scripts["WorldsmithNPC"].new()
     node.fields.update(client=RecordingClient(), character_id="bram", player_id="hero")
     heard = []
-    for name in ("text_delta", "emotion", "action", "turn_completed", "failed"):
+    for name in ("text_delta", "emotion", "action", "turn_completed", "failed", "audio", "viseme"):
         node[name].connect(lambda *args, name=name: heard.append((name, *args)))
     return node, node["client"], heard
 
@@ -110,6 +110,20 @@ def test_server_events_become_signals(npc):
         ("turn_completed", "Well met", "TURN_END_REASON_COMPLETED"),
     ]
     assert node["current_emotion"] == "happy"
+
+
+def test_a_spoken_turn_asks_for_speech_and_its_audio_and_visemes_become_signals(npc):
+    node, client, heard = npc
+    node.fields["speak"] = True
+    node.call("say", "Hello there")
+    say = client.calls[-1]
+    assert _parsed(say).speech == dialogue_pb2.SpeechOptions(enabled=True)
+    pcm = (1000).to_bytes(2, "little", signed=True) + (-1000).to_bytes(2, "little", signed=True)
+    for event in (dialogue_pb2.SayResponse(audio=speech_pb2.AudioChunk(turn_id="t1", pcm=pcm, sample_rate=24000, start_ms=0)),
+                  dialogue_pb2.SayResponse(viseme=speech_pb2.VisemeEvent(turn_id="t1", name="viseme_aa", start_ms=50,
+                                                                         end_ms=125.5, weight=0.75))):
+        say.message_received.emit(_as_connect_json(event))
+    assert heard == [("audio", pcm, 24000, 0.0), ("viseme", "viseme_aa", 50.0, 125.5, 0.75)]
 
 
 def test_action_outcomes_are_told_after_the_turn(npc):

@@ -13,6 +13,12 @@ signal action(name: String, arguments: Dictionary, call_id: String)
 signal turn_completed(text: String, reason: String)
 ## The turn failed; `error` has "code" and "message".
 signal failed(error: Dictionary)
+## With `speak`: a stretch of the NPC's voice, PCM16 mono little-endian at `sample_rate`,
+## starting `start_ms` into the turn's audio. Push it to an AudioStreamGenerator's playback.
+signal audio(pcm: PackedByteArray, sample_rate: int, start_ms: float)
+## With `speak`: a mouth shape, the avatar's blend shape `name` ("viseme_aa" ...) at `weight`
+## from `start_ms` to `end_ms` of the turn's audio.
+signal viseme(name: String, start_ms: float, end_ms: float, weight: float)
 
 const SAY := "worldsmith.v1.DialogueService/Say"
 const CREATE_SESSION := "worldsmith.v1.DialogueService/CreateSession"
@@ -23,6 +29,9 @@ const CREATE_SESSION := "worldsmith.v1.DialogueService/CreateSession"
 @export var session_id := ""
 @export var player_id := "player"
 @export var turn_timeout_s := 30.0
+## Ask for each turn spoken: `audio` and `viseme` beside `text_delta`
+## (the server needs a speech model).
+@export var speak := false
 ## The client to use (empty: the `Worldsmith` autoload).
 @export var client: WorldsmithClient
 
@@ -84,6 +93,8 @@ func _start_turn(request: Dictionary) -> void:
 		session_id = created.messages[0].session.id
 	request["sessionId"] = session_id
 	request["characterId"] = character_id
+	if speak:
+		request["speech"] = {"enabled": true}
 	var turn := _client().stream(SAY, request, turn_timeout_s)
 	_turn = turn
 	turn.message_received.connect(_on_event)
@@ -103,6 +114,21 @@ func _on_event(response: Dictionary) -> void:
 			call_event.get("name", ""),
 			arguments if arguments is Dictionary else {},
 			call_event.get("callId", "")
+		)
+	elif response.has("audio"):
+		var chunk: Dictionary = response.audio
+		audio.emit(
+			Marshalls.base64_to_raw(chunk.get("pcm", "")),
+			int(chunk.get("sampleRate", 0)),
+			float(chunk.get("startMs", 0.0))
+		)
+	elif response.has("viseme"):
+		var shape: Dictionary = response.viseme
+		viseme.emit(
+			shape.get("name", ""),
+			float(shape.get("startMs", 0.0)),
+			float(shape.get("endMs", 0.0)),
+			float(shape.get("weight", 0.0))
 		)
 	elif response.has("turnCompleted"):
 		var completed: Dictionary = response.turnCompleted
