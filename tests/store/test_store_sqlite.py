@@ -7,7 +7,9 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
+from harness import free_port
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
+from worldsmith.config import ConfigError
 from worldsmith.store import Store
 from worldsmith.store.db import Database
 from worldsmith.store.migrate import LEGACY_GUARD, head_revision
@@ -53,8 +55,14 @@ def test_a_revision_this_server_does_not_know_is_refused(tmp_path, store):
 
 
 def test_a_url_that_is_no_database_is_refused_naming_the_setting(tmp_path):
-    with pytest.raises(ValueError, match="store.url"):
+    with pytest.raises(ConfigError, match="store.url"):
         Database.open(tmp_path, "mysql://somewhere/db")
+
+
+def test_a_database_that_cannot_be_reached_is_reported_without_its_password(tmp_path):
+    with pytest.raises(ConfigError, match="store.url .*cannot open the database") as raised:
+        Database.open(tmp_path, f"postgresql://worldsmith:s3cret@127.0.0.1:{free_port()}/worldsmith")
+    assert "s3cret" not in str(raised.value)
 
 
 def test_lore_version_sees_writes_from_another_process(tmp_path, store):

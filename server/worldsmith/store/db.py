@@ -10,19 +10,20 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, Row, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
+from worldsmith.config import ConfigError
 from worldsmith.store.migrate import migrate
 
 DATABASE_NAME = "worldsmith.db"
 
 
 def engine_for(url: str) -> Engine:
-    """An engine for `sqlite:///PATH` or `postgresql://...` (served by psycopg 3); ValueError naming store.url otherwise."""
+    """An engine for `sqlite:///PATH` or `postgresql://...` (served by psycopg 3); ConfigError naming store.url otherwise."""
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ValueError(f"store.url {url!r} is not a database URL; use postgresql://USER:PASSWORD@HOST/NAME") from None
+        raise ConfigError(f"store.url {url!r} is not a database URL; use postgresql://USER:PASSWORD@HOST/NAME") from None
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -33,7 +34,7 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"check_same_thread": False})
         _tune_sqlite(engine)
         return engine
-    raise ValueError(f"store.url {parsed.render_as_string(hide_password=True)!r}: use postgresql://... or "
+    raise ConfigError(f"store.url {parsed.render_as_string(hide_password=True)!r}: use postgresql://... or "
                      f"sqlite:///PATH (or leave it empty for {DATABASE_NAME} in the data directory)")
 
 
@@ -72,6 +73,10 @@ class Database:
         try:
             with self.transaction() as connection:
                 migrate(connection, self.engine.url)
+        except OperationalError as error:
+            self.engine.dispose()
+            raise ConfigError(f"store.url {self.engine.url.render_as_string(hide_password=True)}: cannot open the "
+                              f"database: {str(error.orig).strip()}") from None
         except BaseException:
             self.engine.dispose()
             raise
