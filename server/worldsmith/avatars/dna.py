@@ -131,6 +131,13 @@ def resolve(request: avatar_pb2.CreateAvatarRequest, described: avatar_pb2.Avata
     return avatar_pb2.AvatarDna(version=catalogue.DNA_VERSION, seed=seed, parameters=params)
 
 
+FOLK = {
+    "human": {"height": 1.78, "heights": (1.5, 1.95), "build": (0.25, 0.75), "shoulders": (0.3, 0.7), "legs": 0.5, "head": 1.0},
+    "dwarf": {"height": 1.38, "heights": (1.15, 1.45), "build": (0.7, 0.95), "shoulders": (0.8, 1.0), "legs": 0.45, "head": 1.18},
+    "elf": {"height": 1.88, "heights": (1.7, 2.05), "build": (0.1, 0.3), "shoulders": (0.2, 0.45), "legs": 0.53, "head": 0.98},
+}
+
+
 def defaults(seed: int, given: avatar_pb2.AvatarParameters | None = None) -> avatar_pb2.AvatarParameters:
     """A plausible everyday person for a seed. What `given` already says about sex, age and folk
     steers the rest: a woman's hair styles, an old person's grey hair, a dwarf's beard."""
@@ -143,12 +150,14 @@ def defaults(seed: int, given: avatar_pb2.AvatarParameters | None = None) -> ava
     styles = ("long", "ponytail", "bob", "bun", "curly") if feminine else ("short", "buzz", "curly", "short")
     hair = colors.greyed(colors.hex_color(pick("hair_color", colors.NATURAL_HAIR)), age)
     beard = "full" if given.body_plan == "dwarf" and not feminine else "none"
+    # A folk's figure when only its name is given (a model's answer may name the plan alone).
+    folk = FOLK.get(given.body_plan, FOLK["human"])
     return avatar_pb2.AvatarParameters(
-        height_m=float(np.clip(stream(seed, "height").normal(1.78 - 0.13 * femininity, 0.07), 1.5, 1.95)),
-        build=float(stream(seed, "build").uniform(0.25, 0.75)),
-        shoulder_width=float(stream(seed, "shoulders").uniform(0.3, 0.7)),
-        leg_ratio=float(np.clip(stream(seed, "legs").normal(0.5, 0.012), 0.47, 0.53)),
-        head_scale=float(stream(seed, "head").uniform(0.96, 1.04)),
+        height_m=float(np.clip(stream(seed, "height").normal(folk["height"] - 0.13 * femininity, 0.07), *folk["heights"])),
+        build=float(stream(seed, "build").uniform(*folk["build"])),
+        shoulder_width=float(stream(seed, "shoulders").uniform(*folk["shoulders"])),
+        leg_ratio=float(np.clip(stream(seed, "legs").normal(folk["legs"], 0.012), folk["legs"] - 0.03, folk["legs"] + 0.03)),
+        head_scale=float(stream(seed, "head").uniform(folk["head"] - 0.04, folk["head"] + 0.04)),
         femininity=femininity,
         age=age,
         muscle=float(stream(seed, "muscle").uniform(0.2, 0.5) * (0.6 if feminine else 1.0)),

@@ -163,7 +163,7 @@ def _parts(params: avatar_pb2.AvatarParameters, proportions, body, head: Head, d
     parts = body_parts(body, detail)
     parts.append(head.part(detail))
     parts += head.eyes(detail)
-    ears = head.ears(detail, pointed="elf_ears" in params.accessories)
+    ears = head.ears(detail, pointed="elf_ears" in params.accessories or params.body_plan == "elf")
     parts += ears + [mirror(ear) for ear in ears]
     parts += hair_parts(params.hair_style, head, proportions, detail, stream("hair"))
     parts += facial_hair_parts(params.beard_style, params.moustache_style, head, detail)
