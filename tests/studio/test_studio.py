@@ -9,7 +9,7 @@ import grpc
 import numpy as np
 from PIL import Image
 
-from harness import KEYS
+from harness import KEYS, REPO
 from studio.conftest import ARTIFACTS, MAX_MESSAGE_BYTES, open_studio
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2, dialogue_pb2_grpc
 
@@ -168,4 +168,83 @@ def test_a_scene_and_an_avatar_render_in_webgl(page, studio_server):
     shapes = page.locator("#blend-shapes input")
     assert shapes.count() > 0
     assert page.locator("#avatar-lod option").count() >= 2
+    assert page.errors == []
+
+
+def test_every_page_loads_without_console_errors(page, studio_server):
+    open_studio(page, studio_server.url)
+    for name in ("characters", "lore", "play", "textures", "scenes", "avatars", "jobs"):
+        page.locator(f'nav a[data-page="{name}"]').click()
+        page.locator(f'nav a.active[data-page="{name}"]').wait_for()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#page").inner_text().strip(), f"the {name} page is empty"
+    assert page.errors == []
+
+
+def test_a_card_file_imports_and_exports_in_the_importers_shapes(page, studio_server, tmp_path):
+    from worldsmith.dialogue.card_files import load_file
+
+    open_studio(page, studio_server.url)
+    page.locator("#import-file").set_input_files(str(REPO / "examples" / "game" / "characters" / "bram.toml"))
+    page.locator("#character-list li", has_text="Bram").wait_for()
+    assert page.locator("#card-form [name=id]").input_value() == "bram"
+    assert page.locator("[name=action-name]").first.input_value() == "give_item"
+    page.locator("#card-form [name=role]").fill("the smith of Oakvale")
+    for button, suffix in (("Export TOML", ".toml"), ("Export JSON", ".json")):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=button).click()
+        path = tmp_path / f"bram{suffix}"
+        download.value.save_as(path)
+        (card,), _ = load_file(path)  # what `worldsmith characters import` reads
+        assert (card.id, card.role, card.languages) == ("bram", "the smith of Oakvale", ["de"])
+        assert [action.name for action in card.actions] == ["give_item", "open_shop"]
+        assert json.loads(card.actions[0].arguments_schema_json)["required"] == ["item", "count"]
+    page.goto(f"{studio_server.url}#lore")
+    page.locator("#lore-list li", has_text="The old mine").wait_for()  # the file's lore came along
+    assert page.errors == []
+
+
+def test_lore_entries_keep_their_tags_and_visibility(page, studio_server):
+    open_studio(page, studio_server.url, where="lore")
+    form = page.locator("#lore-form")
+    form.locator("[name=id]").fill("guild-secret")
+    form.locator("[name=title]").fill("The guild's vault")
+    form.locator("[name=text]").fill("The vault key hangs behind the guildmaster's portrait.")
+    form.locator("[name=tags]").fill("guild, oakvale")
+    form.locator("[name=visibility]").select_option("FACTION")
+    form.locator("[name=faction]").fill("thieves")
+    form.get_by_role("button", name="Save").click()
+    entry = page.locator("#lore-list li", has_text="The guild's vault")
+    entry.wait_for()
+    assert "guild, oakvale" in entry.inner_text() and "faction" in entry.inner_text()
+    assert page.errors == []
+
+
+def test_a_lost_connection_is_reported_and_the_call_retried(page, studio_server):
+    open_studio(page, studio_server.url)
+    page.locator("#card-form").wait_for()
+    page.route("**/*", lambda route: route.abort())  # the server is gone
+    page.locator('nav a[data-page="lore"]').click()
+    page.locator("#banner", has_text="Connection to the server lost").wait_for()
+    page.unroute("**/*")
+    page.locator("#banner").wait_for(state="hidden", timeout=10_000)
+    page.locator("#lore-form").wait_for()
+    assert page.locator("#page .error").all_inner_texts() == ["", ""]  # the list call ran again, no error left
+    assert [e for e in page.errors if "ERR_FAILED" not in e] == []
+
+
+def test_a_running_generation_is_listed_by_lane_and_cancelled(page, studio_server):
+    open_studio(page, studio_server.url, where="textures")
+    page.locator("#texture-size").fill("512")
+    page.locator("#texture-steps").fill("100")  # the tiny diffusion model's most: long enough to cancel
+    page.locator("#texture-preview-every").fill("0")
+    page.locator("#generate-texture").click()
+    page.locator("#texture-progress-text", has_text="step").wait_for()
+    page.locator('nav a[data-page="jobs"]').click()
+    job = page.locator(".job", has_text="Texture: mossy cobblestone")
+    job.wait_for()
+    assert "interactive lane" in page.locator(".panel", has=job).inner_text()
+    job.get_by_role("button", name="Cancel").click()
+    job.wait_for(state="detached")
+    assert page.locator("#jobs").inner_text().count("nothing running") == 3
     assert page.errors == []

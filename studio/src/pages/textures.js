@@ -1,12 +1,12 @@
 // Textures: prompt and options, queue position and progress with previews, the result as a PBR material.
 import * as THREE from "three";
-import { call, describe, textures } from "../api.js";
+import { call, describe, fieldViolations, textures } from "../api.js";
 import { Lane } from "../gen/worldsmith/v1/common_pb.js";
 import { TextureMap, Tiling } from "../gen/worldsmith/v1/texture_pb.js";
 import { startJob } from "../jobs.js";
 import { checkUploadSize } from "../status.js";
 import { Viewer } from "../viewer.js";
-import { download, field, h, pngUrl, readFile } from "../ui.js";
+import { download, field, h, pngUrl, readFile, showViolations } from "../ui.js";
 
 const MAPS = ["NORMAL", "ROUGHNESS", "AMBIENT_OCCLUSION", "METALLIC", "HEIGHT"];
 const mapName = (value) => TextureMap[value].toLowerCase();
@@ -121,7 +121,9 @@ export default {
           }
         });
       } catch (error) {
-        status.textContent = error.rawMessage !== undefined ? describe(error) : error.message;
+        const violations = error.rawMessage !== undefined ? fieldViolations(error) : [];
+        showViolations(form, violations, status);
+        if (!violations.length) status.textContent = error.rawMessage !== undefined ? describe(error) : error.message;
       } finally {
         generate.disabled = false;
         job.finish();
