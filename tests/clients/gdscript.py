@@ -24,6 +24,12 @@ class PackedStringArray(list):
     pass
 
 
+@dataclass
+class Vector2:
+    x: float = 0.0
+    y: float = 0.0
+
+
 class Signal:
     """A script's `signal`: handlers connected from Python or GDScript, called on emit()."""
 
@@ -215,6 +221,7 @@ STRING_METHODS: dict[str, Callable] = {
 BYTES_METHODS: dict[str, Callable] = {
     "size": len, "is_empty": lambda b: len(b) == 0, "slice": _slice, "append_array": _append_array,
     "get_string_from_utf8": lambda b: bytes(b).decode(errors="replace"),
+    "decode_s16": lambda b, offset: int.from_bytes(b[offset:offset + 2], "little", signed=True),
 }
 ARRAY_METHODS: dict[str, Callable] = {
     "append": list.append, "size": len, "is_empty": lambda a: len(a) == 0, "clear": list.clear,
@@ -615,6 +622,7 @@ def _builtin_int(value) -> int:
 
 BUILTINS: dict[str, Callable] = {
     "str": _builtin_str, "int": _builtin_int, "float": float, "bool": bool, "range": lambda *a: list(range(*a)),
+    "maxf": lambda a, b: float(max(a, b)), "Vector2": Vector2,
     "PackedByteArray": lambda values=(): PackedByteArray(values),
     "PackedStringArray": lambda values=(): PackedStringArray(values),
     "Array": lambda values=(): list(values), "Dictionary": lambda values=None: dict(values or {}),

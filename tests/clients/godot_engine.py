@@ -8,7 +8,7 @@ import time
 
 import h11
 
-from tests.clients.gdscript import PackedByteArray, Signal
+from tests.clients.gdscript import PackedByteArray, Signal, Vector2
 
 OK = 0
 ERR_INVALID_PARAMETER = 31
@@ -191,6 +191,65 @@ class Time:
         return int(time.monotonic() * 1000)
 
 
+class AudioStreamGenerator:
+    """A stream the script fills frame by frame."""
+
+    def __init__(self):
+        self.mix_rate, self.buffer_length = 44100.0, 0.5
+
+    @classmethod
+    def new(cls) -> "AudioStreamGenerator":
+        return cls()
+
+
+class AudioStreamGeneratorPlayback:
+    """The generator's ring buffer: `mix_rate * buffer_length` frames; `play(n)` is the audio device taking n."""
+
+    def __init__(self, stream: AudioStreamGenerator):
+        self.capacity = int(stream.mix_rate * stream.buffer_length)
+        self.buffered: list[float] = []  # the left channel of each frame not yet played
+        self.played: list[float] = []
+
+    def get_frames_available(self) -> int:
+        return self.capacity - len(self.buffered)
+
+    def push_frame(self, frame: Vector2) -> bool:
+        if len(self.buffered) >= self.capacity:
+            return False
+        self.buffered.append(frame.x)
+        return True
+
+    def play(self, frames: int) -> None:
+        self.played += self.buffered[:frames]
+        del self.buffered[:frames]
+
+
+class AudioStreamPlayer:
+    def __init__(self):
+        self.stream, self.playing, self._playback = None, False, None
+
+    def play(self) -> None:
+        self.playing = True
+        self._playback = AudioStreamGeneratorPlayback(self.stream)
+
+    def get_stream_playback(self) -> AudioStreamGeneratorPlayback:
+        return self._playback
+
+
+class MeshInstance3D:
+    """A mesh with named blend shapes; `weights` is what the script set on each."""
+
+    def __init__(self, blend_shapes: list[str]):
+        self.blend_shapes = list(blend_shapes)
+        self.weights = dict.fromkeys(blend_shapes, 0.0)
+
+    def find_blend_shape_by_name(self, name: str) -> int:
+        return self.blend_shapes.index(name) if name in self.blend_shapes else -1
+
+    def set_blend_shape_value(self, index: int, value: float) -> None:
+        self.weights[self.blend_shapes[index]] = value
+
+
 class SceneTree:
     """The main loop; awaiting process_frame lets one frame (a millisecond here) pass."""
 
@@ -208,5 +267,6 @@ class Engine:
 
 GLOBALS = {
     "HTTPClient": HTTPClient, "TLSOptions": TLSOptions, "Time": Time, "Engine": Engine, "Marshalls": Marshalls,
+    "AudioStreamGenerator": AudioStreamGenerator,
     "ProjectSettings": ProjectSettings(), "OS": OS(), "OK": OK, "ERR_INVALID_PARAMETER": ERR_INVALID_PARAMETER,
 }

@@ -126,6 +126,42 @@ def test_a_spoken_turn_asks_for_speech_and_its_audio_and_visemes_become_signals(
     assert heard == [("audio", pcm, 24000, 0.0), ("viseme", "viseme_aa", 50.0, 125.5, 0.75)]
 
 
+@pytest.fixture
+def voice():
+    scripts = [ADDON / name for name in ("npc.gd", "connect_call.gd", "envelope.gd", "npc_voice.gd")]
+    runtime = Runtime(scripts, godot_engine.GLOBALS)
+    node = runtime.scripts["WorldsmithNPC"].new()
+    client = RecordingClient()
+    node.fields.update(client=client, character_id="bram")
+    player = godot_engine.AudioStreamPlayer()
+    face = godot_engine.MeshInstance3D(["viseme_sil", "viseme_PP", "viseme_aa", "eyeBlinkLeft"])
+    voice = runtime.scripts["WorldsmithNPCVoice"].new()
+    voice.fields.update(npc=node, player=player, face=face)
+    voice.call("_ready")
+    return voice, node, client, player, face
+
+
+def test_the_voice_plays_a_turns_audio_and_moves_the_mouth_on_the_audio_clock(voice):
+    voice, node, client, player, face = voice
+    assert node["speak"] and player.playing and player.stream.mix_rate == 24000.0
+    node.call("say", "Hello there")
+    say = client.calls[-1]
+    samples = [1000 * ((i % 7) - 3) for i in range(1200)]  # 50 ms at 24 kHz
+    pcm = b"".join(value.to_bytes(2, "little", signed=True) for value in samples)
+    for event in (dialogue_pb2.SayResponse(audio=speech_pb2.AudioChunk(turn_id="t1", pcm=pcm, sample_rate=24000)),
+                  dialogue_pb2.SayResponse(viseme=speech_pb2.VisemeEvent(name="viseme_aa", start_ms=0, end_ms=25, weight=0.8)),
+                  dialogue_pb2.SayResponse(viseme=speech_pb2.VisemeEvent(name="viseme_PP", start_ms=25, end_ms=50, weight=1))):
+        say.message_received.emit(_as_connect_json(event))
+    playback = player.get_stream_playback()
+    voice.call("_process", 0.016)
+    assert playback.buffered == [value / 32768 for value in samples]  # every sample, in order, as floats
+    assert face.weights["viseme_aa"] == 0.8 and voice.call("played_ms") == 0.0  # the first shape as the sound starts
+    playback.play(720)  # the device played 30 ms
+    voice.call("_process", 0.016)
+    assert voice.call("played_ms") == 30.0
+    assert (face.weights["viseme_aa"], face.weights["viseme_PP"], face.weights["eyeBlinkLeft"]) == (0.0, 1.0, 0.0)
+
+
 def test_action_outcomes_are_told_after_the_turn(npc):
     node, client, _ = npc
     node.call("say", "Give me a sword")
