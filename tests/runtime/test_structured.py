@@ -19,6 +19,7 @@ class AnsweringEngine:
     """Gives the same answer to every request, and keeps the requests."""
 
     model_id, revision = "answering", "r1"
+    has_chat_template = True
 
     def __init__(self, text: str = "", finish_reason: str = "stop", context_tokens: int = 4096):
         self.context_tokens = context_tokens

@@ -51,7 +51,8 @@ class StructuredModel:
     async def answer(self, messages: list[dict], schema: dict, seed: int, ctx: CallContext, *,
                      read: Callable[[dict], T], fall_back: Callable[[str], T]) -> T:
         """`read(value)` of the model's JSON, or `fall_back(reason)` when it gave none that is usable."""
-        request = GenerationRequest(messages=messages, json_schema=schema, seed=seed, temperature=self.temperature,
+        asked = {"messages": messages} if self.generator.has_chat_template else {"prompt": plain_prompt(messages)}
+        request = GenerationRequest(**asked, json_schema=schema, seed=seed, temperature=self.temperature,
                                     max_new_tokens=self.max_new_tokens)
         try:
             result = await self.generator.generate(request, ctx)
@@ -71,6 +72,12 @@ class StructuredModel:
         reason = f"the model's {self.answer_name} {problem}"
         log.warning("%s: %s; the model-free path answers instead", self.generator.model_id, reason)
         return fall_back(reason)
+
+
+def plain_prompt(messages: list[dict]) -> str:
+    """Chat messages as plain text for a base model (no chat template): a paragraph each, then the answer's cue.
+    The grammar keeps what follows JSON under the schema."""
+    return "\n\n".join(message["content"].strip() for message in messages) + "\n\nAnswer as JSON:\n"
 
 
 def _first_line(error: Exception) -> str:
