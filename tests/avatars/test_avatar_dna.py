@@ -76,3 +76,17 @@ def test_layers_explicit_beats_description_beats_seed():
     assert [piece.kind for piece in described.outfit] == ["shirt", "trousers", "boots"]
     replaced = make("a man in green boots", seed=5, parameters=avatar_pb2.AvatarParameters(outfit=[avatar_pb2.OutfitPiece(kind="cloak")])).dna.parameters
     assert [piece.kind for piece in replaced.outfit] == ["cloak"] and replaced.outfit[0].HasField("color")
+
+
+def test_a_body_plan_alone_gives_the_folks_figure():
+    from worldsmith.avatars import dna as dna_module
+
+    for seed in range(6):
+        dwarf = dna_module.defaults(seed, avatar_pb2.AvatarParameters(body_plan="dwarf", femininity=0.0))
+        elf = dna_module.defaults(seed, avatar_pb2.AvatarParameters(body_plan="elf"))
+        assert dwarf.height_m <= 1.4501 and dwarf.head_scale > 1.1 and dwarf.build >= 0.7 and dwarf.muscle >= 0.6
+        assert dwarf.beard_style == "full"
+        assert elf.height_m > 1.6 and elf.build <= 0.3 and elf.leg_ratio > 0.5
+    old = dna_module.defaults(1, avatar_pb2.AvatarParameters(age=80))
+    spread = max(old.hair_color.r, old.hair_color.g, old.hair_color.b) - min(old.hair_color.r, old.hair_color.g, old.hair_color.b)
+    assert spread < 0.05  # grey

@@ -132,9 +132,12 @@ def resolve(request: avatar_pb2.CreateAvatarRequest, described: avatar_pb2.Avata
 
 
 FOLK = {
-    "human": {"height": 1.78, "heights": (1.5, 1.95), "build": (0.25, 0.75), "shoulders": (0.3, 0.7), "legs": 0.5, "head": 1.0},
-    "dwarf": {"height": 1.38, "heights": (1.15, 1.45), "build": (0.7, 0.95), "shoulders": (0.8, 1.0), "legs": 0.45, "head": 1.18},
-    "elf": {"height": 1.88, "heights": (1.7, 2.05), "build": (0.1, 0.3), "shoulders": (0.2, 0.45), "legs": 0.53, "head": 0.98},
+    "human": {"height": 1.78, "heights": (1.5, 1.95), "build": (0.25, 0.75), "shoulders": (0.3, 0.7), "legs": 0.5, "head": 1.0,
+              "muscle": (0.2, 0.5)},
+    "dwarf": {"height": 1.38, "heights": (1.15, 1.45), "build": (0.7, 0.95), "shoulders": (0.8, 1.0), "legs": 0.45, "head": 1.18,
+              "muscle": (0.6, 0.9)},
+    "elf": {"height": 1.88, "heights": (1.7, 2.05), "build": (0.1, 0.3), "shoulders": (0.2, 0.45), "legs": 0.53, "head": 0.98,
+            "muscle": (0.15, 0.4)},
 }
 
 
@@ -160,7 +163,7 @@ def defaults(seed: int, given: avatar_pb2.AvatarParameters | None = None) -> ava
         head_scale=float(stream(seed, "head").uniform(folk["head"] - 0.04, folk["head"] + 0.04)),
         femininity=femininity,
         age=age,
-        muscle=float(stream(seed, "muscle").uniform(0.2, 0.5) * (0.6 if feminine else 1.0)),
+        muscle=float(stream(seed, "muscle").uniform(*folk["muscle"]) * (0.6 if feminine else 1.0)),
         body_plan="human",
         beard_style=beard,
         moustache_style="none",
