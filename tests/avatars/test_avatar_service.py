@@ -60,5 +60,8 @@ async def test_cancel_stops_between_stages(service):
 async def test_options_list_what_a_client_can_offer(service):
     options = await service.GetAvatarOptions(avatar_pb2.GetAvatarOptionsRequest(), CallContext())
     assert "ponytail" in options.hair_styles and "cloak" in options.outfit_kinds and "glasses" in options.accessories
+    assert {"robe", "dress", "gown", "plate_armour", "leather_armour", "apron"} <= set(options.outfit_kinds)
+    assert list(options.body_plans) == ["human", "dwarf", "elf"]
+    assert "goatee" in options.beard_styles and "handlebar" in options.moustache_styles
     assert options.min_height_m < 1.0 < 2.0 < options.max_height_m
     assert options.max_texture_size == 1024
