@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from worldsmith.config import ConfigError
-from worldsmith.store.migrate import migrate
 
 DATABASE_NAME = "worldsmith.db"
 
@@ -67,6 +66,9 @@ class Database:
     """
 
     def __init__(self, url: str):
+        # Alembic is imported only by what opens a database: commands that just write files skip its import time.
+        from worldsmith.store.migrate import migrate
+
         self.engine = engine_for(url)
         self.dialect = self.engine.dialect.name
         self._sqlite_writer = threading.Lock() if self.dialect == "sqlite" else contextlib.nullcontext()
