@@ -82,6 +82,16 @@ class ModelConfig(Section):
     engine: Literal["auto", "transformers", "llama.cpp"] = "auto"
     # llama.cpp: CPU threads (0: every core).
     threads: int = Field(0, ge=0)
+    # runtime.executor = "ray" only: the model's Ray Serve deployment. `replicas` fixed, or autoscaling between
+    # min_replicas and max_replicas when max_replicas > 0; resources one replica reserves; requests a replica
+    # runs at once and callers that may wait for one before RESOURCE_EXHAUSTED.
+    replicas: int = Field(1, ge=1)
+    min_replicas: int = Field(1, ge=0)
+    max_replicas: int = Field(0, ge=0)
+    replica_cpus: float = Field(1.0, ge=0)
+    replica_gpus: float = Field(0.0, ge=0)
+    max_ongoing_requests: int = Field(16, ge=1)
+    max_queued_requests: int = Field(64, ge=1)
 
     @model_validator(mode="after")
     def _engine_fits(self):
@@ -90,6 +100,8 @@ class ModelConfig(Section):
                              f"nor package:NAME")
         if self.engine != "auto" and self.kind != "text-generator":
             raise ValueError(f"engine applies to text generators only; this model is a {self.kind}")
+        if self.max_replicas and self.max_replicas < self.min_replicas:
+            raise ValueError(f"max_replicas ({self.max_replicas}) is below min_replicas ({self.min_replicas})")
         return self
 
     @property
@@ -98,6 +110,16 @@ class ModelConfig(Section):
         if self.engine != "auto":
             return self.engine
         return "llama.cpp" if is_gguf_source(self.source) else "transformers"
+
+
+class RuntimeConfig(Section):
+    # Where models run: "local" (in this process) or "ray" (text generators as Ray Serve deployments).
+    executor: Literal["local", "ray"] = "local"
+    # executor = "ray": the cluster, e.g. "ray://HEAD:10001" or "auto" (a node on this machine); empty starts a
+    # Ray instance inside this process (one machine, for trying it).
+    ray_address: str = ""
+    # The Ray Serve application holding the deployments (fronts sharing a cluster use the same name).
+    ray_app: str = "worldsmith"
 
 
 class LaneConfig(Section):
@@ -181,6 +203,7 @@ class Settings(BaseSettings):
 
     server: ServerConfig = ServerConfig()
     auth: AuthConfig = AuthConfig()
+    runtime: RuntimeConfig = RuntimeConfig()
     lanes: LaneConfig = LaneConfig()
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     dialogue: DialogueConfig = DialogueConfig()

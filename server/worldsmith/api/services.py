@@ -41,7 +41,8 @@ class Services:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.limits = LaneLimits(**settings.lanes.model_dump())
-        self.registry = ModelRegistry(settings.models, self.limits, loader_options(settings))
+        self.registry = ModelRegistry(settings.models, self.limits, loader_options(settings),
+                                      runtime=settings.runtime)
         self.cpu_engine = FunctionEngine("cpu", concurrency=2, limits=self.limits)
         self.by_name: dict[str, object] = {}
         self.store: Store | None = None

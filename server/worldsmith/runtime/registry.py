@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Protocol, TypeVar
 
 from worldsmith._proto.worldsmith.v1 import admin_pb2
-from worldsmith.config import ModelConfig
+from worldsmith.config import ModelConfig, RuntimeConfig
 from worldsmith.errors import NotFound, Unavailable
 from worldsmith.runtime import devices, heap, metrics
 from worldsmith.runtime.engine import LaneLimits
@@ -103,11 +103,17 @@ class ModelRegistry:
     """Owns every configured model. `get(name)` returns the resident engine or raises
     Unavailable with the reason, so services can answer while others fail."""
 
-    def __init__(self, models: dict[str, ModelConfig], limits: LaneLimits, options: dict[str, dict] | None = None):
+    def __init__(self, models: dict[str, ModelConfig], limits: LaneLimits, options: dict[str, dict] | None = None,
+                 runtime: RuntimeConfig | None = None):
         self._entries = {name: ModelEntry(name, config) for name, config in models.items()}
         self._limits = limits
         self._options = options or {}
         self._listeners: list[Callable[[], None]] = []
+        self._remote = None
+        if runtime is not None and runtime.executor == "ray":  # imported only then: Ray is a large import
+            from worldsmith.runtime.ray_executor import RayExecutor
+
+            self._remote = RayExecutor(runtime, models, limits)
 
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
@@ -186,6 +192,11 @@ class ModelRegistry:
 
     def _load_and_warm(self, entry: ModelEntry) -> ResidentEngine:
         config = entry.config
+        if self._remote is not None and entry.name in self._remote.models:
+            entry.device, entry.dtype = "ray", config.dtype
+            engine = self._remote.load(entry.name)
+            engine.name = entry.name
+            return engine
         local = Path(config.source).expanduser()
         if config.source.startswith(("/", "./", "../", "~")) and not (local.is_dir() or local.is_file()):
             raise FileNotFoundError(f"model folder {config.source} does not exist (make one with `worldsmith models make-tiny DIR`)")
