@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 
@@ -36,6 +37,9 @@ class StudioMount:
         elif not (self.dist / "index.html").is_file():
             response = PlainTextResponse(NOT_BUILT, status_code=503)
         else:
-            await self.files({**scope, "root_path": PREFIX}, receive, send)  # files are looked up below the prefix
-            return
+            try:
+                await self.files({**scope, "root_path": PREFIX}, receive, send)  # files are looked up below the prefix
+                return
+            except HTTPException as error:  # no such file (StaticFiles raises; no Starlette app here turns it into a response)
+                response = PlainTextResponse(error.detail, status_code=error.status_code)
         await response(scope, receive, send)
