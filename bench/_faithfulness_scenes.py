@@ -147,6 +147,12 @@ def named_reported(result) -> dict:
     return requirement("named elements placed or reported", not short, short or len(result.quality.named_elements), "none unreported")
 
 
+def unplaceable_reported(result, word: str) -> dict:
+    """A named element no asset stands for is in the report with a reason, not silently left out."""
+    noted = [e.note for e in result.quality.named_elements if e.word == word and e.placed == 0 and e.note]
+    return requirement(f"{word!r} reported as unplaceable", bool(noted), noted[0] if noted else "missing", "a reason")
+
+
 def count_at_least(result, tag: str, n: int, exact: bool = False) -> dict:
     got = len(tagged(result, tag))
     return requirement(f"{'exactly' if exact else 'at least'} {n} {tag}", got == n if exact else got >= n, got, f"{'' if exact else '>='}{n}")
@@ -290,6 +296,8 @@ def interior_cases() -> list[tuple[str, scene_pb2.GenerateSceneRequest, Callable
          lambda r, h: [count_at_least(r, "table", 1, True), count_at_least(r, "shelf", 2), count_at_least(r, "chair", 1)]),
         ("interior", interior("a bedroom with two table lamps", (5, 3, 4), 9),
          lambda r, h: [count_at_least(r, "bed", 1), count_at_least(r, "table_lamp", 2, True), lights_mounted(r, h, on_tables_asked=True)]),
+        ("interior", interior("a throne room with a throne and two braziers", (12, 4, 10), 11),
+         lambda r, h: [count_at_least(r, "brazier", 2, True), unplaceable_reported(r, "throne")]),
         ("interior", interior("a storeroom with crates and barrels", (6, 2.6, 5), 10),
          lambda r, h: [count_at_least(r, "crate", 2), count_at_least(r, "barrel", 2),
                        requirement("no tables or beds", not {n.tag for n in r.graph.nodes} & ROOM_FURNITURE, "", "none")]),

@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2
+from worldsmith.scenes import generate
 from worldsmith.scenes.plan import Plan, PlanItem, PlannedRelation, plan_schema, resolve_plan
 from worldsmith.scenes.planner_keywords import KeywordPlanner
 from worldsmith.scenes.prompt_words import Named
@@ -107,3 +108,13 @@ def test_any_planner_gets_the_programme_and_only_the_prompts_named_words():
     schema = plan_schema(spec)
     jsonschema.validate({"room": "tavern", "items": [{"tag": "stool", "count": 4, "relations": [
         {"kind": "seated_at", "target": "bar_counter"}]}], "named": [{"word": "bar", "tag": "bar_counter", "count": 1}]}, schema)
+
+
+def test_a_listed_element_no_asset_stands_for_is_reported_with_a_reason():
+    request = scene_pb2.GenerateSceneRequest(kind=scene_pb2.SCENE_KIND_INTERIOR, seed=2, bounds=common_pb2.Vec3(x=10, y=4, z=8),
+                                             prompt="a throne room with a gilded throne, banners and two braziers near the door")
+    report = {e.word: e for e in generate(request).quality.named_elements}
+    assert report["braziers"].placed == 2 and not report["braziers"].note
+    for word in ("throne", "banners"):
+        assert report[word].placed == 0 and word in report[word].note
+    assert "door" not in report  # after "near", the list is over

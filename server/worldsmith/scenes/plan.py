@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from worldsmith._proto.worldsmith.v1 import scene_pb2
 from worldsmith.errors import InvalidArgument
 from worldsmith.scenes import programmes, prompt_words
+from worldsmith.scenes.landforms import LAKE_WORDS, RELIEF_OF_WORD, RIVER_WORDS
 from worldsmith.scenes.catalog import FACING, MOUNTED, NEAR, ON_TOP_OF, ON_WALL, SEATED_AT, default_catalog, is_scatter_asset, mount_height
 from worldsmith.scenes.prompt_words import Named, Reading
 from worldsmith.scenes.spec import SceneSpec
@@ -129,12 +130,16 @@ def plan_schema(spec: SceneSpec) -> dict:
     return {"type": "object", "properties": properties, "required": ["items"], "additionalProperties": False}
 
 
+# Words the terrain generator reads itself: not elements to place.
+LANDFORM_WORDS = frozenset(RELIEF_OF_WORD) | RIVER_WORDS | LAKE_WORDS
+
+
 def read_prompt(spec: SceneSpec) -> Reading:
     """The prompt's room type and named elements, read against the request's catalog and the default
     one (so a named element the request's catalog lacks is still reported)."""
     want_scatter = spec.kind == "terrain"
     others = [a for a in default_catalog().assets if is_scatter_asset(a) == want_scatter and a.tag not in spec.assets]
-    return prompt_words.read(spec.prompt, plannable_assets(spec), spec.max_objects, others)
+    return prompt_words.read(spec.prompt, plannable_assets(spec), spec.max_objects, others, LANDFORM_WORDS)
 
 
 def allowed_tags(spec: SceneSpec, room: str, named: tuple[Named, ...]) -> set[str]:

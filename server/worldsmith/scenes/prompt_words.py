@@ -122,11 +122,12 @@ def room_of(words: list[str]) -> str:
 
 
 def read(prompt: str, assets: list[scene_pb2.CatalogAsset], limit: int,
-         others: list[scene_pb2.CatalogAsset] = ()) -> Reading:
+         others: list[scene_pb2.CatalogAsset] = (), understood: frozenset[str] = frozenset()) -> Reading:
     """The room type and the named elements, with the number in front of each ("four chairs", "2 tables",
     "a bar"); a bare plural asks for at least a couple. Elements are counted once per tag, at the largest.
     Words for `assets` (the request's catalog) come first; `others` (the default catalog's assets the
-    request's lacks) name what is then reported as not placed."""
+    request's lacks) name what is then reported as not placed, as do the nouns of a "with" list that name
+    no asset at all (tag ""). `understood` are words other readers take (a river, rolling hills)."""
     text = " ".join(words_of(prompt))
     for pattern, word in PHRASES:
         text = pattern.sub(lambda match: word + match.group(1), text)
@@ -150,4 +151,29 @@ def read(prompt: str, assets: list[scene_pb2.CatalogAsset], limit: int,
         count = min(count, limit)
         if tag not in found or count > found[tag].count:
             found[tag] = Named(word.replace("tablelamp", "table lamp"), tag, count, exact)
-    return Reading(room_of(words), tuple(found.values()))
+    unknown = [Named(noun, "", 1, False) for noun in listed_nouns(prompt)
+               if noun not in vocab and noun not in understood and noun not in ROOM_OF_WORD]
+    return Reading(room_of(words), (*found.values(), *unknown))
+
+
+def listed_nouns(prompt: str) -> list[str]:
+    """The last word of each item of the prompt's "with ..." and "full of ..." lists, where English puts the noun:
+    "a throne room with a gilded throne, banners and two braziers" -> throne, banners, braziers."""
+    tokens = re.findall(r"[a-z0-9]+|[,;.]", prompt.lower())
+    nouns: list[str] = []
+    item: list[str] = []
+    listing = False
+    for i, token in enumerate([*tokens, "."]):
+        starts = token == "with" or (token == "of" and i > 0 and tokens[i - 1] == "full")
+        ends_item = token in {",", ";", ".", "and", "or"} or token in BREAKS or starts
+        if ends_item:
+            if listing and item and not item[-1].isdigit() and item[-1] not in NUMBER_WORDS and len(item[-1]) > 2:
+                nouns.append(item[-1])
+            item = []
+            if starts:
+                listing = True
+            elif token not in {",", "and", "or"}:
+                listing = False  # "in the corner", "near the door": the list is over
+        elif listing and token not in {"the", "some"}:
+            item.append(token)
+    return nouns

@@ -132,7 +132,9 @@ def named_elements(nodes: list[scene_pb2.SceneNode], named: tuple[Named, ...], c
     for element in named:
         placed = sum(node.tag == element.tag for node in nodes)
         note = ""
-        if element.tag not in catalog_tags:
+        if not element.tag:
+            note = f"no asset in the catalog is a {element.word!r}; add one with that tag to place it"
+        elif element.tag not in catalog_tags:
             note = f"the catalog has no {element.tag!r} for {element.word!r}"
         elif placed < element.count:
             note = (f"only {placed} of {element.count} {element.word!r} fit in {where} without overlapping, "
