@@ -46,9 +46,17 @@ class PostgresServer:
 
     def start(self) -> "PostgresServer":
         self._run("initdb", "-D", str(self.data), "-U", "worldsmith", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server on its folder and port (again, after `halt`)."""
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options, "-w", "start")
-        return self
+
+    def halt(self) -> None:
+        """Stop the server at once, as a crash would, keeping its files."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://worldsmith@127.0.0.1:{self.port}/{database}"
@@ -64,7 +72,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+            self.halt()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -7,6 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
+from worldsmith.errors import Unavailable
+from worldsmith.store import Store
 
 
 def session(**kwargs) -> d.Session:
@@ -84,3 +86,24 @@ def test_lore_is_found_by_tag_and_its_version_moves_with_every_write(any_store):
     assert middle != start
     assert store.lore.delete("mill") and not store.lore.delete("mill")
     assert store.lore.version != middle
+
+
+def test_a_database_that_goes_down_is_unavailable_and_serves_again_once_back(tmp_path):
+    from postgres import PostgresServer, binaries
+
+    server = PostgresServer(binaries()).start()
+    store = Store.open(tmp_path, server.new_database())
+    try:
+        store.sessions.create(session())
+        server.halt()
+        with pytest.raises(Unavailable, match="retry"):
+            store.sessions.commit_turns("s", [turn(0)])
+        with pytest.raises(Unavailable):
+            store.sessions.get("s")
+        server.resume()
+        # The pool replaces the connections the restart broke: the next calls simply work.
+        assert store.sessions.commit_turns("s", [turn(1)])
+        assert [t.turn_id for t in store.sessions.get("s").turns] == ["t1"]
+    finally:
+        store.close()
+        server.stop()

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from worldsmith.config import ConfigError
+from worldsmith.errors import Unavailable
 
 DATABASE_NAME = "worldsmith.db"
 
@@ -75,10 +76,10 @@ class Database:
         try:
             with self.transaction() as connection:
                 migrate(connection, self.engine.url)
-        except OperationalError as error:
+        except Unavailable as error:
             self.engine.dispose()
             raise ConfigError(f"store.url {self.engine.url.render_as_string(hide_password=True)}: cannot open the "
-                              f"database: {str(error.orig).strip()}") from None
+                              f"database: {str(error.__cause__.orig).strip()}") from None
         except BaseException:
             self.engine.dispose()
             raise
@@ -93,22 +94,38 @@ class Database:
         """The Alembic revision the schema is at."""
         from alembic.runtime.migration import MigrationContext
 
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
-        with self._sqlite_writer, self.engine.connect().execution_options(write=True) as connection:
+        with self._reachable(), self._sqlite_writer, self.engine.connect().execution_options(write=True) as connection:
             with connection.begin():
                 yield connection
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads, returned to the pool when the block ends."""
+        with self._reachable(), self.engine.connect() as connection:
+            yield connection
 
     def query(self, statement, parameters: dict | None = None) -> list[Row]:
         """Rows of one read (a Core statement, or SQL text with :named parameters)."""
         if isinstance(statement, str):
             statement = text(statement)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return list(connection.execute(statement, parameters or {}))
+
+    @contextlib.contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A database that is down, restarting or locked past the busy timeout is UNAVAILABLE to the caller,
+        who may retry; the pool replaces the broken connection for the next call."""
+        try:
+            yield
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
+            raise Unavailable(f"the store's database cannot be used now ({reason}); retry shortly") from error
 
     def insert(self, table):
         """INSERT for this dialect, with its ON CONFLICT clauses (`on_conflict_do_update`, `on_conflict_do_nothing`)."""

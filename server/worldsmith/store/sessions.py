@@ -72,7 +72,7 @@ class SessionStore:
         ])
 
     def get(self, session_id: str) -> dialogue_pb2.Session | None:
-        with self.db.engine.connect() as connection:
+        with self.db.reading() as connection:
             row = connection.execute(select(sessions).where(sessions.c.id == session_id)).first()
             if row is None:
                 return None
