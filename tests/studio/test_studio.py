@@ -248,3 +248,26 @@ def test_a_running_generation_is_listed_by_lane_and_cancelled(page, studio_serve
     job.wait_for(state="detached")
     assert page.locator("#jobs").inner_text().count("nothing running") == 3
     assert page.errors == []
+
+
+def test_a_spoken_reply_plays_and_moves_the_avatars_mouth(page, studio_server):
+    with grpc.insecure_channel(f"127.0.0.1:{studio_server.port}") as channel:
+        dialogue_pb2_grpc.DialogueServiceStub(channel).UpsertCharacter(dialogue_pb2.UpsertCharacterRequest(
+            character=dialogue_pb2.Character(id="herald", name="Orin", role="the town herald")), metadata=(("authorization", f"Bearer {KEYS['editor']}"),))
+    open_studio(page, studio_server.url, where="avatars")
+    page.locator("#generate-avatar").click()
+    page.locator("#bones li").first.wait_for(timeout=90_000)
+    page.locator('nav a[data-page="play"]').click()
+    page.locator("#play-character option[value=herald]").wait_for(state="attached")
+    page.locator("#play-character").select_option("herald")
+    page.locator("#play-max-tokens").fill("16")
+    page.locator("#play-speak").check()
+    page.locator("#play-face").wait_for()
+    page.locator("#utterance").fill("What news today?")
+    page.locator("#send").click()
+    page.locator(".bubble.npc[data-done]").wait_for()
+    reply = page.locator(".bubble.npc")
+    assert int(reply.get_attribute("data-audio-chunks")) > 0 and int(reply.get_attribute("data-visemes")) > 0
+    page.wait_for_function("/viseme_/.test(document.getElementById('play-face').dataset.mouth)", timeout=10_000)
+    assert_rendered(page, "#play-face")
+    assert page.errors == []

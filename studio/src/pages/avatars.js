@@ -2,6 +2,7 @@
 import { call, describe, avatars } from "../api.js";
 import { Lane } from "../gen/worldsmith/v1/common_pb.js";
 import { startJob } from "../jobs.js";
+import { rememberAvatar } from "../avatar_store.js";
 import { Viewer } from "../viewer.js";
 import { download, field, h } from "../ui.js";
 
@@ -87,6 +88,7 @@ export default {
               bar.value = bar.max;
               progressText.textContent = "Done";
               result = value;
+              rememberAvatar(value.glb);
               await showResult();
             }
             job.update(progressText.textContent);

@@ -2,7 +2,11 @@
 import { call, describe, dialogue } from "../api.js";
 import { startJob } from "../jobs.js";
 import { Lane } from "../gen/worldsmith/v1/common_pb.js";
+import * as THREE from "three";
+import { latestAvatar } from "../avatar_store.js";
+import { Speaker } from "../speech.js";
 import { checkUploadSize } from "../status.js";
+import { Viewer } from "../viewer.js";
 import { download, field, h, readFile } from "../ui.js";
 
 export default {
@@ -19,6 +23,42 @@ export default {
     const status = h("div", { class: "error", id: "play-status" });
     const sessionLabel = h("div", { class: "muted", id: "session-id" }, "No session yet.");
     const importInput = h("input", { type: "file", id: "session-import" });
+    const speak = h("input", { type: "checkbox", id: "play-speak" });
+    const face = h("canvas", { class: "viewer face", id: "play-face", hidden: true });
+    let speaker = null;
+    let viewer = null;
+    let mouths = [];
+    let animating = true;
+
+    // The last avatar made on the Avatars page, framed on its head; its viseme shapes follow the speech.
+    async function showFace() {
+      const glb = latestAvatar();
+      if (!glb || viewer) return;
+      face.hidden = false;
+      viewer = new Viewer(face);
+      const gltf = await Viewer.loadGlb(glb);
+      viewer.show(gltf.scene);
+      gltf.scene.traverse((object) => { if (object.morphTargetDictionary) mouths.push(object); });
+      const head = gltf.scene.getObjectByName("Head");
+      if (head) {
+        const at = head.getWorldPosition(new THREE.Vector3()).add(new THREE.Vector3(0, 0.08, 0));
+        viewer.controls.target.copy(at);
+        viewer.camera.position.copy(at).add(new THREE.Vector3(0, 0, 0.7));
+      }
+      const lipSync = () => {
+        if (!animating) return;
+        const shapes = speaker ? speaker.mouth() : {};
+        face.dataset.mouth = Object.keys(shapes).join(" ");
+        for (const mesh of mouths) {
+          for (const [name, index] of Object.entries(mesh.morphTargetDictionary)) {
+            if (name.startsWith("viseme_")) mesh.morphTargetInfluences[index] = shapes[name] ?? 0;
+          }
+        }
+        requestAnimationFrame(lipSync);
+      };
+      lipSync();
+    }
+    speak.addEventListener("change", () => { if (speak.checked) showFace().catch((error) => { status.textContent = String(error); }); });
 
     const showSession = (value) => {
       session = value;
@@ -64,7 +104,9 @@ export default {
       chat.append(reply);
       sendButton.disabled = true;
       const job = startJob(`Turn: ${shown.slice(0, 40)}`, "realtime");
-      const request = { sessionId: session.id, ...input, lane: Lane.REALTIME,
+      if (speak.checked) speaker ??= new Speaker();
+      let heard = 0;
+      const request = { sessionId: session.id, ...input, lane: Lane.REALTIME, speech: { enabled: speak.checked },
         options: { seed: BigInt(seed.value || 0), maxNewTokens: Number(maxTokens.value || 0) } };
       try {
         await call(async () => {
@@ -75,6 +117,8 @@ export default {
             else if (kind === "textDelta") { text.textContent += value.text; job.update("speaking"); }
             else if (kind === "emotion") { emotion.hidden = false; emotion.textContent = value.emotion; }
             else if (kind === "actionCall") chat.append(answerForm(value));
+            else if (kind === "audio") { speaker.play(value); reply.dataset.audioChunks = String(++heard); }
+            else if (kind === "viseme") { speaker.viseme(value); reply.dataset.visemes = String(Number(reply.dataset.visemes ?? 0) + 1); }
             else if (kind === "turnCompleted") reply.dataset.done = "true";
             chat.scrollTop = chat.scrollHeight;
           }
@@ -114,18 +158,20 @@ export default {
       h("div", { class: "panel" },
         field("Character", characterSelect),
         h("div", { class: "row" }, field("Seed (0: random)", seed), field("Max new tokens (0: default)", maxTokens)),
+        h("label", {}, speak, " Speak replies (lip-synced on the last avatar made on the Avatars page)"),
         h("button", { type: "button", id: "new-session", onclick: () => newSession().catch((e) => { status.textContent = describe(e); }) }, "New session"),
         h("button", { type: "button", id: "export-session", onclick: async () => {
           const { blob } = await call(() => dialogue.exportSession({ sessionId: session.id }));
           download(`${session.id}.session`, blob);
         } }, "Export session"),
         h("label", {}, "Import a session"), importInput, sessionLabel, memory),
-      h("div", {}, chat, form, status)));
+      h("div", {}, face, chat, form, status)));
 
     call(() => dialogue.listCharacters({ pageSize: 200 })).then(({ characters }) => {
       characterSelect.replaceChildren(...characters.map((card) => h("option", { value: card.id }, card.name || card.id)));
       if (!characters.length) status.textContent = "No characters yet: create one on the Characters page.";
     }).catch((error) => { status.textContent = describe(error); });
     characterSelect.addEventListener("change", () => { session = null; chat.replaceChildren(); });
+    return () => { animating = false; viewer?.dispose(); speaker?.close(); };
   },
 };
