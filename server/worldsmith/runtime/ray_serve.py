@@ -83,10 +83,10 @@ class CallFacts:
 
 @dataclass
 class CancelRecord:
-    """What the replica saw of its cancelled calls: how many, and the tokens generated after each cancel."""
+    """A replica's cancelled calls: (tokens generated after the cancel, tokens generated in all) for each."""
 
-    cancelled: int = 0
-    tokens_after_cancel: list[int] = field(default_factory=list)
+    replica: str
+    cancelled: list[tuple[int, int]] = field(default_factory=list)
 
 
 class TextGeneratorReplica:
@@ -105,7 +105,7 @@ class TextGeneratorReplica:
         self.engine.name = model_name
         if model.warmup:
             self.engine.warmup()
-        self.cancels = CancelRecord()
+        self.cancels = CancelRecord(serve.get_replica_context().replica_id.unique_id)
         self._started = asyncio.Lock()
 
     async def _ensure_started(self) -> None:
@@ -149,8 +149,7 @@ class TextGeneratorReplica:
         try:
             async for event in job.events():
                 if isinstance(event, GenerationResult) and event.finish_reason == "cancelled":
-                    self.cancels.cancelled += 1
-                    self.cancels.tokens_after_cancel.append(event.tokens_after_cancel)
+                    self.cancels.cancelled.append((event.tokens_after_cancel, event.completion_tokens))
                 if isinstance(event, common_pb2.Queued):
                     event = QueuedAt(event.position, event.eta_seconds)
                 events.put_nowait(event)
