@@ -117,6 +117,49 @@ async def test_an_interrupted_spoken_turn_keeps_only_what_the_player_heard(chann
     assert text.strip().startswith(heard) and text.strip()  # the words were delivered either way
 
 
+async def test_a_say_turn_whose_audio_was_cut_short_after_it_completed_keeps_what_was_heard(channel):
+    stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
+    session_id = await session(stub)
+    request = d.SayRequest(session_id=session_id, utterance=QUESTION, options=d.GenerationOptions(seed=SEED),
+                           speech=d.SpeechOptions(enabled=True))
+    events = [event async for event in stub.Say(request, metadata=auth("runtime"))]
+    completed = events[-1].turn_completed
+    first = next(event.audio for event in events if event.WhichOneof("event") == "audio")
+    # The text was complete long before the audio was: the player walked off after the first sentence.
+    played = int(len(first.pcm) / 2 / 24)
+    reported = await stub.ReportHeard(d.ReportHeardRequest(session_id=session_id, turn_id=completed.turn_id,
+                                                           audio_played_ms=played), metadata=auth("runtime"))
+    stored = (await stub.GetSession(d.GetSessionRequest(session_id=session_id), metadata=auth("runtime"))).session.turns[-1]
+    first_sentence = complete_sentences(completed.text + " ")[0][0]
+    assert not completed.interrupted and completed.text != first_sentence
+    assert stored == reported.turn and stored.text == first_sentence and stored.interrupted
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await stub.ReportHeard(d.ReportHeardRequest(session_id=session_id, turn_id="no-such-turn", audio_played_ms=5),
+                               metadata=auth("runtime"))
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND and "turn_id" in raised.value.details()
+
+
+async def test_a_conversation_cancelling_a_finished_spoken_turn_keeps_what_was_heard(channel):
+    stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
+    session_id = await session(stub)
+    requests: asyncio.Queue = asyncio.Queue()
+    await requests.put(d.ConverseRequest(start=d.ConverseStart(session_id=session_id, options=d.GenerationOptions(seed=SEED),
+                                                               speech=d.SpeechOptions(enabled=True))))
+    await requests.put(d.ConverseRequest(utterance=d.PlayerUtterance(text=QUESTION)))
+
+    async def outgoing():
+        while (request := await requests.get()) is not None:
+            yield request
+
+    async for response in stub.Converse(outgoing(), metadata=auth("runtime")):
+        if response.WhichOneof("event") == "turn_completed":
+            # Nothing of it was heard: the player left before the audio began.
+            await requests.put(d.ConverseRequest(cancel=d.CancelTurn(turn_id=response.turn_completed.turn_id, audio_played_ms=0)))
+            await requests.put(None)
+    stored = (await stub.GetSession(d.GetSessionRequest(session_id=session_id), metadata=auth("runtime"))).session.turns[-1]
+    assert stored.speaker == "bram" and stored.text == "" and stored.interrupted
+
+
 async def test_a_card_with_an_unknown_voice_or_an_absurd_speed_is_refused_naming_the_field(channel):
     stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
     for voice, field in ((speech_pb2.Voice(id="gandalf"), "character.voice.id"),

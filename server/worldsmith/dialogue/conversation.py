@@ -16,7 +16,7 @@ from worldsmith.dialogue.director import TurnDirector
 from worldsmith.dialogue.prompt import TurnInput
 from worldsmith.dialogue.spoken import SpokenTurn
 from worldsmith.dialogue.turns import ACTION_RESULT_TIMEOUT_S, Sampling, Turn, TurnEvent, TurnOutcome
-from worldsmith.errors import InvalidArgument
+from worldsmith.errors import InvalidArgument, NotFound
 from worldsmith.runtime.context import CallContext
 
 Reason = dialogue_pb2.TurnEndReason
@@ -102,6 +102,7 @@ class Conversation:
         self.pending_character = ""
         self.calls_made: set[str] = set()
         self.finished_turns: set[str] = set()
+        self.last_turn_id = ""
         self.closed = False
 
     async def _read(self) -> None:
@@ -161,7 +162,12 @@ class Conversation:
             inputs = self.director.inputs_of(request.utterance.text, None, "utterance.text", "")
             if not inputs:
                 raise InvalidArgument("utterance.text", "is empty; send the player's words")
-            self._submit(inputs, request.utterance.character_id, _played(request.utterance))
+            played = _played(request.utterance)
+            if played is not None and self.current is None and self.last_turn_id in self.finished_turns:
+                # No turn is speaking, but the last one's audio may still have been playing.
+                await self._keep_heard(self.last_turn_id, played, "utterance.audio_played_ms")
+                played = None
+            self._submit(inputs, request.utterance.character_id, played)
         elif kind == "event":
             event = request.event
             inputs = self.director.inputs_of("", event, "", "event")
@@ -174,7 +180,12 @@ class Conversation:
         elif kind == "action_result":
             self._deliver_result(request.action_result)
         elif kind == "cancel":
-            self._cancel(request.cancel.turn_id, _played(request.cancel))
+            played = _played(request.cancel)
+            turn_id = request.cancel.turn_id or self.last_turn_id
+            if played is not None and self.current is None and turn_id in self.finished_turns:
+                await self._keep_heard(turn_id, played, "cancel.turn_id")
+            else:
+                self._cancel(request.cancel.turn_id, played)
         elif kind == "start":
             raise InvalidArgument("start", "was already sent; a conversation has exactly one start message, first")
         else:
@@ -255,9 +266,16 @@ class Conversation:
         finally:
             turn.waiting.pop(call.call_id, None)
 
+    async def _keep_heard(self, turn_id: str, played_ms: int, field_name: str) -> None:
+        """A finished spoken turn the player cut short while its audio played; a turn that was not spoken keeps
+        what was delivered."""
+        with contextlib.suppress(NotFound):
+            await self.director.keep_heard(self.session_id, turn_id, played_ms, field_name)
+
     def _finish(self, turn: ActiveTurn) -> None:
         if turn.turn_id:
             self.finished_turns.add(turn.turn_id)
+            self.last_turn_id = turn.turn_id
         turn.finished.set()
         if self.current is turn:
             self.current = None

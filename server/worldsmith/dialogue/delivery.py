@@ -36,6 +36,7 @@ class Delivery:
                 self.delivered.utterances = self.track.heard(played_ms)
             completed = await self.director.complete(self.prepared, self.delivered, item, stop_reason)
             completed.audio_duration_ms = self.track.duration_ms if self.track is not None else 0.0
+            self._remember_track()
             self.completed = True
             return TurnEvent("turn_completed", completed)
         if item.field == WORDS_ENDED or (stop_reason is not None and item.field != "turn_started"):
@@ -51,3 +52,9 @@ class Delivery:
         """The stream is ending: a turn that began and did not complete keeps what the client received."""
         if self.started and not self.completed:
             self.director.record(self.prepared, self.delivered, self.outcome, interrupted=True)
+            self._remember_track()
+
+    def _remember_track(self) -> None:
+        """A spoken turn's audio may still be playing: keep its timing for what the player turns out to hear."""
+        if self.track is not None and self.track.sentences:
+            self.director.remember_spoken(self.prepared.session_id, self.prepared.plan.turn_id, self.track)

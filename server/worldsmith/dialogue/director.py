@@ -4,6 +4,7 @@ builds the prompt, resolves sampling; afterwards writes what was delivered to th
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import secrets
 import threading
@@ -20,7 +21,7 @@ from worldsmith.dialogue.knowledge import LoreIndex, may_know
 from worldsmith.dialogue.language import reply_language
 from worldsmith.dialogue.prompt import EVENT, MESSAGE_OVERHEAD_TOKENS, PLAYER, Prompt, TurnInput, build_prompt
 from worldsmith.dialogue.reply import decision_request, decision_tokens, is_structured
-from worldsmith.dialogue.spoken import Voicing, voicing_for
+from worldsmith.dialogue.spoken import SpokenTrack, Voicing, voicing_for
 from worldsmith.dialogue.turns import Sampling, TurnOutcome, TurnPlan, action_report
 from worldsmith.errors import InvalidArgument, NotFound, Unavailable
 from worldsmith.runtime.context import CallContext
@@ -40,6 +41,8 @@ MAX_WORLD_STATE_KEYS = 256
 MAX_WORLD_STATE_CHARS = 256
 # Tokens kept free beyond the estimate, for the chat template's own markers.
 CONTEXT_MARGIN_TOKENS = 16
+# Spoken turns whose audio timing is kept for a later ReportHeard (a turn's audio plays on after its text is done).
+MAX_SPOKEN_TURNS = 1024
 
 
 def new_turn_id() -> str:
@@ -100,6 +103,7 @@ class TurnDirector:
         self.generator_provider = generator_provider
         self.embedder_provider = embedder_provider
         self.speech_provider = speech_provider
+        self._spoken: collections.OrderedDict[str, tuple[str, SpokenTrack]] = collections.OrderedDict()
         self._lore_index: LoreIndex | None = None
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -199,6 +203,30 @@ class TurnDirector:
         except Unavailable:
             return
         chosen_voice(engine, character.voice, "character.voice")
+
+    def remember_spoken(self, session_id: str, turn_id: str, track: SpokenTrack) -> None:
+        """Keep a spoken turn's audio timing, the most recent MAX_SPOKEN_TURNS, for keep_heard."""
+        self._spoken[turn_id] = (session_id, track)
+        self._spoken.move_to_end(turn_id)
+        while len(self._spoken) > MAX_SPOKEN_TURNS:
+            self._spoken.popitem(last=False)
+
+    async def keep_heard(self, session_id: str, turn_id: str, played_ms: int, field_name: str) -> dialogue_pb2.Turn:
+        """Store only the words of a finished spoken turn that `played_ms` of its audio said, marked interrupted."""
+        spoken = self._spoken.get(turn_id)
+        if spoken is None or spoken[0] != session_id:
+            raise NotFound(f"{field_name}: no spoken turn {turn_id!r} in session {session_id!r} (the server keeps "
+                           f"the audio timing of the last {MAX_SPOKEN_TURNS} spoken turns)")
+        async with self.session_lock(session_id):
+            session = await self.load_session(session_id)
+            stored = next((turn for turn in session.turns if turn.turn_id == turn_id), None)
+            if stored is None:
+                raise NotFound(f"{field_name}: turn {turn_id!r} is no longer in the session's history (summarised)")
+            heard = Delivered(spoken[1].heard(played_ms)).text
+            if (stored.text, stored.interrupted) != (heard, True):
+                stored.text, stored.interrupted = heard, True
+                await asyncio.to_thread(self.store.sessions.replace, session)
+            return stored
 
     def _embedder(self) -> Embedder | None:
         """The lore embedder; None when the config names none (BM25 then ranks lore). A configured embedder that

@@ -26,7 +26,7 @@ def _backend(settings: Settings) -> str:
 
 # A game client (runtime key) runs sessions and turns and reads characters; writing them needs editor.
 RUNTIME_METHODS = ("CreateSession", "GetSession", "DeleteSession", "ExportSession", "ImportSession",
-                   "Say", "Converse", "GetCharacter", "ListCharacters")
+                   "Say", "Converse", "ReportHeard", "GetCharacter", "ListCharacters")
 
 DOMAIN = Domain(
     service=dialogue_pb2.DESCRIPTOR.services_by_name["DialogueService"],

@@ -195,6 +195,12 @@ class DialogueService:
             finally:
                 delivery.close()
 
+    async def ReportHeard(self, request: dialogue_pb2.ReportHeardRequest, ctx: CallContext) -> dialogue_pb2.ReportHeardResponse:
+        _require_id("session_id", request.session_id)
+        _require_id("turn_id", request.turn_id)
+        turn = await self.director.keep_heard(request.session_id, request.turn_id, request.audio_played_ms, "turn_id")
+        return dialogue_pb2.ReportHeardResponse(turn=turn)
+
     async def Converse(self, requests: AsyncIterator[dialogue_pb2.ConverseRequest], ctx: CallContext) -> AsyncIterator[dialogue_pb2.ConverseResponse]:
         async with contextlib.aclosing(Conversation(self.director, requests, ctx).run()) as responses:
             async for response in responses:

@@ -112,70 +112,76 @@ namespace Worldsmith.V1 {
             "ZHNtaXRoLnYxLkFjdGlvbkNhbGxIABI2Cg50dXJuX2NvbXBsZXRlZBgGIAEo",
             "CzIcLndvcmxkc21pdGgudjEuVHVybkNvbXBsZXRlZEgAEioKBWF1ZGlvGAcg",
             "ASgLMhkud29ybGRzbWl0aC52MS5BdWRpb0NodW5rSAASLAoGdmlzZW1lGAgg",
-            "ASgLMhoud29ybGRzbWl0aC52MS5WaXNlbWVFdmVudEgAQgcKBWV2ZW50IpoB",
-            "Cg1Db252ZXJzZVN0YXJ0EhIKCnNlc3Npb25faWQYASABKAkSFAoMY2hhcmFj",
-            "dGVyX2lkGAIgASgJEjEKB29wdGlvbnMYAyABKAsyIC53b3JsZHNtaXRoLnYx",
-            "LkdlbmVyYXRpb25PcHRpb25zEiwKBnNwZWVjaBgEIAEoCzIcLndvcmxkc21p",
-            "dGgudjEuU3BlZWNoT3B0aW9ucyJnCg9QbGF5ZXJVdHRlcmFuY2USDAoEdGV4",
-            "dBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSHAoPYXVkaW9fcGxheWVk",
-            "X21zGAMgASgNSACIAQFCEgoQX2F1ZGlvX3BsYXllZF9tcyJFCgxBY3Rpb25S",
-            "ZXN1bHQSDwoHY2FsbF9pZBgBIAEoCRIPCgdzdWNjZXNzGAIgASgIEhMKC3Jl",
-            "c3VsdF9qc29uGAMgASgJIk8KCkNhbmNlbFR1cm4SDwoHdHVybl9pZBgBIAEo",
-            "CRIcCg9hdWRpb19wbGF5ZWRfbXMYAiABKA1IAIgBAUISChBfYXVkaW9fcGxh",
-            "eWVkX21zIo4CCg9Db252ZXJzZVJlcXVlc3QSLQoFc3RhcnQYASABKAsyHC53",
-            "b3JsZHNtaXRoLnYxLkNvbnZlcnNlU3RhcnRIABIzCgl1dHRlcmFuY2UYAiAB",
-            "KAsyHi53b3JsZHNtaXRoLnYxLlBsYXllclV0dGVyYW5jZUgAEikKBWV2ZW50",
-            "GAMgASgLMhgud29ybGRzbWl0aC52MS5HYW1lRXZlbnRIABI0Cg1hY3Rpb25f",
-            "cmVzdWx0GAQgASgLMhsud29ybGRzbWl0aC52MS5BY3Rpb25SZXN1bHRIABIr",
-            "CgZjYW5jZWwYBSABKAsyGS53b3JsZHNtaXRoLnYxLkNhbmNlbFR1cm5IAEIJ",
-            "CgdtZXNzYWdlIp4DChBDb252ZXJzZVJlc3BvbnNlEicKBnF1ZXVlZBgBIAEo",
-            "CzIVLndvcmxkc21pdGgudjEuUXVldWVkSAASMgoMdHVybl9zdGFydGVkGAIg",
-            "ASgLMhoud29ybGRzbWl0aC52MS5UdXJuU3RhcnRlZEgAEi4KCnRleHRfZGVs",
-            "dGEYAyABKAsyGC53b3JsZHNtaXRoLnYxLlRleHREZWx0YUgAEjAKB2Vtb3Rp",
-            "b24YBCABKAsyHS53b3JsZHNtaXRoLnYxLkVtb3Rpb25DaGFuZ2VkSAASMAoL",
-            "YWN0aW9uX2NhbGwYBSABKAsyGS53b3JsZHNtaXRoLnYxLkFjdGlvbkNhbGxI",
-            "ABI2Cg50dXJuX2NvbXBsZXRlZBgGIAEoCzIcLndvcmxkc21pdGgudjEuVHVy",
-            "bkNvbXBsZXRlZEgAEioKBWF1ZGlvGAcgASgLMhkud29ybGRzbWl0aC52MS5B",
-            "dWRpb0NodW5rSAASLAoGdmlzZW1lGAggASgLMhoud29ybGRzbWl0aC52MS5W",
-            "aXNlbWVFdmVudEgAQgcKBWV2ZW50KoABCg1Db250ZW50UmF0aW5nEh4KGkNP",
-            "TlRFTlRfUkFUSU5HX1VOU1BFQ0lGSUVEEAASGwoXQ09OVEVOVF9SQVRJTkdf",
-            "RVZFUllPTkUQARIXChNDT05URU5UX1JBVElOR19URUVOEAISGQoVQ09OVEVO",
-            "VF9SQVRJTkdfTUFUVVJFEAMqiwEKDkxvcmVWaXNpYmlsaXR5Eh8KG0xPUkVf",
-            "VklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhoKFkxPUkVfVklTSUJJTElUWV9H",
-            "TE9CQUwQARIbChdMT1JFX1ZJU0lCSUxJVFlfRkFDVElPThACEh8KG0xPUkVf",
-            "VklTSUJJTElUWV9RVUVTVF9TVEFURRADKtIBCg1UdXJuRW5kUmVhc29uEh8K",
-            "G1RVUk5fRU5EX1JFQVNPTl9VTlNQRUNJRklFRBAAEh0KGVRVUk5fRU5EX1JF",
-            "QVNPTl9DT01QTEVURUQQARIeChpUVVJOX0VORF9SRUFTT05fTUFYX1RPS0VO",
-            "UxACEiEKHVRVUk5fRU5EX1JFQVNPTl9TVE9QX1NFUVVFTkNFEAMSHQoZVFVS",
-            "Tl9FTkRfUkVBU09OX0NBTkNFTExFRBAEEh8KG1RVUk5fRU5EX1JFQVNPTl9J",
-            "TlRFUlJVUFRFRBAFMtQJCg9EaWFsb2d1ZVNlcnZpY2USYAoPVXBzZXJ0Q2hh",
-            "cmFjdGVyEiUud29ybGRzbWl0aC52MS5VcHNlcnRDaGFyYWN0ZXJSZXF1ZXN0",
-            "GiYud29ybGRzbWl0aC52MS5VcHNlcnRDaGFyYWN0ZXJSZXNwb25zZRJXCgxH",
-            "ZXRDaGFyYWN0ZXISIi53b3JsZHNtaXRoLnYxLkdldENoYXJhY3RlclJlcXVl",
-            "c3QaIy53b3JsZHNtaXRoLnYxLkdldENoYXJhY3RlclJlc3BvbnNlEl0KDkxp",
-            "c3RDaGFyYWN0ZXJzEiQud29ybGRzbWl0aC52MS5MaXN0Q2hhcmFjdGVyc1Jl",
-            "cXVlc3QaJS53b3JsZHNtaXRoLnYxLkxpc3RDaGFyYWN0ZXJzUmVzcG9uc2US",
-            "YAoPRGVsZXRlQ2hhcmFjdGVyEiUud29ybGRzbWl0aC52MS5EZWxldGVDaGFy",
-            "YWN0ZXJSZXF1ZXN0GiYud29ybGRzbWl0aC52MS5EZWxldGVDaGFyYWN0ZXJS",
-            "ZXNwb25zZRJRCgpVcHNlcnRMb3JlEiAud29ybGRzbWl0aC52MS5VcHNlcnRM",
-            "b3JlUmVxdWVzdBohLndvcmxkc21pdGgudjEuVXBzZXJ0TG9yZVJlc3BvbnNl",
-            "EksKCExpc3RMb3JlEh4ud29ybGRzbWl0aC52MS5MaXN0TG9yZVJlcXVlc3Qa",
-            "Hy53b3JsZHNtaXRoLnYxLkxpc3RMb3JlUmVzcG9uc2USUQoKRGVsZXRlTG9y",
-            "ZRIgLndvcmxkc21pdGgudjEuRGVsZXRlTG9yZVJlcXVlc3QaIS53b3JsZHNt",
-            "aXRoLnYxLkRlbGV0ZUxvcmVSZXNwb25zZRJaCg1DcmVhdGVTZXNzaW9uEiMu",
-            "d29ybGRzbWl0aC52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBokLndvcmxkc21p",
-            "dGgudjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlElEKCkdldFNlc3Npb24SIC53",
-            "b3JsZHNtaXRoLnYxLkdldFNlc3Npb25SZXF1ZXN0GiEud29ybGRzbWl0aC52",
-            "MS5HZXRTZXNzaW9uUmVzcG9uc2USWgoNRGVsZXRlU2Vzc2lvbhIjLndvcmxk",
-            "c21pdGgudjEuRGVsZXRlU2Vzc2lvblJlcXVlc3QaJC53b3JsZHNtaXRoLnYx",
-            "LkRlbGV0ZVNlc3Npb25SZXNwb25zZRJaCg1FeHBvcnRTZXNzaW9uEiMud29y",
-            "bGRzbWl0aC52MS5FeHBvcnRTZXNzaW9uUmVxdWVzdBokLndvcmxkc21pdGgu",
-            "djEuRXhwb3J0U2Vzc2lvblJlc3BvbnNlEloKDUltcG9ydFNlc3Npb24SIy53",
-            "b3JsZHNtaXRoLnYxLkltcG9ydFNlc3Npb25SZXF1ZXN0GiQud29ybGRzbWl0",
-            "aC52MS5JbXBvcnRTZXNzaW9uUmVzcG9uc2USPgoDU2F5Ehkud29ybGRzbWl0",
-            "aC52MS5TYXlSZXF1ZXN0Ghoud29ybGRzbWl0aC52MS5TYXlSZXNwb25zZTAB",
-            "Ek8KCENvbnZlcnNlEh4ud29ybGRzbWl0aC52MS5Db252ZXJzZVJlcXVlc3Qa",
-            "Hy53b3JsZHNtaXRoLnYxLkNvbnZlcnNlUmVzcG9uc2UoATABYgZwcm90bzM="));
+            "ASgLMhoud29ybGRzbWl0aC52MS5WaXNlbWVFdmVudEgAQgcKBWV2ZW50IlIK",
+            "ElJlcG9ydEhlYXJkUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg8KB3R1",
+            "cm5faWQYAiABKAkSFwoPYXVkaW9fcGxheWVkX21zGAMgASgNIjgKE1JlcG9y",
+            "dEhlYXJkUmVzcG9uc2USIQoEdHVybhgBIAEoCzITLndvcmxkc21pdGgudjEu",
+            "VHVybiKaAQoNQ29udmVyc2VTdGFydBISCgpzZXNzaW9uX2lkGAEgASgJEhQK",
+            "DGNoYXJhY3Rlcl9pZBgCIAEoCRIxCgdvcHRpb25zGAMgASgLMiAud29ybGRz",
+            "bWl0aC52MS5HZW5lcmF0aW9uT3B0aW9ucxIsCgZzcGVlY2gYBCABKAsyHC53",
+            "b3JsZHNtaXRoLnYxLlNwZWVjaE9wdGlvbnMiZwoPUGxheWVyVXR0ZXJhbmNl",
+            "EgwKBHRleHQYASABKAkSFAoMY2hhcmFjdGVyX2lkGAIgASgJEhwKD2F1ZGlv",
+            "X3BsYXllZF9tcxgDIAEoDUgAiAEBQhIKEF9hdWRpb19wbGF5ZWRfbXMiRQoM",
+            "QWN0aW9uUmVzdWx0Eg8KB2NhbGxfaWQYASABKAkSDwoHc3VjY2VzcxgCIAEo",
+            "CBITCgtyZXN1bHRfanNvbhgDIAEoCSJPCgpDYW5jZWxUdXJuEg8KB3R1cm5f",
+            "aWQYASABKAkSHAoPYXVkaW9fcGxheWVkX21zGAIgASgNSACIAQFCEgoQX2F1",
+            "ZGlvX3BsYXllZF9tcyKOAgoPQ29udmVyc2VSZXF1ZXN0Ei0KBXN0YXJ0GAEg",
+            "ASgLMhwud29ybGRzbWl0aC52MS5Db252ZXJzZVN0YXJ0SAASMwoJdXR0ZXJh",
+            "bmNlGAIgASgLMh4ud29ybGRzbWl0aC52MS5QbGF5ZXJVdHRlcmFuY2VIABIp",
+            "CgVldmVudBgDIAEoCzIYLndvcmxkc21pdGgudjEuR2FtZUV2ZW50SAASNAoN",
+            "YWN0aW9uX3Jlc3VsdBgEIAEoCzIbLndvcmxkc21pdGgudjEuQWN0aW9uUmVz",
+            "dWx0SAASKwoGY2FuY2VsGAUgASgLMhkud29ybGRzbWl0aC52MS5DYW5jZWxU",
+            "dXJuSABCCQoHbWVzc2FnZSKeAwoQQ29udmVyc2VSZXNwb25zZRInCgZxdWV1",
+            "ZWQYASABKAsyFS53b3JsZHNtaXRoLnYxLlF1ZXVlZEgAEjIKDHR1cm5fc3Rh",
+            "cnRlZBgCIAEoCzIaLndvcmxkc21pdGgudjEuVHVyblN0YXJ0ZWRIABIuCgp0",
+            "ZXh0X2RlbHRhGAMgASgLMhgud29ybGRzbWl0aC52MS5UZXh0RGVsdGFIABIw",
+            "CgdlbW90aW9uGAQgASgLMh0ud29ybGRzbWl0aC52MS5FbW90aW9uQ2hhbmdl",
+            "ZEgAEjAKC2FjdGlvbl9jYWxsGAUgASgLMhkud29ybGRzbWl0aC52MS5BY3Rp",
+            "b25DYWxsSAASNgoOdHVybl9jb21wbGV0ZWQYBiABKAsyHC53b3JsZHNtaXRo",
+            "LnYxLlR1cm5Db21wbGV0ZWRIABIqCgVhdWRpbxgHIAEoCzIZLndvcmxkc21p",
+            "dGgudjEuQXVkaW9DaHVua0gAEiwKBnZpc2VtZRgIIAEoCzIaLndvcmxkc21p",
+            "dGgudjEuVmlzZW1lRXZlbnRIAEIHCgVldmVudCqAAQoNQ29udGVudFJhdGlu",
+            "ZxIeChpDT05URU5UX1JBVElOR19VTlNQRUNJRklFRBAAEhsKF0NPTlRFTlRf",
+            "UkFUSU5HX0VWRVJZT05FEAESFwoTQ09OVEVOVF9SQVRJTkdfVEVFThACEhkK",
+            "FUNPTlRFTlRfUkFUSU5HX01BVFVSRRADKosBCg5Mb3JlVmlzaWJpbGl0eRIf",
+            "ChtMT1JFX1ZJU0lCSUxJVFlfVU5TUEVDSUZJRUQQABIaChZMT1JFX1ZJU0lC",
+            "SUxJVFlfR0xPQkFMEAESGwoXTE9SRV9WSVNJQklMSVRZX0ZBQ1RJT04QAhIf",
+            "ChtMT1JFX1ZJU0lCSUxJVFlfUVVFU1RfU1RBVEUQAyrSAQoNVHVybkVuZFJl",
+            "YXNvbhIfChtUVVJOX0VORF9SRUFTT05fVU5TUEVDSUZJRUQQABIdChlUVVJO",
+            "X0VORF9SRUFTT05fQ09NUExFVEVEEAESHgoaVFVSTl9FTkRfUkVBU09OX01B",
+            "WF9UT0tFTlMQAhIhCh1UVVJOX0VORF9SRUFTT05fU1RPUF9TRVFVRU5DRRAD",
+            "Eh0KGVRVUk5fRU5EX1JFQVNPTl9DQU5DRUxMRUQQBBIfChtUVVJOX0VORF9S",
+            "RUFTT05fSU5URVJSVVBURUQQBTKqCgoPRGlhbG9ndWVTZXJ2aWNlEmAKD1Vw",
+            "c2VydENoYXJhY3RlchIlLndvcmxkc21pdGgudjEuVXBzZXJ0Q2hhcmFjdGVy",
+            "UmVxdWVzdBomLndvcmxkc21pdGgudjEuVXBzZXJ0Q2hhcmFjdGVyUmVzcG9u",
+            "c2USVwoMR2V0Q2hhcmFjdGVyEiIud29ybGRzbWl0aC52MS5HZXRDaGFyYWN0",
+            "ZXJSZXF1ZXN0GiMud29ybGRzbWl0aC52MS5HZXRDaGFyYWN0ZXJSZXNwb25z",
+            "ZRJdCg5MaXN0Q2hhcmFjdGVycxIkLndvcmxkc21pdGgudjEuTGlzdENoYXJh",
+            "Y3RlcnNSZXF1ZXN0GiUud29ybGRzbWl0aC52MS5MaXN0Q2hhcmFjdGVyc1Jl",
+            "c3BvbnNlEmAKD0RlbGV0ZUNoYXJhY3RlchIlLndvcmxkc21pdGgudjEuRGVs",
+            "ZXRlQ2hhcmFjdGVyUmVxdWVzdBomLndvcmxkc21pdGgudjEuRGVsZXRlQ2hh",
+            "cmFjdGVyUmVzcG9uc2USUQoKVXBzZXJ0TG9yZRIgLndvcmxkc21pdGgudjEu",
+            "VXBzZXJ0TG9yZVJlcXVlc3QaIS53b3JsZHNtaXRoLnYxLlVwc2VydExvcmVS",
+            "ZXNwb25zZRJLCghMaXN0TG9yZRIeLndvcmxkc21pdGgudjEuTGlzdExvcmVS",
+            "ZXF1ZXN0Gh8ud29ybGRzbWl0aC52MS5MaXN0TG9yZVJlc3BvbnNlElEKCkRl",
+            "bGV0ZUxvcmUSIC53b3JsZHNtaXRoLnYxLkRlbGV0ZUxvcmVSZXF1ZXN0GiEu",
+            "d29ybGRzbWl0aC52MS5EZWxldGVMb3JlUmVzcG9uc2USWgoNQ3JlYXRlU2Vz",
+            "c2lvbhIjLndvcmxkc21pdGgudjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3QaJC53",
+            "b3JsZHNtaXRoLnYxLkNyZWF0ZVNlc3Npb25SZXNwb25zZRJRCgpHZXRTZXNz",
+            "aW9uEiAud29ybGRzbWl0aC52MS5HZXRTZXNzaW9uUmVxdWVzdBohLndvcmxk",
+            "c21pdGgudjEuR2V0U2Vzc2lvblJlc3BvbnNlEloKDURlbGV0ZVNlc3Npb24S",
+            "Iy53b3JsZHNtaXRoLnYxLkRlbGV0ZVNlc3Npb25SZXF1ZXN0GiQud29ybGRz",
+            "bWl0aC52MS5EZWxldGVTZXNzaW9uUmVzcG9uc2USWgoNRXhwb3J0U2Vzc2lv",
+            "bhIjLndvcmxkc21pdGgudjEuRXhwb3J0U2Vzc2lvblJlcXVlc3QaJC53b3Js",
+            "ZHNtaXRoLnYxLkV4cG9ydFNlc3Npb25SZXNwb25zZRJaCg1JbXBvcnRTZXNz",
+            "aW9uEiMud29ybGRzbWl0aC52MS5JbXBvcnRTZXNzaW9uUmVxdWVzdBokLndv",
+            "cmxkc21pdGgudjEuSW1wb3J0U2Vzc2lvblJlc3BvbnNlEj4KA1NheRIZLndv",
+            "cmxkc21pdGgudjEuU2F5UmVxdWVzdBoaLndvcmxkc21pdGgudjEuU2F5UmVz",
+            "cG9uc2UwARJPCghDb252ZXJzZRIeLndvcmxkc21pdGgudjEuQ29udmVyc2VS",
+            "ZXF1ZXN0Gh8ud29ybGRzbWl0aC52MS5Db252ZXJzZVJlc3BvbnNlKAEwARJU",
+            "CgtSZXBvcnRIZWFyZBIhLndvcmxkc21pdGgudjEuUmVwb3J0SGVhcmRSZXF1",
+            "ZXN0GiIud29ybGRzbWl0aC52MS5SZXBvcnRIZWFyZFJlc3BvbnNlYgZwcm90",
+            "bzM="));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { global::Worldsmith.V1.CommonReflection.Descriptor, global::Worldsmith.V1.SpeechReflection.Descriptor, },
           new pbr::GeneratedClrTypeInfo(new[] {typeof(global::Worldsmith.V1.ContentRating), typeof(global::Worldsmith.V1.LoreVisibility), typeof(global::Worldsmith.V1.TurnEndReason), }, null, new pbr::GeneratedClrTypeInfo[] {
@@ -218,6 +224,8 @@ namespace Worldsmith.V1 {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ActionCall), global::Worldsmith.V1.ActionCall.Parser, new[]{ "TurnId", "CallId", "Name", "ArgumentsJson" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.TurnCompleted), global::Worldsmith.V1.TurnCompleted.Parser, new[]{ "TurnId", "Interrupted", "Reason", "PromptTokens", "CompletionTokens", "TimeToFirstTokenMs", "Text", "AudioDurationMs" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.SayResponse), global::Worldsmith.V1.SayResponse.Parser, new[]{ "Queued", "TurnStarted", "TextDelta", "Emotion", "ActionCall", "TurnCompleted", "Audio", "Viseme" }, new[]{ "Event" }, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ReportHeardRequest), global::Worldsmith.V1.ReportHeardRequest.Parser, new[]{ "SessionId", "TurnId", "AudioPlayedMs" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ReportHeardResponse), global::Worldsmith.V1.ReportHeardResponse.Parser, new[]{ "Turn" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ConverseStart), global::Worldsmith.V1.ConverseStart.Parser, new[]{ "SessionId", "CharacterId", "Options", "Speech" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.PlayerUtterance), global::Worldsmith.V1.PlayerUtterance.Parser, new[]{ "Text", "CharacterId", "AudioPlayedMs" }, new[]{ "AudioPlayedMs" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ActionResult), global::Worldsmith.V1.ActionResult.Parser, new[]{ "CallId", "Success", "ResultJson" }, null, null, null, null),
@@ -10351,6 +10359,473 @@ namespace Worldsmith.V1 {
 
   }
 
+  public sealed partial class ReportHeardRequest : pb::IMessage<ReportHeardRequest>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<ReportHeardRequest> _parser = new pb::MessageParser<ReportHeardRequest>(() => new ReportHeardRequest());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<ReportHeardRequest> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[39]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ReportHeardRequest() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ReportHeardRequest(ReportHeardRequest other) : this() {
+      sessionId_ = other.sessionId_;
+      turnId_ = other.turnId_;
+      audioPlayedMs_ = other.audioPlayedMs_;
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ReportHeardRequest Clone() {
+      return new ReportHeardRequest(this);
+    }
+
+    /// <summary>Field number for the "session_id" field.</summary>
+    public const int SessionIdFieldNumber = 1;
+    private string sessionId_ = "";
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string SessionId {
+      get { return sessionId_; }
+      set {
+        sessionId_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "turn_id" field.</summary>
+    public const int TurnIdFieldNumber = 2;
+    private string turnId_ = "";
+    /// <summary>
+    /// A spoken turn of this session (TurnStarted.turn_id); the server remembers the most recent ones.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string TurnId {
+      get { return turnId_; }
+      set {
+        turnId_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "audio_played_ms" field.</summary>
+    public const int AudioPlayedMsFieldNumber = 3;
+    private uint audioPlayedMs_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint AudioPlayedMs {
+      get { return audioPlayedMs_; }
+      set {
+        audioPlayedMs_ = value;
+      }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as ReportHeardRequest);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(ReportHeardRequest other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if (SessionId != other.SessionId) return false;
+      if (TurnId != other.TurnId) return false;
+      if (AudioPlayedMs != other.AudioPlayedMs) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (SessionId.Length != 0) hash ^= SessionId.GetHashCode();
+      if (TurnId.Length != 0) hash ^= TurnId.GetHashCode();
+      if (AudioPlayedMs != 0) hash ^= AudioPlayedMs.GetHashCode();
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (SessionId.Length != 0) {
+        output.WriteRawTag(10);
+        output.WriteString(SessionId);
+      }
+      if (TurnId.Length != 0) {
+        output.WriteRawTag(18);
+        output.WriteString(TurnId);
+      }
+      if (AudioPlayedMs != 0) {
+        output.WriteRawTag(24);
+        output.WriteUInt32(AudioPlayedMs);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (SessionId.Length != 0) {
+        output.WriteRawTag(10);
+        output.WriteString(SessionId);
+      }
+      if (TurnId.Length != 0) {
+        output.WriteRawTag(18);
+        output.WriteString(TurnId);
+      }
+      if (AudioPlayedMs != 0) {
+        output.WriteRawTag(24);
+        output.WriteUInt32(AudioPlayedMs);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (SessionId.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(SessionId);
+      }
+      if (TurnId.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(TurnId);
+      }
+      if (AudioPlayedMs != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt32Size(AudioPlayedMs);
+      }
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(ReportHeardRequest other) {
+      if (other == null) {
+        return;
+      }
+      if (other.SessionId.Length != 0) {
+        SessionId = other.SessionId;
+      }
+      if (other.TurnId.Length != 0) {
+        TurnId = other.TurnId;
+      }
+      if (other.AudioPlayedMs != 0) {
+        AudioPlayedMs = other.AudioPlayedMs;
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 10: {
+            SessionId = input.ReadString();
+            break;
+          }
+          case 18: {
+            TurnId = input.ReadString();
+            break;
+          }
+          case 24: {
+            AudioPlayedMs = input.ReadUInt32();
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 10: {
+            SessionId = input.ReadString();
+            break;
+          }
+          case 18: {
+            TurnId = input.ReadString();
+            break;
+          }
+          case 24: {
+            AudioPlayedMs = input.ReadUInt32();
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
+  public sealed partial class ReportHeardResponse : pb::IMessage<ReportHeardResponse>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<ReportHeardResponse> _parser = new pb::MessageParser<ReportHeardResponse>(() => new ReportHeardResponse());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<ReportHeardResponse> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[40]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ReportHeardResponse() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ReportHeardResponse(ReportHeardResponse other) : this() {
+      turn_ = other.turn_ != null ? other.turn_.Clone() : null;
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ReportHeardResponse Clone() {
+      return new ReportHeardResponse(this);
+    }
+
+    /// <summary>Field number for the "turn" field.</summary>
+    public const int TurnFieldNumber = 1;
+    private global::Worldsmith.V1.Turn turn_;
+    /// <summary>
+    /// The turn as now stored.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.Turn Turn {
+      get { return turn_; }
+      set {
+        turn_ = value;
+      }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as ReportHeardResponse);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(ReportHeardResponse other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if (!object.Equals(Turn, other.Turn)) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (turn_ != null) hash ^= Turn.GetHashCode();
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (turn_ != null) {
+        output.WriteRawTag(10);
+        output.WriteMessage(Turn);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (turn_ != null) {
+        output.WriteRawTag(10);
+        output.WriteMessage(Turn);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (turn_ != null) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Turn);
+      }
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(ReportHeardResponse other) {
+      if (other == null) {
+        return;
+      }
+      if (other.turn_ != null) {
+        if (turn_ == null) {
+          Turn = new global::Worldsmith.V1.Turn();
+        }
+        Turn.MergeFrom(other.Turn);
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 10: {
+            if (turn_ == null) {
+              Turn = new global::Worldsmith.V1.Turn();
+            }
+            input.ReadMessage(Turn);
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 10: {
+            if (turn_ == null) {
+              Turn = new global::Worldsmith.V1.Turn();
+            }
+            input.ReadMessage(Turn);
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
   public sealed partial class ConverseStart : pb::IMessage<ConverseStart>
   #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
       , pb::IBufferMessage
@@ -10365,7 +10840,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[39]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[41]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -10684,7 +11159,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[40]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[42]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -10748,8 +11223,9 @@ namespace Worldsmith.V1 {
     public const int AudioPlayedMsFieldNumber = 3;
     private uint audioPlayedMs_;
     /// <summary>
-    /// When it interrupts a spoken turn: how many ms of that turn's audio the player heard. The history
-    /// keeps the words heard by then. Unset: the words delivered.
+    /// When it interrupts a spoken turn (the one speaking, or else the last one, whose audio may still be
+    /// playing): how many ms of that turn's audio the player heard. The history keeps the words heard by
+    /// then. Unset: the words delivered.
     /// </summary>
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
@@ -10968,7 +11444,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[41]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[43]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -11235,7 +11711,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[42]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[44]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -11283,8 +11759,8 @@ namespace Worldsmith.V1 {
     public const int AudioPlayedMsFieldNumber = 2;
     private uint audioPlayedMs_;
     /// <summary>
-    /// For a spoken turn: how many ms of its audio the player heard. The history keeps the words heard by
-    /// then. Unset: the words delivered.
+    /// For a spoken turn, running or finished: how many ms of its audio the player heard. The history keeps
+    /// the words heard by then. Unset: the words delivered.
     /// </summary>
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
@@ -11479,7 +11955,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[43]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[45]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -11926,7 +12402,7 @@ namespace Worldsmith.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[44]; }
+      get { return global::Worldsmith.V1.DialogueReflection.Descriptor.MessageTypes[46]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]

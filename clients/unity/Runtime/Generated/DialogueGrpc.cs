@@ -104,6 +104,10 @@ namespace Worldsmith.V1 {
     static readonly grpc::Marshaller<global::Worldsmith.V1.ConverseRequest> __Marshaller_worldsmith_v1_ConverseRequest = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.ConverseRequest.Parser));
     [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
     static readonly grpc::Marshaller<global::Worldsmith.V1.ConverseResponse> __Marshaller_worldsmith_v1_ConverseResponse = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.ConverseResponse.Parser));
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Marshaller<global::Worldsmith.V1.ReportHeardRequest> __Marshaller_worldsmith_v1_ReportHeardRequest = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.ReportHeardRequest.Parser));
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Marshaller<global::Worldsmith.V1.ReportHeardResponse> __Marshaller_worldsmith_v1_ReportHeardResponse = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.ReportHeardResponse.Parser));
 
     [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
     static readonly grpc::Method<global::Worldsmith.V1.UpsertCharacterRequest, global::Worldsmith.V1.UpsertCharacterResponse> __Method_UpsertCharacter = new grpc::Method<global::Worldsmith.V1.UpsertCharacterRequest, global::Worldsmith.V1.UpsertCharacterResponse>(
@@ -216,6 +220,14 @@ namespace Worldsmith.V1 {
         "Converse",
         __Marshaller_worldsmith_v1_ConverseRequest,
         __Marshaller_worldsmith_v1_ConverseResponse);
+
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Method<global::Worldsmith.V1.ReportHeardRequest, global::Worldsmith.V1.ReportHeardResponse> __Method_ReportHeard = new grpc::Method<global::Worldsmith.V1.ReportHeardRequest, global::Worldsmith.V1.ReportHeardResponse>(
+        grpc::MethodType.Unary,
+        __ServiceName,
+        "ReportHeard",
+        __Marshaller_worldsmith_v1_ReportHeardRequest,
+        __Marshaller_worldsmith_v1_ReportHeardResponse);
 
     /// <summary>Service descriptor</summary>
     public static global::Google.Protobuf.Reflection.ServiceDescriptor Descriptor
@@ -565,6 +577,58 @@ namespace Worldsmith.V1 {
       public virtual grpc::AsyncDuplexStreamingCall<global::Worldsmith.V1.ConverseRequest, global::Worldsmith.V1.ConverseResponse> Converse(grpc::CallOptions options)
       {
         return CallInvoker.AsyncDuplexStreamingCall(__Method_Converse, null, options);
+      }
+      /// <summary>
+      /// A spoken turn the player cut short after it was delivered (audio plays on after the text is done):
+      /// how many ms of its audio were heard. The history keeps the words heard by then.
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="headers">The initial metadata to send with the call. This parameter is optional.</param>
+      /// <param name="deadline">An optional deadline for the call. The call will be cancelled if deadline is hit.</param>
+      /// <param name="cancellationToken">An optional token for canceling the call.</param>
+      /// <returns>The response received from the server.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual global::Worldsmith.V1.ReportHeardResponse ReportHeard(global::Worldsmith.V1.ReportHeardRequest request, grpc::Metadata headers = null, global::System.DateTime? deadline = null, global::System.Threading.CancellationToken cancellationToken = default(global::System.Threading.CancellationToken))
+      {
+        return ReportHeard(request, new grpc::CallOptions(headers, deadline, cancellationToken));
+      }
+      /// <summary>
+      /// A spoken turn the player cut short after it was delivered (audio plays on after the text is done):
+      /// how many ms of its audio were heard. The history keeps the words heard by then.
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="options">The options for the call.</param>
+      /// <returns>The response received from the server.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual global::Worldsmith.V1.ReportHeardResponse ReportHeard(global::Worldsmith.V1.ReportHeardRequest request, grpc::CallOptions options)
+      {
+        return CallInvoker.BlockingUnaryCall(__Method_ReportHeard, null, options, request);
+      }
+      /// <summary>
+      /// A spoken turn the player cut short after it was delivered (audio plays on after the text is done):
+      /// how many ms of its audio were heard. The history keeps the words heard by then.
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="headers">The initial metadata to send with the call. This parameter is optional.</param>
+      /// <param name="deadline">An optional deadline for the call. The call will be cancelled if deadline is hit.</param>
+      /// <param name="cancellationToken">An optional token for canceling the call.</param>
+      /// <returns>The call object.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual grpc::AsyncUnaryCall<global::Worldsmith.V1.ReportHeardResponse> ReportHeardAsync(global::Worldsmith.V1.ReportHeardRequest request, grpc::Metadata headers = null, global::System.DateTime? deadline = null, global::System.Threading.CancellationToken cancellationToken = default(global::System.Threading.CancellationToken))
+      {
+        return ReportHeardAsync(request, new grpc::CallOptions(headers, deadline, cancellationToken));
+      }
+      /// <summary>
+      /// A spoken turn the player cut short after it was delivered (audio plays on after the text is done):
+      /// how many ms of its audio were heard. The history keeps the words heard by then.
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="options">The options for the call.</param>
+      /// <returns>The call object.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual grpc::AsyncUnaryCall<global::Worldsmith.V1.ReportHeardResponse> ReportHeardAsync(global::Worldsmith.V1.ReportHeardRequest request, grpc::CallOptions options)
+      {
+        return CallInvoker.AsyncUnaryCall(__Method_ReportHeard, null, options, request);
       }
       /// <summary>Creates a new instance of client from given <c>ClientBaseConfiguration</c>.</summary>
       [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]

@@ -439,6 +439,22 @@ class SayResponse(_message.Message):
     viseme: _speech_pb2.VisemeEvent
     def __init__(self, queued: _Optional[_Union[_common_pb2.Queued, _Mapping]] = ..., turn_started: _Optional[_Union[TurnStarted, _Mapping]] = ..., text_delta: _Optional[_Union[TextDelta, _Mapping]] = ..., emotion: _Optional[_Union[EmotionChanged, _Mapping]] = ..., action_call: _Optional[_Union[ActionCall, _Mapping]] = ..., turn_completed: _Optional[_Union[TurnCompleted, _Mapping]] = ..., audio: _Optional[_Union[_speech_pb2.AudioChunk, _Mapping]] = ..., viseme: _Optional[_Union[_speech_pb2.VisemeEvent, _Mapping]] = ...) -> None: ...
 
+class ReportHeardRequest(_message.Message):
+    __slots__ = ("session_id", "turn_id", "audio_played_ms")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    TURN_ID_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_PLAYED_MS_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    turn_id: str
+    audio_played_ms: int
+    def __init__(self, session_id: _Optional[str] = ..., turn_id: _Optional[str] = ..., audio_played_ms: _Optional[int] = ...) -> None: ...
+
+class ReportHeardResponse(_message.Message):
+    __slots__ = ("turn",)
+    TURN_FIELD_NUMBER: _ClassVar[int]
+    turn: Turn
+    def __init__(self, turn: _Optional[_Union[Turn, _Mapping]] = ...) -> None: ...
+
 class ConverseStart(_message.Message):
     __slots__ = ("session_id", "character_id", "options", "speech")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]

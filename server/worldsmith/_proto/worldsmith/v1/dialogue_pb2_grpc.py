@@ -105,6 +105,11 @@ class DialogueServiceStub:
                 request_serializer=worldsmith_dot_v1_dot_dialogue__pb2.ConverseRequest.SerializeToString,
                 response_deserializer=worldsmith_dot_v1_dot_dialogue__pb2.ConverseResponse.FromString,
                 _registered_method=True)
+        self.ReportHeard = channel.unary_unary(
+                '/worldsmith.v1.DialogueService/ReportHeard',
+                request_serializer=worldsmith_dot_v1_dot_dialogue__pb2.ReportHeardRequest.SerializeToString,
+                response_deserializer=worldsmith_dot_v1_dot_dialogue__pb2.ReportHeardResponse.FromString,
+                _registered_method=True)
 
 
 class DialogueServiceServicer:
@@ -199,6 +204,14 @@ class DialogueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportHeard(self, request, context):
+        """A spoken turn the player cut short after it was delivered (audio plays on after the text is done):
+        how many ms of its audio were heard. The history keeps the words heard by then.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DialogueServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -271,6 +284,11 @@ def add_DialogueServiceServicer_to_server(servicer, server):
                     servicer.Converse,
                     request_deserializer=worldsmith_dot_v1_dot_dialogue__pb2.ConverseRequest.FromString,
                     response_serializer=worldsmith_dot_v1_dot_dialogue__pb2.ConverseResponse.SerializeToString,
+            ),
+            'ReportHeard': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportHeard,
+                    request_deserializer=worldsmith_dot_v1_dot_dialogue__pb2.ReportHeardRequest.FromString,
+                    response_serializer=worldsmith_dot_v1_dot_dialogue__pb2.ReportHeardResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -652,6 +670,33 @@ class DialogueService:
             '/worldsmith.v1.DialogueService/Converse',
             worldsmith_dot_v1_dot_dialogue__pb2.ConverseRequest.SerializeToString,
             worldsmith_dot_v1_dot_dialogue__pb2.ConverseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportHeard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/worldsmith.v1.DialogueService/ReportHeard',
+            worldsmith_dot_v1_dot_dialogue__pb2.ReportHeardRequest.SerializeToString,
+            worldsmith_dot_v1_dot_dialogue__pb2.ReportHeardResponse.FromString,
             options,
             channel_credentials,
             insecure,
