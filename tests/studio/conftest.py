@@ -40,7 +40,8 @@ def studio_server(tiny_models, tmp_path_factory):
     server.kill()
 
 
-@pytest.fixture(scope="session")
+# Module scope: the sync API holds an event loop on this thread while open, which the asyncio tests after it need.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

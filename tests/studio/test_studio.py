@@ -85,7 +85,7 @@ def test_bad_schema_is_shown_at_its_field(page, studio_server):
     assert [e for e in page.errors if not e.startswith(FAILED_STATUS)] == []
 
 
-def test_character_with_an_action_then_a_streamed_chat_with_an_answered_call(page, studio_server):
+def test_character_with_an_action_then_a_streamed_chat_with_an_answered_call(page, studio_server, tmp_path):
     open_studio(page, studio_server.url)
     fill_card(page, "quartermaster", json.dumps(GIVE_ITEM_SCHEMA))
     page.locator("#saved-note").filter(has_text="Created quartermaster").wait_for()
@@ -115,9 +115,20 @@ def test_character_with_an_action_then_a_streamed_chat_with_an_answered_call(pag
 
     call.locator(".answer-result").fill('{"given": true}')
     call.locator(".answer").click()
-    page.locator(".bubble.npc[data-done]").nth(1).wait_for()
+    page.locator("#history", has_text="The game reports that give_item").wait_for()  # stored once the turn ends
     history = page.locator("#history").inner_text()
     assert "The game reports that give_item" in history and "succeeded" in history
+
+    # The session leaves as a file and comes back from it with its history.
+    with page.expect_download() as download:
+        page.locator("#export-session").click()
+    saved = tmp_path / "session.bin"
+    download.value.save_as(saved)
+    page.locator("#new-session").click()
+    page.locator("#history li").first.wait_for(state="detached")
+    page.locator("#session-import").set_input_files(str(saved))
+    page.locator("#history li").nth(3).wait_for()
+    assert page.locator("#history").inner_text() == history
     assert page.errors == []
 
 
