@@ -255,6 +255,7 @@ def test_a_running_generation_is_listed_by_lane_and_cancelled(page, studio_serve
     job = page.locator(".job", has_text="Texture: mossy cobblestone")
     job.wait_for()
     assert "interactive lane" in page.locator(".panel", has=job).inner_text()
+    page.screenshot(path=ARTIFACTS / "jobs.png")
     job.get_by_role("button", name="Cancel").click()
     job.wait_for(state="detached")
     assert page.locator("#jobs").inner_text().count("nothing running") == 3

@@ -250,7 +250,8 @@ class HttpListener:
                 raise RuntimeError("the HTTP listener stopped during start-up")
             await asyncio.sleep(0.01)
         scheme = "TLS" if self.settings.server.tls.enabled else "plaintext"
-        log.info("worldsmith HTTP/1.1 (Connect, gRPC-Web) listening on %s:%d (%s)", self.settings.server.host, self.port, scheme)
+        log.info("worldsmith HTTP/1.1 (Connect, gRPC-Web) listening on %s:%d (%s); the studio is at /studio/",
+                 self.settings.server.host, self.port, scheme)
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop accepting, give running calls the grace period, then cancel them."""

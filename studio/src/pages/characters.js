@@ -66,8 +66,12 @@ function editor(card, onSaved) {
       h("button", { type: "button", onclick: () => download(`${read().id || "character"}.toml`, writeCardFile(read(), "toml"), "application/toml") }, "Export TOML"),
       h("button", { type: "button", onclick: () => download(`${read().id || "character"}.json`, writeCardFile(read(), "json"), "application/json") }, "Export JSON"),
       h("button", { type: "button", onclick: async () => {
-        await call(() => dialogue.deleteCharacter({ characterId: read().id }));
-        onSaved(null);
+        try {
+          await call(() => dialogue.deleteCharacter({ characterId: read().id }));
+          onSaved(null);
+        } catch (error) {
+          message.textContent = describe(error);
+        }
       } }, "Delete")),
     message);
   form.addEventListener("submit", async (event) => {
@@ -97,10 +101,14 @@ export default {
     const status = h("div", { class: "error" });
     const open = (card) => main.replaceChildren(editor(card ?? create(CharacterSchema), refresh));
     async function refresh(selected) {
-      const { characters } = await call(() => dialogue.listCharacters({ pageSize: 200 }));
-      list.replaceChildren(...characters.map((card) =>
-        h("li", { class: card.id === selected?.id ? "selected" : "", onclick: () => open(card) }, card.name || card.id)));
-      if (selected === null) open(null);
+      try {
+        const { characters } = await call(() => dialogue.listCharacters({ pageSize: 200 }));
+        list.replaceChildren(...characters.map((card) =>
+          h("li", { class: card.id === selected?.id ? "selected" : "", onclick: () => open(card) }, card.name || card.id)));
+        if (selected === null) open(null);
+      } catch (error) {
+        status.textContent = describe(error);
+      }
     }
     const importInput = h("input", { type: "file", accept: ".toml,.json", id: "import-file", onchange: async () => {
       status.textContent = "";
@@ -122,6 +130,6 @@ export default {
       h("label", {}, "Import a card file (TOML or JSON)"), importInput, status);
     root.append(h("div", { class: "columns" }, side, main));
     open(null);
-    refresh().catch((error) => { status.textContent = describe(error); });
+    refresh();
   },
 };

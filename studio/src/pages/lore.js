@@ -25,7 +25,14 @@ function editor(entry, onSaved) {
     field("Faction (faction visibility)", inputs.faction, "entries[0].faction"),
     field("Quest flag (quest-state visibility)", inputs.questFlag, "entries[0].quest_flag"),
     h("button", { type: "submit" }, "Save"),
-    h("button", { type: "button", onclick: async () => { await call(() => dialogue.deleteLore({ loreId: read().id })); onSaved(); } }, "Delete"),
+    h("button", { type: "button", onclick: async () => {
+      try {
+        await call(() => dialogue.deleteLore({ loreId: read().id }));
+        onSaved();
+      } catch (error) {
+        message.textContent = describe(error);
+      }
+    } }, "Delete"),
     message);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -95,7 +95,14 @@ export default {
     }
 
     async function say(input, shown) {
-      if (!session) await newSession();
+      if (!session) {
+        try {
+          await newSession();
+        } catch (error) {
+          status.textContent = describe(error);
+          return;
+        }
+      }
       chat.append(h("div", { class: "bubble player" }, shown));
       const reply = h("div", { class: "bubble npc" });
       const emotion = h("span", { class: "chip", hidden: true });
@@ -161,8 +168,13 @@ export default {
         h("label", {}, speak, " Speak replies (lip-synced on the last avatar made on the Avatars page)"),
         h("button", { type: "button", id: "new-session", onclick: () => newSession().catch((e) => { status.textContent = describe(e); }) }, "New session"),
         h("button", { type: "button", id: "export-session", onclick: async () => {
-          const { blob } = await call(() => dialogue.exportSession({ sessionId: session.id }));
-          download(`${session.id}.session`, blob);
+          if (!session) { status.textContent = "No session to export yet: start one."; return; }
+          try {
+            const { blob } = await call(() => dialogue.exportSession({ sessionId: session.id }));
+            download(`${session.id}.session`, blob);
+          } catch (error) {
+            status.textContent = describe(error);
+          }
         } }, "Export session"),
         h("label", {}, "Import a session"), importInput, sessionLabel, memory),
       h("div", {}, face, chat, form, status)));
