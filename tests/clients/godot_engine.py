@@ -219,6 +219,9 @@ class AudioStreamGeneratorPlayback:
         self.buffered.append(frame.x)
         return True
 
+    def clear_buffer(self) -> None:
+        self.buffered.clear()
+
     def play(self, frames: int) -> None:
         self.played += self.buffered[:frames]
         del self.buffered[:frames]

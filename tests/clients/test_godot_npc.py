@@ -162,6 +162,25 @@ def test_the_voice_plays_a_turns_audio_and_moves_the_mouth_on_the_audio_clock(vo
     assert (face.weights["viseme_aa"], face.weights["viseme_PP"], face.weights["eyeBlinkLeft"]) == (0.0, 1.0, 0.0)
 
 
+def test_stopping_the_voice_silences_it_and_reports_what_was_heard(voice):
+    voice, node, client, player, face = voice
+    node.call("say", "Hello there")
+    say = client.calls[-1]
+    pcm = (1000).to_bytes(2, "little", signed=True) * 2400  # 100 ms
+    for event in (dialogue_pb2.SayResponse(turn_started=dialogue_pb2.TurnStarted(turn_id="t7", character_id="bram")),
+                  dialogue_pb2.SayResponse(audio=speech_pb2.AudioChunk(turn_id="t7", pcm=pcm, sample_rate=24000)),
+                  dialogue_pb2.SayResponse(viseme=speech_pb2.VisemeEvent(name="viseme_aa", start_ms=0, end_ms=100, weight=1))):
+        say.message_received.emit(_as_connect_json(event))
+    voice.call("_process", 0.016)
+    player.get_stream_playback().play(1200)  # 50 ms heard
+    voice.call("stop")
+    report = client.calls[-1]
+    assert say.error["code"] == "canceled"
+    assert _parsed(report) == dialogue_pb2.ReportHeardRequest(session_id="s-1", turn_id="t7", audio_played_ms=50)
+    assert face.weights["viseme_aa"] == 0.0 and voice.call("played_ms") == 0.0
+    assert player.get_stream_playback().buffered == []  # nothing more of it plays
+
+
 def test_action_outcomes_are_told_after_the_turn(npc):
     node, client, _ = npc
     node.call("say", "Give me a sword")

@@ -212,12 +212,13 @@ class TurnDirector:
             self._spoken.popitem(last=False)
 
     async def keep_heard(self, session_id: str, turn_id: str, played_ms: int, field_name: str) -> dialogue_pb2.Turn:
-        """Store only the words of a finished spoken turn that `played_ms` of its audio said, marked interrupted."""
-        spoken = self._spoken.get(turn_id)
-        if spoken is None or spoken[0] != session_id:
-            raise NotFound(f"{field_name}: no spoken turn {turn_id!r} in session {session_id!r} (the server keeps "
-                           f"the audio timing of the last {MAX_SPOKEN_TURNS} spoken turns)")
+        """Store only the words of a finished spoken turn that `played_ms` of its audio said, marked interrupted.
+        The session's lock comes first: a turn the client has just stopped is recorded before it is looked up."""
         async with self.session_lock(session_id):
+            spoken = self._spoken.get(turn_id)
+            if spoken is None or spoken[0] != session_id:
+                raise NotFound(f"{field_name}: no spoken turn {turn_id!r} in session {session_id!r} (the server keeps "
+                               f"the audio timing of the last {MAX_SPOKEN_TURNS} spoken turns)")
             session = await self.load_session(session_id)
             stored = next((turn for turn in session.turns if turn.turn_id == turn_id), None)
             if stored is None:

@@ -22,6 +22,7 @@ signal viseme(name: String, start_ms: float, end_ms: float, weight: float)
 
 const SAY := "worldsmith.v1.DialogueService/Say"
 const CREATE_SESSION := "worldsmith.v1.DialogueService/CreateSession"
+const REPORT_HEARD := "worldsmith.v1.DialogueService/ReportHeard"
 
 ## Character id as stored on the server (DialogueService/UpsertCharacter).
 @export var character_id := ""
@@ -36,6 +37,8 @@ const CREATE_SESSION := "worldsmith.v1.DialogueService/CreateSession"
 @export var client: WorldsmithClient
 
 var current_emotion := "neutral"
+## The turn most recently started (its audio may still be playing after it completed).
+var last_turn_id := ""
 var _turn: WorldsmithCall
 # Action outcomes reported while the NPC speaks; told to it when the turn ends.
 var _pending_outcomes: PackedStringArray = []
@@ -59,6 +62,17 @@ func react(event_description: String) -> void:
 func interrupt() -> void:
 	if is_speaking():
 		_turn.cancel()
+
+
+## The player cut a spoken turn short after `played_ms` of its audio: the server keeps only the
+## words heard by then (WorldsmithNPCVoice.stop() calls this).
+func report_heard(played_ms: float) -> void:
+	if last_turn_id.is_empty():
+		return
+	var request := {"sessionId": session_id, "turnId": last_turn_id, "audioPlayedMs": int(played_ms)}
+	var reported := await _client().unary(REPORT_HEARD, request)
+	if not reported.error.is_empty():
+		failed.emit(reported.error)
 
 
 ## Tells the NPC how an action went; it reacts in its next turn.
@@ -102,7 +116,9 @@ func _start_turn(request: Dictionary) -> void:
 
 
 func _on_event(response: Dictionary) -> void:
-	if response.has("textDelta"):
+	if response.has("turnStarted"):
+		last_turn_id = response.turnStarted.get("turnId", "")
+	elif response.has("textDelta"):
 		text_delta.emit(response.textDelta.get("text", ""))
 	elif response.has("emotion"):
 		current_emotion = response.emotion.get("emotion", "neutral")

@@ -35,6 +35,19 @@ func _ready() -> void:
 	npc.viseme.connect(_on_viseme)
 
 
+## The player cut the NPC off: it falls silent, and the server keeps only the words heard.
+func stop() -> void:
+	var heard := played_ms()
+	npc.interrupt()
+	npc.report_heard(heard)
+	_playback.clear_buffer()
+	_show(-1.0)  # every shape back to rest
+	_samples.clear()
+	_visemes.clear()
+	_next = 0
+	_pushed = 0
+
+
 ## How much of the current turn the player has heard: pushed frames less those still buffered.
 func played_ms() -> float:
 	var buffered := int(mix_rate * buffer_length) - _playback.get_frames_available()
