@@ -59,6 +59,8 @@ namespace Worldsmith
 
         public bool IsSpeaking => turn != null;
         public string CurrentEmotion { get; private set; } = "neutral";
+        /// <summary>The turn most recently started; its audio may still be playing after it completed.</summary>
+        public string LastTurnId { get; private set; } = "";
 
         /// <summary>The player says something; UI-friendly (bind it to an InputField's submit).</summary>
         public void Say(string utterance) => _ = RunTurnAsync(new SayRequest { Utterance = utterance });
@@ -72,6 +74,26 @@ namespace Worldsmith
         {
             turn?.Cancel();
             turn = null;
+        }
+
+        /// <summary>The player cut a spoken turn short after <paramref name="playedMs"/> of its audio: the server
+        /// keeps only the words heard by then (NpcVoice.Stop calls this).</summary>
+        public async Task ReportHeardAsync(double playedMs)
+        {
+            if (string.IsNullOrEmpty(LastTurnId) || string.IsNullOrEmpty(sessionId)) return;
+            try
+            {
+                await settings.Client.Dialogue.ReportHeardAsync(new ReportHeardRequest
+                {
+                    SessionId = sessionId,
+                    TurnId = LastTurnId,
+                    AudioPlayedMs = (uint)Math.Max(0, playedMs),
+                }, cancellationToken: destroyCancellationToken);
+            }
+            catch (RpcException e)
+            {
+                onError.Invoke($"{e.StatusCode}: {e.Status.Detail}");
+            }
         }
 
         internal void ReportActionResult(NpcAction action, bool success, string result)
@@ -145,6 +167,7 @@ namespace Worldsmith
             switch (response.EventCase)
             {
                 case SayResponse.EventOneofCase.TurnStarted:
+                    LastTurnId = response.TurnStarted.TurnId;
                     onTurnStarted.Invoke(response.TurnStarted);
                     break;
                 case SayResponse.EventOneofCase.Audio:

@@ -32,6 +32,18 @@ namespace Worldsmith
 
         public double PlayedMilliseconds => audio.PlayedMs;
 
+        /// <summary>The player cut the NPC off: it falls silent, and the server keeps only the words heard.</summary>
+        public void Stop()
+        {
+            var heard = audio.PlayedMs;
+            conversation.Interrupt();
+            _ = conversation.ReportHeardAsync(heard);
+            audio.Clear();
+            track.Clear();
+            foreach (var name in new List<string>(weights.Keys)) weights[name] = 0f;
+            ApplyWeights();
+        }
+
         void OnEnable()
         {
             source = GetComponent<AudioSource>();
@@ -64,6 +76,12 @@ namespace Worldsmith
         {
             if (face == null || track.Count == 0) return;
             track.WeightsAt(audio.PlayedMs, weights);
+            ApplyWeights();
+        }
+
+        void ApplyWeights()
+        {
+            if (face == null) return;
             foreach (var pair in weights)
             {
                 if (!shapeIndex.TryGetValue(pair.Key, out var index))
