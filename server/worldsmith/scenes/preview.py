@@ -39,6 +39,7 @@ def _unit_box(tag: str) -> trimesh.Trimesh:
     """A 1 m box standing on y = 0, so a node's transform scales it to size, with the tag's material."""
     box = trimesh.creation.box(extents=(1.0, 1.0, 1.0))
     box.apply_translation((0.0, 0.5, 0.0))
+    box.unmerge_vertices()  # each face its own corners, so its normals are flat and viewers light it
     colour = [c / 255 for c in tag_colour(tag)] + [1.0]
     box.visual = trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
         name=tag, baseColorFactor=colour, metallicFactor=0.0, roughnessFactor=0.9))
@@ -97,4 +98,4 @@ def render_glb(nodes: list[scene_pb2.SceneNode], terrain: tuple | None = None) -
             boxes.add(geometry)
         else:
             scene.graph.update(frame_to=node.id, frame_from=scene.graph.base_frame, matrix=_matrix(node), geometry=geometry)
-    return scene.export(file_type="glb")
+    return scene.export(file_type="glb", include_normals=True)
