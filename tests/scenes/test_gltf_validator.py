@@ -1,9 +1,11 @@
-"""The GLB previews pass the Khronos glTF validator (from `make tools`) with no errors or warnings."""
+"""The GLB previews pass the Khronos glTF validator (from `make tools`) with no errors or warnings, and carry the
+normals viewers need to light them."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import struct
 import subprocess
 
 import pytest
@@ -30,3 +32,6 @@ def test_preview_is_valid_gltf(request_):
     run = subprocess.run(["node", "-e", REPORT, str(VALIDATOR)], input=glb, capture_output=True, check=True, timeout=60)
     issues = json.loads(run.stdout)
     assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"][:5]
+    (length,) = struct.unpack("<I", glb[12:16])
+    primitives = [p for mesh in json.loads(glb[20:20 + length])["meshes"] for p in mesh["primitives"]]
+    assert all("NORMAL" in p["attributes"] for p in primitives), "a viewer would draw the unlit boxes black"
