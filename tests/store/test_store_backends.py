@@ -24,11 +24,26 @@ def test_sessions_keep_turns_in_order_and_fold_the_oldest(any_store):
     assert store.sessions.create(session(world_state={"quest": "1"}))
     assert not store.sessions.create(session())
     assert store.sessions.commit_turns("s", [turn(0), turn(1, "smith")])
-    assert store.sessions.commit_turns("s", [turn(2), turn(3, "smith")], fold_oldest=2, summary="Player: line 0")
+    assert store.sessions.commit_turns("s", [turn(2), turn(3, "smith")], fold_through="t1", summary="Player: line 0")
     stored = store.sessions.get("s")
     assert [t.turn_id for t in stored.turns] == ["t2", "t3"]
     assert stored.summary == "Player: line 0" and dict(stored.world_state) == {"quest": "1"}
     assert not store.sessions.commit_turns("gone", [turn(4)])
+
+
+@pytest.mark.parametrize("first, second", [("t3", "t1"), ("t1", "t3")], ids=["wider fold first", "narrower first"])
+def test_two_writers_folding_at_once_keep_the_summary_that_covers_more(any_store, first, second):
+    """Two fronts fold the same session for turns they prepared at once; whichever commits first, no turn is lost
+    from both the history and the summary."""
+    store = any_store
+    store.sessions.create(session())
+    store.sessions.commit_turns("s", [turn(i, "player" if i % 2 == 0 else "smith") for i in range(6)])
+    summaries = {"t1": "summary of t0-t1", "t3": "summary of t0-t3"}
+    store.sessions.commit_turns("s", [turn(6)], fold_through=first, summary=summaries[first])
+    store.sessions.commit_turns("s", [turn(7, "smith")], fold_through=second, summary=summaries[second])
+    stored = store.sessions.get("s")
+    assert stored.summary == summaries["t3"]
+    assert [t.turn_id for t in stored.turns] == ["t4", "t5", "t6", "t7"]
 
 
 def test_world_state_updates_merge_and_empty_values_remove(any_store):

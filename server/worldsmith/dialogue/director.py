@@ -323,9 +323,9 @@ class TurnDirector:
         for i, (call, result) in enumerate(outcome.actions if outcome else []):
             rows.append(dialogue_pb2.Turn(turn_id=f"{turn_id}-act{i}", speaker=EVENT,
                                           text=action_report(call, result, turn.character.name), created_unix_ms=stamp))
-        folded = turn.prompt.folded_turns
-        self.store.sessions.commit_turns(turn.session_id, rows, fold_oldest=folded,
-                                         summary=turn.prompt.summary if folded else None)
+        prompt = turn.prompt
+        self.store.sessions.commit_turns(turn.session_id, rows, fold_through=prompt.folded_through,
+                                         summary=prompt.summary)
         return text
 
     async def complete(self, turn: PreparedTurn, delivered: Delivered, outcome: TurnOutcome,

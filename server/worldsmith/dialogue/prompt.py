@@ -44,8 +44,9 @@ class TurnInput:
 @dataclass
 class Prompt:
     messages: list[dict[str, str]]
-    # The oldest stored turns that no longer fit, and the summary that stands for them.
-    folded_turns: int
+    # The oldest stored turns no longer fit: the id of the last of them ("" when none), and the summary that now
+    # stands for them.
+    folded_through: str
     summary: str
 
 
@@ -242,7 +243,7 @@ def build_prompt(
         system = _cut_to_tokens(system, count_tokens(system) - overflow, count_tokens)
 
     messages = merge_consecutive([{"role": "system", "content": system}, *kept, *inputs_rendered])
-    return Prompt(messages=messages, folded_turns=folded, summary=summary)
+    return Prompt(messages=messages, folded_through=turns[folded - 1].turn_id if folded else "", summary=summary)
 
 
 def _cut_to_tokens(text: str, tokens: int, count_tokens: Callable[[str], int]) -> str:

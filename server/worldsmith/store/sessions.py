@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2
 from worldsmith.store.db import Database
@@ -96,31 +96,34 @@ class SessionStore:
         with self.db.transaction() as connection:
             return connection.execute(delete(sessions).where(sessions.c.id == session_id)).rowcount > 0
 
-    def commit_turns(
-        self,
-        session_id: str,
-        turns: list[dialogue_pb2.Turn],
-        fold_oldest: int = 0,
-        summary: str | None = None,
-    ) -> bool:
-        """Append finished turns in one transaction; optionally drop the oldest `fold_oldest`
-        turns and store the summary that now stands for them. False when the session is gone."""
-        changes = {"next_seq": sessions.c.next_seq + len(turns), "updated_ms": now_ms()}
-        if summary is not None:
-            changes["summary"] = summary
+    def commit_turns(self, session_id: str, turns: list[dialogue_pb2.Turn], fold_through: str = "",
+                     summary: str = "") -> bool:
+        """Append finished turns in one transaction. With `fold_through`, the turns up to and including that one
+        are dropped and `summary` stands for them, unless another writer (a second front) has already folded
+        past it: then its summary, which covers more, stays. False when the session is gone."""
         with self.db.transaction() as connection:
             # Reserves this batch's sequence numbers and holds the session's row lock until commit.
             next_seq = connection.execute(
-                update(sessions).where(sessions.c.id == session_id).values(changes).returning(sessions.c.next_seq)
+                update(sessions).where(sessions.c.id == session_id)
+                .values(next_seq=sessions.c.next_seq + len(turns), updated_ms=now_ms()).returning(sessions.c.next_seq)
             ).scalar_one_or_none()
             if next_seq is None:
                 return False
-            if fold_oldest > 0:
-                oldest = (select(turn_table.c.seq).where(turn_table.c.session_id == session_id)
-                          .order_by(turn_table.c.seq).limit(fold_oldest))
-                connection.execute(delete(turn_table).where(turn_table.c.session_id == session_id, turn_table.c.seq.in_(oldest)))
+            if fold_through:
+                self._fold(connection, session_id, fold_through, summary)
             self._append(connection, session_id, turns, first_seq=next_seq - len(turns))
         return True
+
+    @staticmethod
+    def _fold(connection, session_id: str, through_turn_id: str, summary: str) -> None:
+        last = connection.execute(
+            select(func.min(turn_table.c.seq)).where(turn_table.c.session_id == session_id,
+                                                     turn_table.c.turn_id == through_turn_id)
+        ).scalar()
+        if last is None:
+            return  # already folded by another writer, into a summary that covers at least as much
+        connection.execute(delete(turn_table).where(turn_table.c.session_id == session_id, turn_table.c.seq <= last))
+        connection.execute(update(sessions).where(sessions.c.id == session_id).values(summary=summary))
 
     def update_world_state(self, session_id: str, updates: dict[str, str]) -> dict[str, str] | None:
         """Merge `updates` into the session's world state; an empty value removes the key."""
