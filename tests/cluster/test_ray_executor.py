@@ -1,6 +1,6 @@
 """runtime.executor = "ray" on a local Ray cluster: dialogue turns stream from a Ray Serve text-generator deployment,
 a replica killed under load loses no completed turn while the survivor serves the rest, and a client's cancel
-stops the replica's work within a token."""
+stops the replica's work within a token, and a full replica answers RESOURCE_EXHAUSTED with a retry delay."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from ray import serve
 from harness import auth, channel_to, running, settings_for
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc
+from worldsmith.errors import ResourceExhausted
+from worldsmith.runtime.context import CallContext
+from worldsmith.runtime.generation import GenerationRequest, TextChunk
 
 ADMIN = auth("admin")
 APP = "worldsmith-test"
@@ -35,12 +38,15 @@ def ray_cluster():
 
 @pytest.fixture(scope="module")
 async def ray_front(ray_cluster, tiny_text_model, tmp_path_factory):
-    """A front whose dialogue model runs as a two-replica deployment on the cluster."""
+    """A front whose dialogue model runs as a two-replica deployment on the cluster, beside a one-replica model."""
     settings = settings_for(
         tmp_path_factory.mktemp("ray-front"),
         runtime={"executor": "ray", "ray_app": APP},
         models={"dialogue": {"kind": "text-generator", "source": str(tiny_text_model), "replicas": 2,
-                             "replica_cpus": 0.5, "max_ongoing_requests": 8}},
+                             "replica_cpus": 0.5, "max_ongoing_requests": 8},
+                # One replica that runs one request and lets one more wait.
+                "narrow": {"kind": "text-generator", "source": str(tiny_text_model), "replica_cpus": 0.5,
+                           "max_ongoing_requests": 1, "max_queued_requests": 1}},
         dialogue={"model": "dialogue", "max_new_tokens": 24, "max_utterance_chars": 400},
     )
     async with running(settings) as server:
@@ -163,3 +169,28 @@ async def test_a_replica_killed_under_load_loses_no_completed_turn_and_the_survi
         # After the kill, new turns still complete (the survivor, or its replacement once ready).
         _deltas, after = await say(stub, sessions[0], "And a shield?")
         assert after is not None and not after.interrupted
+
+
+async def test_a_full_replica_answers_resource_exhausted_with_a_retry_delay(ray_front):
+    engine = ray_front.registry.get("narrow")
+    request = GenerationRequest(messages=[{"role": "user", "content": "Talk."}], max_new_tokens=1500)
+    running_now = asyncio.Event()
+
+    async def generate() -> None:
+        async for event in engine.submit(request, CallContext()).events():
+            if isinstance(event, TextChunk):
+                running_now.set()
+
+    running_call = asyncio.create_task(generate())
+    await asyncio.wait_for(running_now.wait(), 30)
+    waiting_call = asyncio.create_task(generate())
+    await asyncio.sleep(0.2)
+    try:
+        with pytest.raises(ResourceExhausted) as refused:
+            await generate()
+        assert refused.value.retry_after_s > 0
+        assert not running_call.done() and not waiting_call.done()
+    finally:
+        for call in (running_call, waiting_call):
+            call.cancel()
+        await asyncio.gather(running_call, waiting_call, return_exceptions=True)

@@ -33,9 +33,10 @@ _REPLICA_LOST = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableEr
 
 
 def affinity_key(request: GenerationRequest) -> str:
-    """The key of the prompt's stable prefix: the first message (the system prompt, where a conversation's
-    character and setting live) or the head of a raw prompt. Equal prefixes go to the same replica."""
-    head = request.messages[0].get("content", "") if request.messages else request.prompt
+    """The key of the prompt's stable prefix, where a conversation's character and setting live: the first chat
+    message, or a raw prompt's opening paragraph (a script's system text, which a blank line ends). Turns with
+    equal prefixes prefer the same replica."""
+    head = request.messages[0].get("content", "") if request.messages else request.prompt.split("\n\n", 1)[0]
     return hashlib.blake2b(str(head)[:AFFINITY_PREFIX_CHARS].encode(), digest_size=8).hexdigest()
 
 
@@ -53,13 +54,15 @@ class RemoteJob:
         stream = self._handle.options(stream=True, multiplexed_model_id=affinity_key(self._request)).generate.remote(
             self._request, facts)
         watcher = asyncio.create_task(self._cancel_when_asked(stream))
-        finished = False
         try:
             async for event in stream:
                 if isinstance(event, Failure):
                     raise event.rebuild()
                 yield event.message() if isinstance(event, QueuedAt) else event
-            finished = True
+        except (GeneratorExit, asyncio.CancelledError):  # the caller left early: stop the replica's work
+            self.ctx.cancel()
+            stream.cancel()
+            raise
         except BackPressureError as error:
             raise ResourceExhausted(f"every replica of {self._handle.deployment_name!r} is busy and its queue is "
                                     f"full ({error})", retry_after_s=BACKPRESSURE_RETRY_S) from None
@@ -70,9 +73,6 @@ class RemoteJob:
             raise Cancelled() from None  # the context was cancelled: the watcher stopped the replica's work
         finally:
             watcher.cancel()
-            if not finished:
-                self.ctx.cancel()
-                stream.cancel()
 
     async def _cancel_when_asked(self, stream) -> None:
         """Cancel the replica's work as soon as the call's context is cancelled (client cancel, disconnect)."""

@@ -24,6 +24,7 @@ from worldsmith.runtime import devices
 from worldsmith.runtime.context import Caller, CallContext, Lane
 from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult
+from worldsmith.runtime.registry import LOADER_MODULES, engine_of
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,6 @@ class TextGeneratorReplica:
 
     def __init__(self, model_name: str, config: dict, limits: dict):
         model = ModelConfig(**config)
-        from worldsmith.runtime.registry import LOADER_MODULES, engine_of
-
         device = devices.pick_device(model.device)
         dtype = devices.pick_dtype(device, model.dtype, model.kind)
         engine_name = engine_of(model)
@@ -137,12 +136,9 @@ class TextGeneratorReplica:
                 if event is None:
                     return
                 yield event
-        except asyncio.CancelledError:
-            ctx.cancel()  # the caller left: the job stops at its next token; the pump counts what still came
-            raise
         finally:
-            if not pump.done() and not ctx.is_cancelled:
-                ctx.cancel()
+            if not pump.done():  # the caller left (Ray Serve cancelled this task): the job stops at its next
+                ctx.cancel()     # token, and the pump counts the tokens that still came
 
     async def _pump(self, job, ctx: CallContext, events: asyncio.Queue) -> None:
         """Move the job's events to `events` (None last), and count the tokens of a cancelled job."""
@@ -162,10 +158,10 @@ class TextGeneratorReplica:
             events.put_nowait(None)
 
     async def describe(self) -> dict:
-        """What the front's proxy engine reports of the model."""
+        """What the front's proxy engine reports of the model, and which replica answered."""
         engine = self.engine
-        return {"model_id": engine.model_id, "revision": engine.revision, "context_tokens": engine.context_tokens,
-                "has_chat_template": engine.has_chat_template, "special_tokens": list(engine.special_tokens)}
+        return {"replica": self.cancels.replica, "model_id": engine.model_id, "revision": engine.revision,
+                "context_tokens": engine.context_tokens, "has_chat_template": engine.has_chat_template, "special_tokens": list(engine.special_tokens)}
 
     async def cancel_record(self) -> CancelRecord:
         return self.cancels
