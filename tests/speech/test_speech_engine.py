@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 
 from worldsmith.errors import Cancelled
 from worldsmith.runtime import metrics, speech_hibari
 from worldsmith.runtime.context import CallContext, Lane
-from worldsmith.runtime.speech import complete_sentences
+from worldsmith._proto.worldsmith.v1 import dialogue_pb2
+from worldsmith.dialogue.spoken import SpokenTurn, Voicing
+from worldsmith.dialogue.turns import WORDS_ENDED, TurnEvent, TurnOutcome
+from worldsmith.runtime.speech import complete_sentences, opening_phrase
 from worldsmith.runtime.visemes import NAMES, SILENCE
 
 LINE = "Steel remembers every blow, so strike it true."
@@ -61,3 +66,27 @@ def test_sentences_complete_at_end_punctuation_followed_by_space():
     assert complete_sentences("Aye. I can mend that! Come back at") == (["Aye.", "I can mend that!"], "Come back at")
     assert complete_sentences("It costs 3.5 gold") == ([], "It costs 3.5 gold")
     assert complete_sentences('"Run!" he said. ') == (['"Run!"', "he said."], "")
+
+
+def test_a_replys_opening_clause_goes_first_once_it_has_a_few_words():
+    assert opening_phrase("Aye, the old mine, it has") == ("Aye, the old mine,", "it has")
+    assert opening_phrase("Aye, the old") == ("", "Aye, the old")
+    assert opening_phrase("It costs 1,250 gold") == ("", "It costs 1,250 gold")
+
+
+async def test_a_one_sentence_reply_is_heard_before_its_text_is_complete(engine):
+    """A long single sentence: its opening clause is spoken while the rest is still being written."""
+
+    async def reply():
+        yield TurnEvent("text_delta", dialogue_pb2.TextDelta(text="Well, the old mine, "))
+        await asyncio.sleep(1.0)  # the model writing the rest
+        yield TurnEvent("text_delta", dialogue_pb2.TextDelta(text="it has been quiet since the flood."))
+        yield TurnEvent(WORDS_ENDED, 0)
+        yield TurnOutcome(reason=dialogue_pb2.TURN_END_REASON_COMPLETED)
+
+    spoken = SpokenTurn(Voicing(engine, "heart", 1.0), CallContext(), "t1", seed=1)
+    order = [item.field if isinstance(item, TurnEvent) else "outcome" async for item in spoken.events(reply())]
+    texts = [i for i, field in enumerate(order) if field == "text_delta"]
+    assert order.index("audio") < texts[-1], order
+    assert [s.text for s in spoken.track.sentences] == ["Well, the old mine,", "it has been quiet since the flood."]
+    assert spoken.track.heard(spoken.track.duration_ms) == {0: "Well, the old mine, it has been quiet since the flood."}

@@ -13,7 +13,8 @@ from worldsmith.dialogue.turns import WORDS_ENDED, TurnEvent, TurnOutcome
 from worldsmith.errors import Cancelled, FailedPrecondition
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.registry import ModelProvider
-from worldsmith.runtime.speech import SpeechClip, SpeechEngine, chosen_voice, complete_sentences, to_messages
+from worldsmith.runtime.speech import (SpeechClip, SpeechEngine, chosen_voice, complete_sentences, opening_phrase,
+                                      to_messages)
 
 _END = object()
 
@@ -80,8 +81,8 @@ class SpokenTrack:
 
 
 class SpokenTurn:
-    """Speaks a turn's words as they come. Text deltas pass through at once; every sentence they complete is read
-    aloud in order, its AudioChunk (placed at its start in the turn's audio) and VisemeEvents following as soon as
+    """Speaks a turn's words as they come. Text deltas pass through at once; the reply's opening clause (once it
+    has a few words) and then every sentence they complete are read aloud in order, its AudioChunk (placed at its start in the turn's audio) and VisemeEvents following as soon as
     it is ready; the rest of an utterance is read when the utterance ends. The outcome comes after the last audio,
     and a turn that said nothing speakable gets an empty AudioChunk and one `viseme_sil`. A stopped turn reads no
     further sentence."""
@@ -111,7 +112,7 @@ class SpokenTurn:
 
     async def _read(self, items: AsyncIterator, out: asyncio.Queue, sentences: asyncio.Queue) -> None:
         """Pass the turn's events on; hand each completed sentence to the speaker, the outcome last."""
-        pending, utterance = "", 0
+        pending, utterance, opened = "", 0, False
         try:
             async for item in items:
                 ends_words = isinstance(item, TurnOutcome) or item.field == WORDS_ENDED
@@ -124,6 +125,10 @@ class SpokenTurn:
                 if item.field == "text_delta":
                     utterance = item.message.utterance_index
                     done, pending = complete_sentences(pending + item.message.text)
+                    if not done and not opened:  # the reply's first words go as soon as a clause of them is complete
+                        phrase, pending = opening_phrase(pending)
+                        done = [phrase] if phrase else []
+                    opened = opened or bool(done)
                     for sentence in done:
                         sentences.put_nowait((utterance, sentence))
                 out.put_nowait(item)

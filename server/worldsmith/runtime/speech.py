@@ -29,6 +29,10 @@ MIN_SPEED = 0.5
 MAX_SPEED = 2.0
 # A sentence ends at . ! ? or … (closing quotes and brackets after it) followed by white space.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”’)\]]*\s+")
+# A reply's opening is spoken at its first clause break once it has this many words, so the first audio does not
+# wait for the whole of a long first sentence.
+OPENING_PHRASE_WORDS = 3
+_CLAUSE_END = re.compile(r"[,;:—–]+\s+")
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,16 @@ def complete_sentences(text: str) -> tuple[list[str], str]:
             sentences.append(sentence)
         start = end.end()
     return sentences, text[start:]
+
+
+def opening_phrase(text: str) -> tuple[str, str]:
+    """The first complete clause of `text` with OPENING_PHRASE_WORDS words or more, and the rest; ("", text) when
+    there is none yet ("Aye, the old mine, it..." -> "Aye, the old mine,")."""
+    for end in _CLAUSE_END.finditer(text):
+        phrase = text[:end.end()].strip()
+        if len(phrase.split()) >= OPENING_PHRASE_WORDS:
+            return phrase, text[end.end():]
+    return "", text
 
 
 def to_messages(clip: "SpeechClip", offset_ms: float, turn_id: str = "") -> list:
