@@ -3,8 +3,8 @@ local engine (submit() -> a job whose events() stream Queued, TextChunk and the 
 cannot tell the two apart.
 
 Requests are validated at the front (the vocabulary is local), then streamed from a replica through a handle.
-A conversation's turns carry its prompt prefix as their affinity key (Ray Serve's multiplexed model id), so they
-prefer the replica whose cache already holds that prefix. Leaving the iteration early, or cancelling the call's
+A conversation's turns carry a key of their prompt's stable head (in the request's multiplexed model id field), by
+which `runtime/ray_routing.py` sends them back to the replica whose cache already holds that prefix. Leaving the iteration early, or cancelling the call's
 context, cancels the replica's work; a full deployment answers RESOURCE_EXHAUSTED with a retry delay; a replica
 that dies fails its calls with UNAVAILABLE, and the next calls go to the replicas left.
 """

@@ -24,12 +24,10 @@ from worldsmith.runtime import devices
 from worldsmith.runtime.context import Caller, CallContext, Lane
 from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult
+from worldsmith.runtime.ray_routing import ConversationAffinityRouter
 from worldsmith.runtime.registry import LOADER_MODULES, engine_of
 
 log = logging.getLogger(__name__)
-
-SESSIONS_PER_REPLICA = 256  # affinity keys a replica advertises; the least recently used is forgotten
-
 
 @dataclass
 class Failure:
@@ -111,17 +109,9 @@ class TextGeneratorReplica:
         async with self._started:
             await self.engine.start()  # a no-op once started
 
-    @serve.multiplexed(max_num_models_per_replica=SESSIONS_PER_REPLICA)
-    async def _remember(self, affinity: str) -> str:
-        """Advertise an affinity key (a conversation's prompt prefix) so its next turns are routed here."""
-        return affinity
-
     async def generate(self, request: GenerationRequest, facts: CallFacts) -> AsyncIterator[Any]:
         """The engine's events for one request; a `Failure` last when the engine refused or failed it."""
         await self._ensure_started()
-        affinity = serve.get_multiplexed_model_id()
-        if affinity:
-            await self._remember(affinity)
         ctx = facts.context()
         try:
             job = self.engine.submit(request, ctx)
@@ -176,6 +166,7 @@ def deployment_options(config: ModelConfig) -> dict:
         "health_check_period_s": 2.0,
         "health_check_timeout_s": 30.0,
         "graceful_shutdown_timeout_s": 5.0,
+        "request_router_config": {"request_router_class": ConversationAffinityRouter},
     }
     if config.max_replicas:
         options["autoscaling_config"] = {"min_replicas": config.min_replicas, "max_replicas": config.max_replicas,
