@@ -81,12 +81,12 @@ def replica_actors() -> list:
     return [ray.get_actor(name, namespace="serve") for name in names]
 
 
-async def cancel_records() -> dict[str, object]:
-    """Each live replica's record of its cancelled calls, by replica (calls are routed at random: ask often)."""
+async def replica_records() -> dict[str, object]:
+    """Each live replica's record of what it served, by replica (calls are routed at random: ask often)."""
     handle = serve.get_deployment_handle("dialogue", app_name=APP)
     records = {}
     for _ in range(24):
-        record = await handle.cancel_record.remote()
+        record = await handle.replica_record.remote()
         records[record.replica] = record
     return records
 
@@ -104,8 +104,22 @@ async def test_dialogue_turns_stream_text_from_the_ray_deployment(ray_front):
     assert len(replica_actors()) == 2
 
 
+async def test_a_conversations_turns_return_to_the_replica_that_served_it(ray_front):
+    before = {replica: set(record.affinities) for replica, record in (await replica_records()).items()}
+    async with channel_to(ray_front) as channel:
+        stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
+        session_id = await open_session(stub, 2)
+        for i in range(4):
+            _deltas, completed = await say(stub, session_id, f"Question {i}: what of the hammer?", max_new_tokens=4)
+            assert completed is not None
+    after = {replica: set(record.affinities) for replica, record in (await replica_records()).items()}
+    new_keys = {replica: keys - before.get(replica, set()) for replica, keys in after.items()}
+    # The conversation's key (its system prompt) was served by one replica only, every turn of it.
+    assert sum(1 for keys in new_keys.values() if keys) == 1, new_keys
+
+
 async def test_a_client_cancel_stops_the_replicas_work_within_a_token(ray_front):
-    before = await cancel_records()
+    before = await replica_records()
     async with channel_to(ray_front) as channel:
         stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
         session_id = await open_session(stub, 1)
@@ -117,7 +131,7 @@ async def test_a_client_cancel_stops_the_replicas_work_within_a_token(ray_front)
                 break
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        after = await cancel_records()
+        after = await replica_records()
         cancelled = [entry for replica, record in after.items() for entry in record.cancelled[
             len(before[replica].cancelled) if replica in before else 0:]]
         if cancelled:

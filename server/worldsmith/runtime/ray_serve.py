@@ -10,6 +10,7 @@ engine's job is then cancelled and stops within a token, and the tokens that sti
 from __future__ import annotations
 
 import asyncio
+import collections
 import importlib
 import logging
 from dataclasses import dataclass, field
@@ -81,11 +82,13 @@ class CallFacts:
 
 
 @dataclass
-class CancelRecord:
-    """A replica's cancelled calls: (tokens generated after the cancel, tokens generated in all) for each."""
+class ReplicaRecord:
+    """What a replica served: its cancelled calls, as (tokens generated after the cancel, tokens generated in all),
+    and how many calls of each affinity key (a conversation) came to it."""
 
     replica: str
     cancelled: list[tuple[int, int]] = field(default_factory=list)
+    affinities: collections.Counter = field(default_factory=collections.Counter)
 
 
 class TextGeneratorReplica:
@@ -102,7 +105,7 @@ class TextGeneratorReplica:
         self.engine.name = model_name
         if model.warmup:
             self.engine.warmup()
-        self.cancels = CancelRecord(serve.get_replica_context().replica_id.unique_id)
+        self.record = ReplicaRecord(serve.get_replica_context().replica_id.unique_id)
         self._started = asyncio.Lock()
 
     async def _ensure_started(self) -> None:
@@ -112,6 +115,9 @@ class TextGeneratorReplica:
     async def generate(self, request: GenerationRequest, facts: CallFacts) -> AsyncIterator[Any]:
         """The engine's events for one request; a `Failure` last when the engine refused or failed it."""
         await self._ensure_started()
+        affinity = serve.get_multiplexed_model_id()
+        if affinity:
+            self.record.affinities[affinity] += 1
         ctx = facts.context()
         try:
             job = self.engine.submit(request, ctx)
@@ -135,7 +141,7 @@ class TextGeneratorReplica:
         try:
             async for event in job.events():
                 if isinstance(event, GenerationResult) and event.finish_reason == "cancelled":
-                    self.cancels.cancelled.append((event.tokens_after_cancel, event.completion_tokens))
+                    self.record.cancelled.append((event.tokens_after_cancel, event.completion_tokens))
                 if isinstance(event, common_pb2.Queued):
                     event = QueuedAt(event.position, event.eta_seconds)
                 events.put_nowait(event)
@@ -150,11 +156,11 @@ class TextGeneratorReplica:
     async def describe(self) -> dict:
         """What the front's proxy engine reports of the model, and which replica answered."""
         engine = self.engine
-        return {"replica": self.cancels.replica, "model_id": engine.model_id, "revision": engine.revision,
+        return {"replica": self.record.replica, "model_id": engine.model_id, "revision": engine.revision,
                 "context_tokens": engine.context_tokens, "has_chat_template": engine.has_chat_template, "special_tokens": list(engine.special_tokens)}
 
-    async def cancel_record(self) -> CancelRecord:
-        return self.cancels
+    async def replica_record(self) -> ReplicaRecord:
+        return self.record
 
 
 def deployment_options(config: ModelConfig) -> dict:
