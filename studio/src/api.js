@@ -2,6 +2,7 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { AdminService } from "./gen/worldsmith/v1/admin_pb.js";
 import { AvatarService } from "./gen/worldsmith/v1/avatar_pb.js";
 import { DialogueService } from "./gen/worldsmith/v1/dialogue_pb.js";
 import { SceneService } from "./gen/worldsmith/v1/scene_pb.js";
@@ -24,6 +25,7 @@ export const dialogue = createClient(DialogueService, transport);
 export const textures = createClient(TextureService, transport);
 export const scenes = createClient(SceneService, transport);
 export const avatars = createClient(AvatarService, transport);
+export const admin = createClient(AdminService, transport);
 
 const isConnectionLoss = (error) => {
   const connect = ConnectError.from(error);

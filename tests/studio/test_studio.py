@@ -252,11 +252,19 @@ def test_a_running_generation_is_listed_by_lane_and_cancelled(page, studio_serve
     page.locator("#generate-texture").click()
     page.locator("#texture-progress-text", has_text="step").wait_for()
     page.locator('nav a[data-page="jobs"]').click()
-    job = page.locator(".job", has_text="Texture: mossy cobblestone")
+    job = page.locator("#jobs .job", has_text="Texture: mossy cobblestone")
     job.wait_for()
-    assert "interactive lane" in page.locator(".panel", has=job).inner_text()
+    tab_panel = page.locator("#jobs .panel", has=page.locator(".job", has_text="Texture: mossy cobblestone"))
+    assert "interactive lane" in tab_panel.inner_text()
+    # The server lists the same work, with its progress, its engine and the key that asked for it.
+    on_server = page.locator("#server-jobs .server-job", has_text="GenerateTexture")
+    on_server.wait_for()
+    server_panel = page.locator("#server-jobs .panel", has=page.locator(".server-job", has_text="GenerateTexture"))
+    assert "interactive lane" in server_panel.inner_text()
+    assert "running" in on_server.inner_text() and "textures · key " in on_server.inner_text()
     page.screenshot(path=ARTIFACTS / "jobs.png")
-    job.get_by_role("button", name="Cancel").click()
+    on_server.get_by_role("button", name="Cancel").click()  # the server stops it; the tab's call ends with it
+    on_server.wait_for(state="detached")
     job.wait_for(state="detached")
     assert page.locator("#jobs").inner_text().count("nothing running") == 3
     assert page.errors == []

@@ -51,12 +51,15 @@ class Job:
         self.started_at: float | None = None
         self.batch_size = 1
         self.done = False
+        self.progress: common_pb2.Progress | None = None  # the last it reported, for listing the engine's work
         self._on_close = on_close
         self._loop = loop
         self._events: asyncio.Queue = asyncio.Queue()
 
     def emit(self, event: Any) -> None:
         """Send an event (a proto message) to the caller. Safe from any thread."""
+        if isinstance(event, common_pb2.Progress):
+            self.progress = event
         self._post(event)
 
     def finish(self, result: Any = None) -> None:
@@ -158,6 +161,23 @@ class Engine:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- admission ---------------------------------------------------------------------
+    def running_jobs(self) -> list[Job]:
+        return list(self._running)
+
+    def queued_jobs(self) -> dict[Lane, list[Job]]:
+        """Each lane's waiting jobs, next first."""
+        return {lane: list(jobs) for lane, jobs in self._lanes.items()}
+
+    def cancel(self, job: Job) -> None:
+        """Stop a job: a queued one leaves its lane at once, a running one ends at its next token or step."""
+        job.ctx.cancel()
+        queue = self._lanes[job.ctx.lane]
+        if job in queue:
+            queue.remove(job)
+            job.fail(Cancelled())
+            self._set_depth_metrics()
+            self._announce_positions()
+
     def queued(self) -> int:
         return sum(len(q) for q in self._lanes.values())
 

@@ -161,6 +161,10 @@ class ModelRegistry:
     def info(self) -> list[admin_pb2.ModelInfo]:
         return [entry.info() for entry in self._entries.values()]
 
+    def resident(self) -> dict[str, ResidentEngine]:
+        """Every model that is loaded, by name."""
+        return {name: entry.engine for name, entry in self._entries.items() if entry.engine is not None}
+
     async def load_all(self) -> None:
         for name in self._entries:
             await self.load(name)

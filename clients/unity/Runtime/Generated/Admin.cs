@@ -24,49 +24,65 @@ namespace Worldsmith.V1 {
     static AdminReflection() {
       byte[] descriptorData = global::System.Convert.FromBase64String(
           string.Concat(
-            "Chl3b3JsZHNtaXRoL3YxL2FkbWluLnByb3RvEg13b3JsZHNtaXRoLnYxIsQC",
-            "CglNb2RlbEluZm8SDAoEbmFtZRgBIAEoCRImCgRraW5kGAIgASgOMhgud29y",
-            "bGRzbWl0aC52MS5Nb2RlbEtpbmQSDgoGc291cmNlGAMgASgJEhAKCHJldmlz",
-            "aW9uGAQgASgJEg4KBmRldmljZRgFIAEoCRINCgVkdHlwZRgGIAEoCRIoCgVz",
-            "dGF0ZRgHIAEoDjIZLndvcmxkc21pdGgudjEuTW9kZWxTdGF0ZRIUCgxtZW1v",
-            "cnlfYnl0ZXMYCCABKAQSDQoFZXJyb3IYCSABKAkSFAoMbG9hZF9zZWNvbmRz",
-            "GAogASgCEg4KBmVuZ2luZRgLIAEoCRIUCgxhcmNoaXRlY3R1cmUYDCABKAkS",
-            "FAoMcXVhbnRpemF0aW9uGA0gASgJEg8KB2xpY2Vuc2UYDiABKAkSDgoGc2hh",
-            "MjU2GA8gASgJImoKC1NlcnZpY2VJbmZvEgwKBG5hbWUYASABKAkSLAoGc3Rh",
-            "dHVzGAIgASgOMhwud29ybGRzbWl0aC52MS5TZXJ2aW5nU3RhdHVzEg4KBnJl",
-            "YXNvbhgDIAEoCRIPCgdiYWNrZW5kGAQgASgJIhYKFEdldFNlcnZlckluZm9S",
-            "ZXF1ZXN0It0BChVHZXRTZXJ2ZXJJbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgB",
-            "IAEoCRIOCgZkZXZpY2UYAiABKAkSFgoOdXB0aW1lX3NlY29uZHMYAyABKAIS",
-            "LAoIc2VydmljZXMYBCADKAsyGi53b3JsZHNtaXRoLnYxLlNlcnZpY2VJbmZv",
-            "EigKBm1vZGVscxgFIAMoCzIYLndvcmxkc21pdGgudjEuTW9kZWxJbmZvEhQK",
-            "DGF1dGhfZW5hYmxlZBgGIAEoCBIdChVyZXNpZGVudF9tZW1vcnlfYnl0ZXMY",
-            "ByABKAQiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3Bv",
-            "bnNlEigKBm1vZGVscxgBIAMoCzIYLndvcmxkc21pdGgudjEuTW9kZWxJbmZv",
-            "IiAKEExvYWRNb2RlbFJlcXVlc3QSDAoEbmFtZRgBIAEoCSI8ChFMb2FkTW9k",
-            "ZWxSZXNwb25zZRInCgVtb2RlbBgBIAEoCzIYLndvcmxkc21pdGgudjEuTW9k",
-            "ZWxJbmZvIiIKElVubG9hZE1vZGVsUmVxdWVzdBIMCgRuYW1lGAEgASgJIj4K",
-            "E1VubG9hZE1vZGVsUmVzcG9uc2USJwoFbW9kZWwYASABKAsyGC53b3JsZHNt",
-            "aXRoLnYxLk1vZGVsSW5mbyqLAQoKTW9kZWxTdGF0ZRIbChdNT0RFTF9TVEFU",
-            "RV9VTlNQRUNJRklFRBAAEhgKFE1PREVMX1NUQVRFX1VOTE9BREVEEAESFwoT",
-            "TU9ERUxfU1RBVEVfTE9BRElORxACEhUKEU1PREVMX1NUQVRFX1JFQURZEAMS",
-            "FgoSTU9ERUxfU1RBVEVfRkFJTEVEEAQqkAEKCU1vZGVsS2luZBIaChZNT0RF",
-            "TF9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZTU9ERUxfS0lORF9URVhUX0dFTkVS",
-            "QVRPUhABEhgKFE1PREVMX0tJTkRfRElGRlVTSU9OEAISFwoTTU9ERUxfS0lO",
-            "RF9FTUJFRERFUhADEhUKEU1PREVMX0tJTkRfU1BFRUNIEAQqawoNU2Vydmlu",
-            "Z1N0YXR1cxIeChpTRVJWSU5HX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlNF",
-            "UlZJTkdfU1RBVFVTX1NFUlZJTkcQARIeChpTRVJWSU5HX1NUQVRVU19OT1Rf",
-            "U0VSVklORxACMuMCCgxBZG1pblNlcnZpY2USWgoNR2V0U2VydmVySW5mbxIj",
-            "Lndvcmxkc21pdGgudjEuR2V0U2VydmVySW5mb1JlcXVlc3QaJC53b3JsZHNt",
-            "aXRoLnYxLkdldFNlcnZlckluZm9SZXNwb25zZRJRCgpMaXN0TW9kZWxzEiAu",
-            "d29ybGRzbWl0aC52MS5MaXN0TW9kZWxzUmVxdWVzdBohLndvcmxkc21pdGgu",
-            "djEuTGlzdE1vZGVsc1Jlc3BvbnNlEk4KCUxvYWRNb2RlbBIfLndvcmxkc21p",
-            "dGgudjEuTG9hZE1vZGVsUmVxdWVzdBogLndvcmxkc21pdGgudjEuTG9hZE1v",
-            "ZGVsUmVzcG9uc2USVAoLVW5sb2FkTW9kZWwSIS53b3JsZHNtaXRoLnYxLlVu",
-            "bG9hZE1vZGVsUmVxdWVzdBoiLndvcmxkc21pdGgudjEuVW5sb2FkTW9kZWxS",
-            "ZXNwb25zZWIGcHJvdG8z"));
+            "Chl3b3JsZHNtaXRoL3YxL2FkbWluLnByb3RvEg13b3JsZHNtaXRoLnYxGhp3",
+            "b3JsZHNtaXRoL3YxL2NvbW1vbi5wcm90byLEAgoJTW9kZWxJbmZvEgwKBG5h",
+            "bWUYASABKAkSJgoEa2luZBgCIAEoDjIYLndvcmxkc21pdGgudjEuTW9kZWxL",
+            "aW5kEg4KBnNvdXJjZRgDIAEoCRIQCghyZXZpc2lvbhgEIAEoCRIOCgZkZXZp",
+            "Y2UYBSABKAkSDQoFZHR5cGUYBiABKAkSKAoFc3RhdGUYByABKA4yGS53b3Js",
+            "ZHNtaXRoLnYxLk1vZGVsU3RhdGUSFAoMbWVtb3J5X2J5dGVzGAggASgEEg0K",
+            "BWVycm9yGAkgASgJEhQKDGxvYWRfc2Vjb25kcxgKIAEoAhIOCgZlbmdpbmUY",
+            "CyABKAkSFAoMYXJjaGl0ZWN0dXJlGAwgASgJEhQKDHF1YW50aXphdGlvbhgN",
+            "IAEoCRIPCgdsaWNlbnNlGA4gASgJEg4KBnNoYTI1NhgPIAEoCSJqCgtTZXJ2",
+            "aWNlSW5mbxIMCgRuYW1lGAEgASgJEiwKBnN0YXR1cxgCIAEoDjIcLndvcmxk",
+            "c21pdGgudjEuU2VydmluZ1N0YXR1cxIOCgZyZWFzb24YAyABKAkSDwoHYmFj",
+            "a2VuZBgEIAEoCSIWChRHZXRTZXJ2ZXJJbmZvUmVxdWVzdCLdAQoVR2V0U2Vy",
+            "dmVySW5mb1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSDgoGZGV2aWNlGAIg",
+            "ASgJEhYKDnVwdGltZV9zZWNvbmRzGAMgASgCEiwKCHNlcnZpY2VzGAQgAygL",
+            "Mhoud29ybGRzbWl0aC52MS5TZXJ2aWNlSW5mbxIoCgZtb2RlbHMYBSADKAsy",
+            "GC53b3JsZHNtaXRoLnYxLk1vZGVsSW5mbxIUCgxhdXRoX2VuYWJsZWQYBiAB",
+            "KAgSHQoVcmVzaWRlbnRfbWVtb3J5X2J5dGVzGAcgASgEIhMKEUxpc3RNb2Rl",
+            "bHNSZXF1ZXN0Ij4KEkxpc3RNb2RlbHNSZXNwb25zZRIoCgZtb2RlbHMYASAD",
+            "KAsyGC53b3JsZHNtaXRoLnYxLk1vZGVsSW5mbyIgChBMb2FkTW9kZWxSZXF1",
+            "ZXN0EgwKBG5hbWUYASABKAkiPAoRTG9hZE1vZGVsUmVzcG9uc2USJwoFbW9k",
+            "ZWwYASABKAsyGC53b3JsZHNtaXRoLnYxLk1vZGVsSW5mbyIiChJVbmxvYWRN",
+            "b2RlbFJlcXVlc3QSDAoEbmFtZRgBIAEoCSI+ChNVbmxvYWRNb2RlbFJlc3Bv",
+            "bnNlEicKBW1vZGVsGAEgASgLMhgud29ybGRzbWl0aC52MS5Nb2RlbEluZm8i",
+            "iAIKB0pvYkluZm8SEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZtZXRob2QYAiAB",
+            "KAkSDgoGZW5naW5lGAMgASgJEiEKBGxhbmUYBCABKA4yEy53b3JsZHNtaXRo",
+            "LnYxLkxhbmUSJgoFc3RhdGUYBSABKA4yFy53b3JsZHNtaXRoLnYxLkpvYlN0",
+            "YXRlEhAKCHBvc2l0aW9uGAYgASgNEhYKDndhaXRlZF9zZWNvbmRzGAcgASgB",
+            "EhcKD3J1bm5pbmdfc2Vjb25kcxgIIAEoARIpCghwcm9ncmVzcxgJIAEoCzIX",
+            "Lndvcmxkc21pdGgudjEuUHJvZ3Jlc3MSEAoIa2V5X25hbWUYCiABKAkiEQoP",
+            "TGlzdEpvYnNSZXF1ZXN0IjgKEExpc3RKb2JzUmVzcG9uc2USJAoEam9icxgB",
+            "IAMoCzIWLndvcmxkc21pdGgudjEuSm9iSW5mbyImChBDYW5jZWxKb2JSZXF1",
+            "ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkiOQoRQ2FuY2VsSm9iUmVzcG9uc2US",
+            "JAoEam9icxgBIAMoCzIWLndvcmxkc21pdGgudjEuSm9iSW5mbypSCghKb2JT",
+            "dGF0ZRIZChVKT0JfU1RBVEVfVU5TUEVDSUZJRUQQABIUChBKT0JfU1RBVEVf",
+            "UVVFVUVEEAESFQoRSk9CX1NUQVRFX1JVTk5JTkcQAiqLAQoKTW9kZWxTdGF0",
+            "ZRIbChdNT0RFTF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFE1PREVMX1NUQVRF",
+            "X1VOTE9BREVEEAESFwoTTU9ERUxfU1RBVEVfTE9BRElORxACEhUKEU1PREVM",
+            "X1NUQVRFX1JFQURZEAMSFgoSTU9ERUxfU1RBVEVfRkFJTEVEEAQqkAEKCU1v",
+            "ZGVsS2luZBIaChZNT0RFTF9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZTU9ERUxf",
+            "S0lORF9URVhUX0dFTkVSQVRPUhABEhgKFE1PREVMX0tJTkRfRElGRlVTSU9O",
+            "EAISFwoTTU9ERUxfS0lORF9FTUJFRERFUhADEhUKEU1PREVMX0tJTkRfU1BF",
+            "RUNIEAQqawoNU2VydmluZ1N0YXR1cxIeChpTRVJWSU5HX1NUQVRVU19VTlNQ",
+            "RUNJRklFRBAAEhoKFlNFUlZJTkdfU1RBVFVTX1NFUlZJTkcQARIeChpTRVJW",
+            "SU5HX1NUQVRVU19OT1RfU0VSVklORxACMoAECgxBZG1pblNlcnZpY2USWgoN",
+            "R2V0U2VydmVySW5mbxIjLndvcmxkc21pdGgudjEuR2V0U2VydmVySW5mb1Jl",
+            "cXVlc3QaJC53b3JsZHNtaXRoLnYxLkdldFNlcnZlckluZm9SZXNwb25zZRJR",
+            "CgpMaXN0TW9kZWxzEiAud29ybGRzbWl0aC52MS5MaXN0TW9kZWxzUmVxdWVz",
+            "dBohLndvcmxkc21pdGgudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEk4KCUxvYWRN",
+            "b2RlbBIfLndvcmxkc21pdGgudjEuTG9hZE1vZGVsUmVxdWVzdBogLndvcmxk",
+            "c21pdGgudjEuTG9hZE1vZGVsUmVzcG9uc2USVAoLVW5sb2FkTW9kZWwSIS53",
+            "b3JsZHNtaXRoLnYxLlVubG9hZE1vZGVsUmVxdWVzdBoiLndvcmxkc21pdGgu",
+            "djEuVW5sb2FkTW9kZWxSZXNwb25zZRJLCghMaXN0Sm9icxIeLndvcmxkc21p",
+            "dGgudjEuTGlzdEpvYnNSZXF1ZXN0Gh8ud29ybGRzbWl0aC52MS5MaXN0Sm9i",
+            "c1Jlc3BvbnNlEk4KCUNhbmNlbEpvYhIfLndvcmxkc21pdGgudjEuQ2FuY2Vs",
+            "Sm9iUmVxdWVzdBogLndvcmxkc21pdGgudjEuQ2FuY2VsSm9iUmVzcG9uc2Vi",
+            "BnByb3RvMw=="));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
-          new pbr::FileDescriptor[] { },
-          new pbr::GeneratedClrTypeInfo(new[] {typeof(global::Worldsmith.V1.ModelState), typeof(global::Worldsmith.V1.ModelKind), typeof(global::Worldsmith.V1.ServingStatus), }, null, new pbr::GeneratedClrTypeInfo[] {
+          new pbr::FileDescriptor[] { global::Worldsmith.V1.CommonReflection.Descriptor, },
+          new pbr::GeneratedClrTypeInfo(new[] {typeof(global::Worldsmith.V1.JobState), typeof(global::Worldsmith.V1.ModelState), typeof(global::Worldsmith.V1.ModelKind), typeof(global::Worldsmith.V1.ServingStatus), }, null, new pbr::GeneratedClrTypeInfo[] {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ModelInfo), global::Worldsmith.V1.ModelInfo.Parser, new[]{ "Name", "Kind", "Source", "Revision", "Device", "Dtype", "State", "MemoryBytes", "Error", "LoadSeconds", "Engine", "Architecture", "Quantization", "License", "Sha256" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ServiceInfo), global::Worldsmith.V1.ServiceInfo.Parser, new[]{ "Name", "Status", "Reason", "Backend" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.GetServerInfoRequest), global::Worldsmith.V1.GetServerInfoRequest.Parser, null, null, null, null, null),
@@ -76,13 +92,24 @@ namespace Worldsmith.V1 {
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.LoadModelRequest), global::Worldsmith.V1.LoadModelRequest.Parser, new[]{ "Name" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.LoadModelResponse), global::Worldsmith.V1.LoadModelResponse.Parser, new[]{ "Model" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.UnloadModelRequest), global::Worldsmith.V1.UnloadModelRequest.Parser, new[]{ "Name" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.UnloadModelResponse), global::Worldsmith.V1.UnloadModelResponse.Parser, new[]{ "Model" }, null, null, null, null)
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.UnloadModelResponse), global::Worldsmith.V1.UnloadModelResponse.Parser, new[]{ "Model" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.JobInfo), global::Worldsmith.V1.JobInfo.Parser, new[]{ "RequestId", "Method", "Engine", "Lane", "State", "Position", "WaitedSeconds", "RunningSeconds", "Progress", "KeyName" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ListJobsRequest), global::Worldsmith.V1.ListJobsRequest.Parser, null, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.ListJobsResponse), global::Worldsmith.V1.ListJobsResponse.Parser, new[]{ "Jobs" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.CancelJobRequest), global::Worldsmith.V1.CancelJobRequest.Parser, new[]{ "RequestId" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::Worldsmith.V1.CancelJobResponse), global::Worldsmith.V1.CancelJobResponse.Parser, new[]{ "Jobs" }, null, null, null, null)
           }));
     }
     #endregion
 
   }
   #region Enums
+  public enum JobState {
+    [pbr::OriginalName("JOB_STATE_UNSPECIFIED")] Unspecified = 0,
+    [pbr::OriginalName("JOB_STATE_QUEUED")] Queued = 1,
+    [pbr::OriginalName("JOB_STATE_RUNNING")] Running = 2,
+  }
+
   public enum ModelState {
     [pbr::OriginalName("MODEL_STATE_UNSPECIFIED")] Unspecified = 0,
     [pbr::OriginalName("MODEL_STATE_UNLOADED")] Unloaded = 1,
@@ -2788,6 +2815,1261 @@ namespace Worldsmith.V1 {
               Model = new global::Worldsmith.V1.ModelInfo();
             }
             input.ReadMessage(Model);
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
+  /// <summary>
+  /// One piece of a call's work on an engine (a dialogue turn's words and its decision are two).
+  /// </summary>
+  public sealed partial class JobInfo : pb::IMessage<JobInfo>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<JobInfo> _parser = new pb::MessageParser<JobInfo>(() => new JobInfo());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<JobInfo> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.AdminReflection.Descriptor.MessageTypes[10]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public JobInfo() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public JobInfo(JobInfo other) : this() {
+      requestId_ = other.requestId_;
+      method_ = other.method_;
+      engine_ = other.engine_;
+      lane_ = other.lane_;
+      state_ = other.state_;
+      position_ = other.position_;
+      waitedSeconds_ = other.waitedSeconds_;
+      runningSeconds_ = other.runningSeconds_;
+      progress_ = other.progress_ != null ? other.progress_.Clone() : null;
+      keyName_ = other.keyName_;
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public JobInfo Clone() {
+      return new JobInfo(this);
+    }
+
+    /// <summary>Field number for the "request_id" field.</summary>
+    public const int RequestIdFieldNumber = 1;
+    private string requestId_ = "";
+    /// <summary>
+    /// The call's request id (as in the server's log lines); CancelJob takes it.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string RequestId {
+      get { return requestId_; }
+      set {
+        requestId_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "method" field.</summary>
+    public const int MethodFieldNumber = 2;
+    private string method_ = "";
+    /// <summary>
+    /// The RPC, e.g. "/worldsmith.v1.TextureService/GenerateTexture".
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Method {
+      get { return method_; }
+      set {
+        method_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "engine" field.</summary>
+    public const int EngineFieldNumber = 3;
+    private string engine_ = "";
+    /// <summary>
+    /// The engine doing it: a model's name from the config, or "cpu" for generators without a model.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string Engine {
+      get { return engine_; }
+      set {
+        engine_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    /// <summary>Field number for the "lane" field.</summary>
+    public const int LaneFieldNumber = 4;
+    private global::Worldsmith.V1.Lane lane_ = global::Worldsmith.V1.Lane.Unspecified;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.Lane Lane {
+      get { return lane_; }
+      set {
+        lane_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "state" field.</summary>
+    public const int StateFieldNumber = 5;
+    private global::Worldsmith.V1.JobState state_ = global::Worldsmith.V1.JobState.Unspecified;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.JobState State {
+      get { return state_; }
+      set {
+        state_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "position" field.</summary>
+    public const int PositionFieldNumber = 6;
+    private uint position_;
+    /// <summary>
+    /// Place in its lane's queue (0 is next), when queued.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint Position {
+      get { return position_; }
+      set {
+        position_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "waited_seconds" field.</summary>
+    public const int WaitedSecondsFieldNumber = 7;
+    private double waitedSeconds_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public double WaitedSeconds {
+      get { return waitedSeconds_; }
+      set {
+        waitedSeconds_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "running_seconds" field.</summary>
+    public const int RunningSecondsFieldNumber = 8;
+    private double runningSeconds_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public double RunningSeconds {
+      get { return runningSeconds_; }
+      set {
+        runningSeconds_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "progress" field.</summary>
+    public const int ProgressFieldNumber = 9;
+    private global::Worldsmith.V1.Progress progress_;
+    /// <summary>
+    /// The last progress it reported, without the preview image.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::Worldsmith.V1.Progress Progress {
+      get { return progress_; }
+      set {
+        progress_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "key_name" field.</summary>
+    public const int KeyNameFieldNumber = 10;
+    private string keyName_ = "";
+    /// <summary>
+    /// The name of the key that made the call.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string KeyName {
+      get { return keyName_; }
+      set {
+        keyName_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as JobInfo);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(JobInfo other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if (RequestId != other.RequestId) return false;
+      if (Method != other.Method) return false;
+      if (Engine != other.Engine) return false;
+      if (Lane != other.Lane) return false;
+      if (State != other.State) return false;
+      if (Position != other.Position) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.Equals(WaitedSeconds, other.WaitedSeconds)) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.Equals(RunningSeconds, other.RunningSeconds)) return false;
+      if (!object.Equals(Progress, other.Progress)) return false;
+      if (KeyName != other.KeyName) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (RequestId.Length != 0) hash ^= RequestId.GetHashCode();
+      if (Method.Length != 0) hash ^= Method.GetHashCode();
+      if (Engine.Length != 0) hash ^= Engine.GetHashCode();
+      if (Lane != global::Worldsmith.V1.Lane.Unspecified) hash ^= Lane.GetHashCode();
+      if (State != global::Worldsmith.V1.JobState.Unspecified) hash ^= State.GetHashCode();
+      if (Position != 0) hash ^= Position.GetHashCode();
+      if (WaitedSeconds != 0D) hash ^= pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.GetHashCode(WaitedSeconds);
+      if (RunningSeconds != 0D) hash ^= pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.GetHashCode(RunningSeconds);
+      if (progress_ != null) hash ^= Progress.GetHashCode();
+      if (KeyName.Length != 0) hash ^= KeyName.GetHashCode();
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (RequestId.Length != 0) {
+        output.WriteRawTag(10);
+        output.WriteString(RequestId);
+      }
+      if (Method.Length != 0) {
+        output.WriteRawTag(18);
+        output.WriteString(Method);
+      }
+      if (Engine.Length != 0) {
+        output.WriteRawTag(26);
+        output.WriteString(Engine);
+      }
+      if (Lane != global::Worldsmith.V1.Lane.Unspecified) {
+        output.WriteRawTag(32);
+        output.WriteEnum((int) Lane);
+      }
+      if (State != global::Worldsmith.V1.JobState.Unspecified) {
+        output.WriteRawTag(40);
+        output.WriteEnum((int) State);
+      }
+      if (Position != 0) {
+        output.WriteRawTag(48);
+        output.WriteUInt32(Position);
+      }
+      if (WaitedSeconds != 0D) {
+        output.WriteRawTag(57);
+        output.WriteDouble(WaitedSeconds);
+      }
+      if (RunningSeconds != 0D) {
+        output.WriteRawTag(65);
+        output.WriteDouble(RunningSeconds);
+      }
+      if (progress_ != null) {
+        output.WriteRawTag(74);
+        output.WriteMessage(Progress);
+      }
+      if (KeyName.Length != 0) {
+        output.WriteRawTag(82);
+        output.WriteString(KeyName);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (RequestId.Length != 0) {
+        output.WriteRawTag(10);
+        output.WriteString(RequestId);
+      }
+      if (Method.Length != 0) {
+        output.WriteRawTag(18);
+        output.WriteString(Method);
+      }
+      if (Engine.Length != 0) {
+        output.WriteRawTag(26);
+        output.WriteString(Engine);
+      }
+      if (Lane != global::Worldsmith.V1.Lane.Unspecified) {
+        output.WriteRawTag(32);
+        output.WriteEnum((int) Lane);
+      }
+      if (State != global::Worldsmith.V1.JobState.Unspecified) {
+        output.WriteRawTag(40);
+        output.WriteEnum((int) State);
+      }
+      if (Position != 0) {
+        output.WriteRawTag(48);
+        output.WriteUInt32(Position);
+      }
+      if (WaitedSeconds != 0D) {
+        output.WriteRawTag(57);
+        output.WriteDouble(WaitedSeconds);
+      }
+      if (RunningSeconds != 0D) {
+        output.WriteRawTag(65);
+        output.WriteDouble(RunningSeconds);
+      }
+      if (progress_ != null) {
+        output.WriteRawTag(74);
+        output.WriteMessage(Progress);
+      }
+      if (KeyName.Length != 0) {
+        output.WriteRawTag(82);
+        output.WriteString(KeyName);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (RequestId.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(RequestId);
+      }
+      if (Method.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Method);
+      }
+      if (Engine.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(Engine);
+      }
+      if (Lane != global::Worldsmith.V1.Lane.Unspecified) {
+        size += 1 + pb::CodedOutputStream.ComputeEnumSize((int) Lane);
+      }
+      if (State != global::Worldsmith.V1.JobState.Unspecified) {
+        size += 1 + pb::CodedOutputStream.ComputeEnumSize((int) State);
+      }
+      if (Position != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt32Size(Position);
+      }
+      if (WaitedSeconds != 0D) {
+        size += 1 + 8;
+      }
+      if (RunningSeconds != 0D) {
+        size += 1 + 8;
+      }
+      if (progress_ != null) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Progress);
+      }
+      if (KeyName.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(KeyName);
+      }
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(JobInfo other) {
+      if (other == null) {
+        return;
+      }
+      if (other.RequestId.Length != 0) {
+        RequestId = other.RequestId;
+      }
+      if (other.Method.Length != 0) {
+        Method = other.Method;
+      }
+      if (other.Engine.Length != 0) {
+        Engine = other.Engine;
+      }
+      if (other.Lane != global::Worldsmith.V1.Lane.Unspecified) {
+        Lane = other.Lane;
+      }
+      if (other.State != global::Worldsmith.V1.JobState.Unspecified) {
+        State = other.State;
+      }
+      if (other.Position != 0) {
+        Position = other.Position;
+      }
+      if (other.WaitedSeconds != 0D) {
+        WaitedSeconds = other.WaitedSeconds;
+      }
+      if (other.RunningSeconds != 0D) {
+        RunningSeconds = other.RunningSeconds;
+      }
+      if (other.progress_ != null) {
+        if (progress_ == null) {
+          Progress = new global::Worldsmith.V1.Progress();
+        }
+        Progress.MergeFrom(other.Progress);
+      }
+      if (other.KeyName.Length != 0) {
+        KeyName = other.KeyName;
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 10: {
+            RequestId = input.ReadString();
+            break;
+          }
+          case 18: {
+            Method = input.ReadString();
+            break;
+          }
+          case 26: {
+            Engine = input.ReadString();
+            break;
+          }
+          case 32: {
+            Lane = (global::Worldsmith.V1.Lane) input.ReadEnum();
+            break;
+          }
+          case 40: {
+            State = (global::Worldsmith.V1.JobState) input.ReadEnum();
+            break;
+          }
+          case 48: {
+            Position = input.ReadUInt32();
+            break;
+          }
+          case 57: {
+            WaitedSeconds = input.ReadDouble();
+            break;
+          }
+          case 65: {
+            RunningSeconds = input.ReadDouble();
+            break;
+          }
+          case 74: {
+            if (progress_ == null) {
+              Progress = new global::Worldsmith.V1.Progress();
+            }
+            input.ReadMessage(Progress);
+            break;
+          }
+          case 82: {
+            KeyName = input.ReadString();
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 10: {
+            RequestId = input.ReadString();
+            break;
+          }
+          case 18: {
+            Method = input.ReadString();
+            break;
+          }
+          case 26: {
+            Engine = input.ReadString();
+            break;
+          }
+          case 32: {
+            Lane = (global::Worldsmith.V1.Lane) input.ReadEnum();
+            break;
+          }
+          case 40: {
+            State = (global::Worldsmith.V1.JobState) input.ReadEnum();
+            break;
+          }
+          case 48: {
+            Position = input.ReadUInt32();
+            break;
+          }
+          case 57: {
+            WaitedSeconds = input.ReadDouble();
+            break;
+          }
+          case 65: {
+            RunningSeconds = input.ReadDouble();
+            break;
+          }
+          case 74: {
+            if (progress_ == null) {
+              Progress = new global::Worldsmith.V1.Progress();
+            }
+            input.ReadMessage(Progress);
+            break;
+          }
+          case 82: {
+            KeyName = input.ReadString();
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
+  public sealed partial class ListJobsRequest : pb::IMessage<ListJobsRequest>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<ListJobsRequest> _parser = new pb::MessageParser<ListJobsRequest>(() => new ListJobsRequest());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<ListJobsRequest> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.AdminReflection.Descriptor.MessageTypes[11]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ListJobsRequest() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ListJobsRequest(ListJobsRequest other) : this() {
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ListJobsRequest Clone() {
+      return new ListJobsRequest(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as ListJobsRequest);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(ListJobsRequest other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(ListJobsRequest other) {
+      if (other == null) {
+        return;
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+        }
+      }
+    }
+    #endif
+
+  }
+
+  public sealed partial class ListJobsResponse : pb::IMessage<ListJobsResponse>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<ListJobsResponse> _parser = new pb::MessageParser<ListJobsResponse>(() => new ListJobsResponse());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<ListJobsResponse> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.AdminReflection.Descriptor.MessageTypes[12]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ListJobsResponse() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ListJobsResponse(ListJobsResponse other) : this() {
+      jobs_ = other.jobs_.Clone();
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ListJobsResponse Clone() {
+      return new ListJobsResponse(this);
+    }
+
+    /// <summary>Field number for the "jobs" field.</summary>
+    public const int JobsFieldNumber = 1;
+    private static readonly pb::FieldCodec<global::Worldsmith.V1.JobInfo> _repeated_jobs_codec
+        = pb::FieldCodec.ForMessage(10, global::Worldsmith.V1.JobInfo.Parser);
+    private readonly pbc::RepeatedField<global::Worldsmith.V1.JobInfo> jobs_ = new pbc::RepeatedField<global::Worldsmith.V1.JobInfo>();
+    /// <summary>
+    /// Running first, then queued by lane and position.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pbc::RepeatedField<global::Worldsmith.V1.JobInfo> Jobs {
+      get { return jobs_; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as ListJobsResponse);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(ListJobsResponse other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if(!jobs_.Equals(other.jobs_)) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      hash ^= jobs_.GetHashCode();
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      jobs_.WriteTo(output, _repeated_jobs_codec);
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      jobs_.WriteTo(ref output, _repeated_jobs_codec);
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      size += jobs_.CalculateSize(_repeated_jobs_codec);
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(ListJobsResponse other) {
+      if (other == null) {
+        return;
+      }
+      jobs_.Add(other.jobs_);
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 10: {
+            jobs_.AddEntriesFrom(input, _repeated_jobs_codec);
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 10: {
+            jobs_.AddEntriesFrom(ref input, _repeated_jobs_codec);
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
+  public sealed partial class CancelJobRequest : pb::IMessage<CancelJobRequest>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<CancelJobRequest> _parser = new pb::MessageParser<CancelJobRequest>(() => new CancelJobRequest());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<CancelJobRequest> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.AdminReflection.Descriptor.MessageTypes[13]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public CancelJobRequest() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public CancelJobRequest(CancelJobRequest other) : this() {
+      requestId_ = other.requestId_;
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public CancelJobRequest Clone() {
+      return new CancelJobRequest(this);
+    }
+
+    /// <summary>Field number for the "request_id" field.</summary>
+    public const int RequestIdFieldNumber = 1;
+    private string requestId_ = "";
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public string RequestId {
+      get { return requestId_; }
+      set {
+        requestId_ = pb::ProtoPreconditions.CheckNotNull(value, "value");
+      }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as CancelJobRequest);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(CancelJobRequest other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if (RequestId != other.RequestId) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (RequestId.Length != 0) hash ^= RequestId.GetHashCode();
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (RequestId.Length != 0) {
+        output.WriteRawTag(10);
+        output.WriteString(RequestId);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (RequestId.Length != 0) {
+        output.WriteRawTag(10);
+        output.WriteString(RequestId);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (RequestId.Length != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeStringSize(RequestId);
+      }
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(CancelJobRequest other) {
+      if (other == null) {
+        return;
+      }
+      if (other.RequestId.Length != 0) {
+        RequestId = other.RequestId;
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 10: {
+            RequestId = input.ReadString();
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 10: {
+            RequestId = input.ReadString();
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
+  public sealed partial class CancelJobResponse : pb::IMessage<CancelJobResponse>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<CancelJobResponse> _parser = new pb::MessageParser<CancelJobResponse>(() => new CancelJobResponse());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<CancelJobResponse> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::Worldsmith.V1.AdminReflection.Descriptor.MessageTypes[14]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public CancelJobResponse() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public CancelJobResponse(CancelJobResponse other) : this() {
+      jobs_ = other.jobs_.Clone();
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public CancelJobResponse Clone() {
+      return new CancelJobResponse(this);
+    }
+
+    /// <summary>Field number for the "jobs" field.</summary>
+    public const int JobsFieldNumber = 1;
+    private static readonly pb::FieldCodec<global::Worldsmith.V1.JobInfo> _repeated_jobs_codec
+        = pb::FieldCodec.ForMessage(10, global::Worldsmith.V1.JobInfo.Parser);
+    private readonly pbc::RepeatedField<global::Worldsmith.V1.JobInfo> jobs_ = new pbc::RepeatedField<global::Worldsmith.V1.JobInfo>();
+    /// <summary>
+    /// The call's jobs as they were when cancelled.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pbc::RepeatedField<global::Worldsmith.V1.JobInfo> Jobs {
+      get { return jobs_; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as CancelJobResponse);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(CancelJobResponse other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if(!jobs_.Equals(other.jobs_)) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      hash ^= jobs_.GetHashCode();
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      jobs_.WriteTo(output, _repeated_jobs_codec);
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      jobs_.WriteTo(ref output, _repeated_jobs_codec);
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      size += jobs_.CalculateSize(_repeated_jobs_codec);
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(CancelJobResponse other) {
+      if (other == null) {
+        return;
+      }
+      jobs_.Add(other.jobs_);
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 10: {
+            jobs_.AddEntriesFrom(input, _repeated_jobs_codec);
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 10: {
+            jobs_.AddEntriesFrom(ref input, _repeated_jobs_codec);
             break;
           }
         }

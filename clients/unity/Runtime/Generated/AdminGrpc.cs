@@ -64,6 +64,14 @@ namespace Worldsmith.V1 {
     static readonly grpc::Marshaller<global::Worldsmith.V1.UnloadModelRequest> __Marshaller_worldsmith_v1_UnloadModelRequest = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.UnloadModelRequest.Parser));
     [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
     static readonly grpc::Marshaller<global::Worldsmith.V1.UnloadModelResponse> __Marshaller_worldsmith_v1_UnloadModelResponse = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.UnloadModelResponse.Parser));
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Marshaller<global::Worldsmith.V1.ListJobsRequest> __Marshaller_worldsmith_v1_ListJobsRequest = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.ListJobsRequest.Parser));
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Marshaller<global::Worldsmith.V1.ListJobsResponse> __Marshaller_worldsmith_v1_ListJobsResponse = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.ListJobsResponse.Parser));
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Marshaller<global::Worldsmith.V1.CancelJobRequest> __Marshaller_worldsmith_v1_CancelJobRequest = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.CancelJobRequest.Parser));
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Marshaller<global::Worldsmith.V1.CancelJobResponse> __Marshaller_worldsmith_v1_CancelJobResponse = grpc::Marshallers.Create(__Helper_SerializeMessage, context => __Helper_DeserializeMessage(context, global::Worldsmith.V1.CancelJobResponse.Parser));
 
     [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
     static readonly grpc::Method<global::Worldsmith.V1.GetServerInfoRequest, global::Worldsmith.V1.GetServerInfoResponse> __Method_GetServerInfo = new grpc::Method<global::Worldsmith.V1.GetServerInfoRequest, global::Worldsmith.V1.GetServerInfoResponse>(
@@ -96,6 +104,22 @@ namespace Worldsmith.V1 {
         "UnloadModel",
         __Marshaller_worldsmith_v1_UnloadModelRequest,
         __Marshaller_worldsmith_v1_UnloadModelResponse);
+
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Method<global::Worldsmith.V1.ListJobsRequest, global::Worldsmith.V1.ListJobsResponse> __Method_ListJobs = new grpc::Method<global::Worldsmith.V1.ListJobsRequest, global::Worldsmith.V1.ListJobsResponse>(
+        grpc::MethodType.Unary,
+        __ServiceName,
+        "ListJobs",
+        __Marshaller_worldsmith_v1_ListJobsRequest,
+        __Marshaller_worldsmith_v1_ListJobsResponse);
+
+    [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+    static readonly grpc::Method<global::Worldsmith.V1.CancelJobRequest, global::Worldsmith.V1.CancelJobResponse> __Method_CancelJob = new grpc::Method<global::Worldsmith.V1.CancelJobRequest, global::Worldsmith.V1.CancelJobResponse>(
+        grpc::MethodType.Unary,
+        __ServiceName,
+        "CancelJob",
+        __Marshaller_worldsmith_v1_CancelJobRequest,
+        __Marshaller_worldsmith_v1_CancelJobResponse);
 
     /// <summary>Service descriptor</summary>
     public static global::Google.Protobuf.Reflection.ServiceDescriptor Descriptor
@@ -321,6 +345,102 @@ namespace Worldsmith.V1 {
       public virtual grpc::AsyncUnaryCall<global::Worldsmith.V1.UnloadModelResponse> UnloadModelAsync(global::Worldsmith.V1.UnloadModelRequest request, grpc::CallOptions options)
       {
         return CallInvoker.AsyncUnaryCall(__Method_UnloadModel, null, options, request);
+      }
+      /// <summary>
+      /// The work queued and running on every engine, per lane (editor keys see every caller's jobs).
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="headers">The initial metadata to send with the call. This parameter is optional.</param>
+      /// <param name="deadline">An optional deadline for the call. The call will be cancelled if deadline is hit.</param>
+      /// <param name="cancellationToken">An optional token for canceling the call.</param>
+      /// <returns>The response received from the server.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual global::Worldsmith.V1.ListJobsResponse ListJobs(global::Worldsmith.V1.ListJobsRequest request, grpc::Metadata headers = null, global::System.DateTime? deadline = null, global::System.Threading.CancellationToken cancellationToken = default(global::System.Threading.CancellationToken))
+      {
+        return ListJobs(request, new grpc::CallOptions(headers, deadline, cancellationToken));
+      }
+      /// <summary>
+      /// The work queued and running on every engine, per lane (editor keys see every caller's jobs).
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="options">The options for the call.</param>
+      /// <returns>The response received from the server.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual global::Worldsmith.V1.ListJobsResponse ListJobs(global::Worldsmith.V1.ListJobsRequest request, grpc::CallOptions options)
+      {
+        return CallInvoker.BlockingUnaryCall(__Method_ListJobs, null, options, request);
+      }
+      /// <summary>
+      /// The work queued and running on every engine, per lane (editor keys see every caller's jobs).
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="headers">The initial metadata to send with the call. This parameter is optional.</param>
+      /// <param name="deadline">An optional deadline for the call. The call will be cancelled if deadline is hit.</param>
+      /// <param name="cancellationToken">An optional token for canceling the call.</param>
+      /// <returns>The call object.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual grpc::AsyncUnaryCall<global::Worldsmith.V1.ListJobsResponse> ListJobsAsync(global::Worldsmith.V1.ListJobsRequest request, grpc::Metadata headers = null, global::System.DateTime? deadline = null, global::System.Threading.CancellationToken cancellationToken = default(global::System.Threading.CancellationToken))
+      {
+        return ListJobsAsync(request, new grpc::CallOptions(headers, deadline, cancellationToken));
+      }
+      /// <summary>
+      /// The work queued and running on every engine, per lane (editor keys see every caller's jobs).
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="options">The options for the call.</param>
+      /// <returns>The call object.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual grpc::AsyncUnaryCall<global::Worldsmith.V1.ListJobsResponse> ListJobsAsync(global::Worldsmith.V1.ListJobsRequest request, grpc::CallOptions options)
+      {
+        return CallInvoker.AsyncUnaryCall(__Method_ListJobs, null, options, request);
+      }
+      /// <summary>
+      /// Cancels a call's work, queued or running: an editor key its own calls, an admin key any.
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="headers">The initial metadata to send with the call. This parameter is optional.</param>
+      /// <param name="deadline">An optional deadline for the call. The call will be cancelled if deadline is hit.</param>
+      /// <param name="cancellationToken">An optional token for canceling the call.</param>
+      /// <returns>The response received from the server.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual global::Worldsmith.V1.CancelJobResponse CancelJob(global::Worldsmith.V1.CancelJobRequest request, grpc::Metadata headers = null, global::System.DateTime? deadline = null, global::System.Threading.CancellationToken cancellationToken = default(global::System.Threading.CancellationToken))
+      {
+        return CancelJob(request, new grpc::CallOptions(headers, deadline, cancellationToken));
+      }
+      /// <summary>
+      /// Cancels a call's work, queued or running: an editor key its own calls, an admin key any.
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="options">The options for the call.</param>
+      /// <returns>The response received from the server.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual global::Worldsmith.V1.CancelJobResponse CancelJob(global::Worldsmith.V1.CancelJobRequest request, grpc::CallOptions options)
+      {
+        return CallInvoker.BlockingUnaryCall(__Method_CancelJob, null, options, request);
+      }
+      /// <summary>
+      /// Cancels a call's work, queued or running: an editor key its own calls, an admin key any.
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="headers">The initial metadata to send with the call. This parameter is optional.</param>
+      /// <param name="deadline">An optional deadline for the call. The call will be cancelled if deadline is hit.</param>
+      /// <param name="cancellationToken">An optional token for canceling the call.</param>
+      /// <returns>The call object.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual grpc::AsyncUnaryCall<global::Worldsmith.V1.CancelJobResponse> CancelJobAsync(global::Worldsmith.V1.CancelJobRequest request, grpc::Metadata headers = null, global::System.DateTime? deadline = null, global::System.Threading.CancellationToken cancellationToken = default(global::System.Threading.CancellationToken))
+      {
+        return CancelJobAsync(request, new grpc::CallOptions(headers, deadline, cancellationToken));
+      }
+      /// <summary>
+      /// Cancels a call's work, queued or running: an editor key its own calls, an admin key any.
+      /// </summary>
+      /// <param name="request">The request to send to the server.</param>
+      /// <param name="options">The options for the call.</param>
+      /// <returns>The call object.</returns>
+      [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]
+      public virtual grpc::AsyncUnaryCall<global::Worldsmith.V1.CancelJobResponse> CancelJobAsync(global::Worldsmith.V1.CancelJobRequest request, grpc::CallOptions options)
+      {
+        return CallInvoker.AsyncUnaryCall(__Method_CancelJob, null, options, request);
       }
       /// <summary>Creates a new instance of client from given <c>ClientBaseConfiguration</c>.</summary>
       [global::System.CodeDom.Compiler.GeneratedCode("grpc_csharp_plugin", null)]

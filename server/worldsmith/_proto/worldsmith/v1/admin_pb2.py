@@ -22,41 +22,54 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from worldsmith._proto.worldsmith.v1 import common_pb2 as worldsmith_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19worldsmith/v1/admin.proto\x12\rworldsmith.v1\"\xc4\x02\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04kind\x18\x02 \x01(\x0e\x32\x18.worldsmith.v1.ModelKind\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x10\n\x08revision\x18\x04 \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\x05 \x01(\t\x12\r\n\x05\x64type\x18\x06 \x01(\t\x12(\n\x05state\x18\x07 \x01(\x0e\x32\x19.worldsmith.v1.ModelState\x12\x14\n\x0cmemory_bytes\x18\x08 \x01(\x04\x12\r\n\x05\x65rror\x18\t \x01(\t\x12\x14\n\x0cload_seconds\x18\n \x01(\x02\x12\x0e\n\x06\x65ngine\x18\x0b \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x0c \x01(\t\x12\x14\n\x0cquantization\x18\r \x01(\t\x12\x0f\n\x07license\x18\x0e \x01(\t\x12\x0e\n\x06sha256\x18\x0f \x01(\t\"j\n\x0bServiceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12,\n\x06status\x18\x02 \x01(\x0e\x32\x1c.worldsmith.v1.ServingStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x04 \x01(\t\"\x16\n\x14GetServerInfoRequest\"\xdd\x01\n\x15GetServerInfoResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\x02 \x01(\t\x12\x16\n\x0euptime_seconds\x18\x03 \x01(\x02\x12,\n\x08services\x18\x04 \x03(\x0b\x32\x1a.worldsmith.v1.ServiceInfo\x12(\n\x06models\x18\x05 \x03(\x0b\x32\x18.worldsmith.v1.ModelInfo\x12\x14\n\x0c\x61uth_enabled\x18\x06 \x01(\x08\x12\x1d\n\x15resident_memory_bytes\x18\x07 \x01(\x04\"\x13\n\x11ListModelsRequest\">\n\x12ListModelsResponse\x12(\n\x06models\x18\x01 \x03(\x0b\x32\x18.worldsmith.v1.ModelInfo\" \n\x10LoadModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"<\n\x11LoadModelResponse\x12\'\n\x05model\x18\x01 \x01(\x0b\x32\x18.worldsmith.v1.ModelInfo\"\"\n\x12UnloadModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\">\n\x13UnloadModelResponse\x12\'\n\x05model\x18\x01 \x01(\x0b\x32\x18.worldsmith.v1.ModelInfo*\x8b\x01\n\nModelState\x12\x1b\n\x17MODEL_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14MODEL_STATE_UNLOADED\x10\x01\x12\x17\n\x13MODEL_STATE_LOADING\x10\x02\x12\x15\n\x11MODEL_STATE_READY\x10\x03\x12\x16\n\x12MODEL_STATE_FAILED\x10\x04*\x90\x01\n\tModelKind\x12\x1a\n\x16MODEL_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19MODEL_KIND_TEXT_GENERATOR\x10\x01\x12\x18\n\x14MODEL_KIND_DIFFUSION\x10\x02\x12\x17\n\x13MODEL_KIND_EMBEDDER\x10\x03\x12\x15\n\x11MODEL_KIND_SPEECH\x10\x04*k\n\rServingStatus\x12\x1e\n\x1aSERVING_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16SERVING_STATUS_SERVING\x10\x01\x12\x1e\n\x1aSERVING_STATUS_NOT_SERVING\x10\x02\x32\xe3\x02\n\x0c\x41\x64minService\x12Z\n\rGetServerInfo\x12#.worldsmith.v1.GetServerInfoRequest\x1a$.worldsmith.v1.GetServerInfoResponse\x12Q\n\nListModels\x12 .worldsmith.v1.ListModelsRequest\x1a!.worldsmith.v1.ListModelsResponse\x12N\n\tLoadModel\x12\x1f.worldsmith.v1.LoadModelRequest\x1a .worldsmith.v1.LoadModelResponse\x12T\n\x0bUnloadModel\x12!.worldsmith.v1.UnloadModelRequest\x1a\".worldsmith.v1.UnloadModelResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19worldsmith/v1/admin.proto\x12\rworldsmith.v1\x1a\x1aworldsmith/v1/common.proto\"\xc4\x02\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04kind\x18\x02 \x01(\x0e\x32\x18.worldsmith.v1.ModelKind\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x10\n\x08revision\x18\x04 \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\x05 \x01(\t\x12\r\n\x05\x64type\x18\x06 \x01(\t\x12(\n\x05state\x18\x07 \x01(\x0e\x32\x19.worldsmith.v1.ModelState\x12\x14\n\x0cmemory_bytes\x18\x08 \x01(\x04\x12\r\n\x05\x65rror\x18\t \x01(\t\x12\x14\n\x0cload_seconds\x18\n \x01(\x02\x12\x0e\n\x06\x65ngine\x18\x0b \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x0c \x01(\t\x12\x14\n\x0cquantization\x18\r \x01(\t\x12\x0f\n\x07license\x18\x0e \x01(\t\x12\x0e\n\x06sha256\x18\x0f \x01(\t\"j\n\x0bServiceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12,\n\x06status\x18\x02 \x01(\x0e\x32\x1c.worldsmith.v1.ServingStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x04 \x01(\t\"\x16\n\x14GetServerInfoRequest\"\xdd\x01\n\x15GetServerInfoResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\x02 \x01(\t\x12\x16\n\x0euptime_seconds\x18\x03 \x01(\x02\x12,\n\x08services\x18\x04 \x03(\x0b\x32\x1a.worldsmith.v1.ServiceInfo\x12(\n\x06models\x18\x05 \x03(\x0b\x32\x18.worldsmith.v1.ModelInfo\x12\x14\n\x0c\x61uth_enabled\x18\x06 \x01(\x08\x12\x1d\n\x15resident_memory_bytes\x18\x07 \x01(\x04\"\x13\n\x11ListModelsRequest\">\n\x12ListModelsResponse\x12(\n\x06models\x18\x01 \x03(\x0b\x32\x18.worldsmith.v1.ModelInfo\" \n\x10LoadModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"<\n\x11LoadModelResponse\x12\'\n\x05model\x18\x01 \x01(\x0b\x32\x18.worldsmith.v1.ModelInfo\"\"\n\x12UnloadModelRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\">\n\x13UnloadModelResponse\x12\'\n\x05model\x18\x01 \x01(\x0b\x32\x18.worldsmith.v1.ModelInfo\"\x88\x02\n\x07JobInfo\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x03 \x01(\t\x12!\n\x04lane\x18\x04 \x01(\x0e\x32\x13.worldsmith.v1.Lane\x12&\n\x05state\x18\x05 \x01(\x0e\x32\x17.worldsmith.v1.JobState\x12\x10\n\x08position\x18\x06 \x01(\r\x12\x16\n\x0ewaited_seconds\x18\x07 \x01(\x01\x12\x17\n\x0frunning_seconds\x18\x08 \x01(\x01\x12)\n\x08progress\x18\t \x01(\x0b\x32\x17.worldsmith.v1.Progress\x12\x10\n\x08key_name\x18\n \x01(\t\"\x11\n\x0fListJobsRequest\"8\n\x10ListJobsResponse\x12$\n\x04jobs\x18\x01 \x03(\x0b\x32\x16.worldsmith.v1.JobInfo\"&\n\x10\x43\x61ncelJobRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"9\n\x11\x43\x61ncelJobResponse\x12$\n\x04jobs\x18\x01 \x03(\x0b\x32\x16.worldsmith.v1.JobInfo*R\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02*\x8b\x01\n\nModelState\x12\x1b\n\x17MODEL_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14MODEL_STATE_UNLOADED\x10\x01\x12\x17\n\x13MODEL_STATE_LOADING\x10\x02\x12\x15\n\x11MODEL_STATE_READY\x10\x03\x12\x16\n\x12MODEL_STATE_FAILED\x10\x04*\x90\x01\n\tModelKind\x12\x1a\n\x16MODEL_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19MODEL_KIND_TEXT_GENERATOR\x10\x01\x12\x18\n\x14MODEL_KIND_DIFFUSION\x10\x02\x12\x17\n\x13MODEL_KIND_EMBEDDER\x10\x03\x12\x15\n\x11MODEL_KIND_SPEECH\x10\x04*k\n\rServingStatus\x12\x1e\n\x1aSERVING_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16SERVING_STATUS_SERVING\x10\x01\x12\x1e\n\x1aSERVING_STATUS_NOT_SERVING\x10\x02\x32\x80\x04\n\x0c\x41\x64minService\x12Z\n\rGetServerInfo\x12#.worldsmith.v1.GetServerInfoRequest\x1a$.worldsmith.v1.GetServerInfoResponse\x12Q\n\nListModels\x12 .worldsmith.v1.ListModelsRequest\x1a!.worldsmith.v1.ListModelsResponse\x12N\n\tLoadModel\x12\x1f.worldsmith.v1.LoadModelRequest\x1a .worldsmith.v1.LoadModelResponse\x12T\n\x0bUnloadModel\x12!.worldsmith.v1.UnloadModelRequest\x1a\".worldsmith.v1.UnloadModelResponse\x12K\n\x08ListJobs\x12\x1e.worldsmith.v1.ListJobsRequest\x1a\x1f.worldsmith.v1.ListJobsResponse\x12N\n\tCancelJob\x12\x1f.worldsmith.v1.CancelJobRequest\x1a .worldsmith.v1.CancelJobResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'worldsmith.v1.admin_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MODELSTATE']._serialized_start=1009
-  _globals['_MODELSTATE']._serialized_end=1148
-  _globals['_MODELKIND']._serialized_start=1151
-  _globals['_MODELKIND']._serialized_end=1295
-  _globals['_SERVINGSTATUS']._serialized_start=1297
-  _globals['_SERVINGSTATUS']._serialized_end=1404
-  _globals['_MODELINFO']._serialized_start=45
-  _globals['_MODELINFO']._serialized_end=369
-  _globals['_SERVICEINFO']._serialized_start=371
-  _globals['_SERVICEINFO']._serialized_end=477
-  _globals['_GETSERVERINFOREQUEST']._serialized_start=479
-  _globals['_GETSERVERINFOREQUEST']._serialized_end=501
-  _globals['_GETSERVERINFORESPONSE']._serialized_start=504
-  _globals['_GETSERVERINFORESPONSE']._serialized_end=725
-  _globals['_LISTMODELSREQUEST']._serialized_start=727
-  _globals['_LISTMODELSREQUEST']._serialized_end=746
-  _globals['_LISTMODELSRESPONSE']._serialized_start=748
-  _globals['_LISTMODELSRESPONSE']._serialized_end=810
-  _globals['_LOADMODELREQUEST']._serialized_start=812
-  _globals['_LOADMODELREQUEST']._serialized_end=844
-  _globals['_LOADMODELRESPONSE']._serialized_start=846
-  _globals['_LOADMODELRESPONSE']._serialized_end=906
-  _globals['_UNLOADMODELREQUEST']._serialized_start=908
-  _globals['_UNLOADMODELREQUEST']._serialized_end=942
-  _globals['_UNLOADMODELRESPONSE']._serialized_start=944
-  _globals['_UNLOADMODELRESPONSE']._serialized_end=1006
-  _globals['_ADMINSERVICE']._serialized_start=1407
-  _globals['_ADMINSERVICE']._serialized_end=1762
+  _globals['_JOBSTATE']._serialized_start=1479
+  _globals['_JOBSTATE']._serialized_end=1561
+  _globals['_MODELSTATE']._serialized_start=1564
+  _globals['_MODELSTATE']._serialized_end=1703
+  _globals['_MODELKIND']._serialized_start=1706
+  _globals['_MODELKIND']._serialized_end=1850
+  _globals['_SERVINGSTATUS']._serialized_start=1852
+  _globals['_SERVINGSTATUS']._serialized_end=1959
+  _globals['_MODELINFO']._serialized_start=73
+  _globals['_MODELINFO']._serialized_end=397
+  _globals['_SERVICEINFO']._serialized_start=399
+  _globals['_SERVICEINFO']._serialized_end=505
+  _globals['_GETSERVERINFOREQUEST']._serialized_start=507
+  _globals['_GETSERVERINFOREQUEST']._serialized_end=529
+  _globals['_GETSERVERINFORESPONSE']._serialized_start=532
+  _globals['_GETSERVERINFORESPONSE']._serialized_end=753
+  _globals['_LISTMODELSREQUEST']._serialized_start=755
+  _globals['_LISTMODELSREQUEST']._serialized_end=774
+  _globals['_LISTMODELSRESPONSE']._serialized_start=776
+  _globals['_LISTMODELSRESPONSE']._serialized_end=838
+  _globals['_LOADMODELREQUEST']._serialized_start=840
+  _globals['_LOADMODELREQUEST']._serialized_end=872
+  _globals['_LOADMODELRESPONSE']._serialized_start=874
+  _globals['_LOADMODELRESPONSE']._serialized_end=934
+  _globals['_UNLOADMODELREQUEST']._serialized_start=936
+  _globals['_UNLOADMODELREQUEST']._serialized_end=970
+  _globals['_UNLOADMODELRESPONSE']._serialized_start=972
+  _globals['_UNLOADMODELRESPONSE']._serialized_end=1034
+  _globals['_JOBINFO']._serialized_start=1037
+  _globals['_JOBINFO']._serialized_end=1301
+  _globals['_LISTJOBSREQUEST']._serialized_start=1303
+  _globals['_LISTJOBSREQUEST']._serialized_end=1320
+  _globals['_LISTJOBSRESPONSE']._serialized_start=1322
+  _globals['_LISTJOBSRESPONSE']._serialized_end=1378
+  _globals['_CANCELJOBREQUEST']._serialized_start=1380
+  _globals['_CANCELJOBREQUEST']._serialized_end=1418
+  _globals['_CANCELJOBRESPONSE']._serialized_start=1420
+  _globals['_CANCELJOBRESPONSE']._serialized_end=1477
+  _globals['_ADMINSERVICE']._serialized_start=1962
+  _globals['_ADMINSERVICE']._serialized_end=2474
 # @@protoc_insertion_point(module_scope)

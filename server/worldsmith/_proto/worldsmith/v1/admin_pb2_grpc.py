@@ -55,6 +55,16 @@ class AdminServiceStub:
                 request_serializer=worldsmith_dot_v1_dot_admin__pb2.UnloadModelRequest.SerializeToString,
                 response_deserializer=worldsmith_dot_v1_dot_admin__pb2.UnloadModelResponse.FromString,
                 _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/worldsmith.v1.AdminService/ListJobs',
+                request_serializer=worldsmith_dot_v1_dot_admin__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=worldsmith_dot_v1_dot_admin__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
+        self.CancelJob = channel.unary_unary(
+                '/worldsmith.v1.AdminService/CancelJob',
+                request_serializer=worldsmith_dot_v1_dot_admin__pb2.CancelJobRequest.SerializeToString,
+                response_deserializer=worldsmith_dot_v1_dot_admin__pb2.CancelJobResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -89,6 +99,20 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJobs(self, request, context):
+        """The work queued and running on every engine, per lane (editor keys see every caller's jobs).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelJob(self, request, context):
+        """Cancels a call's work, queued or running: an editor key its own calls, an admin key any.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +135,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.UnloadModel,
                     request_deserializer=worldsmith_dot_v1_dot_admin__pb2.UnloadModelRequest.FromString,
                     response_serializer=worldsmith_dot_v1_dot_admin__pb2.UnloadModelResponse.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=worldsmith_dot_v1_dot_admin__pb2.ListJobsRequest.FromString,
+                    response_serializer=worldsmith_dot_v1_dot_admin__pb2.ListJobsResponse.SerializeToString,
+            ),
+            'CancelJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelJob,
+                    request_deserializer=worldsmith_dot_v1_dot_admin__pb2.CancelJobRequest.FromString,
+                    response_serializer=worldsmith_dot_v1_dot_admin__pb2.CancelJobResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +256,60 @@ class AdminService:
             '/worldsmith.v1.AdminService/UnloadModel',
             worldsmith_dot_v1_dot_admin__pb2.UnloadModelRequest.SerializeToString,
             worldsmith_dot_v1_dot_admin__pb2.UnloadModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/worldsmith.v1.AdminService/ListJobs',
+            worldsmith_dot_v1_dot_admin__pb2.ListJobsRequest.SerializeToString,
+            worldsmith_dot_v1_dot_admin__pb2.ListJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/worldsmith.v1.AdminService/CancelJob',
+            worldsmith_dot_v1_dot_admin__pb2.CancelJobRequest.SerializeToString,
+            worldsmith_dot_v1_dot_admin__pb2.CancelJobResponse.FromString,
             options,
             channel_credentials,
             insecure,
