@@ -48,6 +48,21 @@ async def session(stub) -> str:
     return (await stub.CreateSession(d.CreateSessionRequest(character_ids=["bram"]), metadata=auth("runtime"))).session.id
 
 
+def spoken_conversation(stub, session_id: str):
+    """A Converse stream with speech on in which the player asks QUESTION: (the queue of further requests, where
+    None ends the stream; the call)."""
+    requests: asyncio.Queue = asyncio.Queue()
+    requests.put_nowait(d.ConverseRequest(start=d.ConverseStart(session_id=session_id, options=d.GenerationOptions(seed=SEED),
+                                                                speech=d.SpeechOptions(enabled=True))))
+    requests.put_nowait(d.ConverseRequest(utterance=d.PlayerUtterance(text=QUESTION)))
+
+    async def outgoing():
+        while (request := await requests.get()) is not None:
+            yield request
+
+    return requests, stub.Converse(outgoing(), metadata=auth("runtime"))
+
+
 def audio_of(events) -> bytes:
     return b"".join(event.audio.pcm for event in events if event.WhichOneof("event") == "audio")
 
@@ -87,17 +102,8 @@ async def test_a_spoken_say_turn_streams_audio_before_its_text_is_complete_with_
 async def test_an_interrupted_spoken_turn_keeps_only_what_the_player_heard(channel, heard_first_sentence):
     stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
     session_id = await session(stub)
-    requests: asyncio.Queue = asyncio.Queue()
-    await requests.put(d.ConverseRequest(start=d.ConverseStart(session_id=session_id, options=d.GenerationOptions(seed=SEED),
-                                                               speech=d.SpeechOptions(enabled=True))))
-    await requests.put(d.ConverseRequest(utterance=d.PlayerUtterance(text=QUESTION)))
-
-    async def outgoing():
-        while (request := await requests.get()) is not None:
-            yield request
-
+    requests, call = spoken_conversation(stub, session_id)
     text, completed, first_chunk = "", None, None
-    call = stub.Converse(outgoing(), metadata=auth("runtime"))
     async for response in call:
         kind = response.WhichOneof("event")
         if kind == "text_delta":
@@ -142,16 +148,8 @@ async def test_a_say_turn_whose_audio_was_cut_short_after_it_completed_keeps_wha
 async def test_a_conversation_cancelling_a_finished_spoken_turn_keeps_what_was_heard(channel):
     stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
     session_id = await session(stub)
-    requests: asyncio.Queue = asyncio.Queue()
-    await requests.put(d.ConverseRequest(start=d.ConverseStart(session_id=session_id, options=d.GenerationOptions(seed=SEED),
-                                                               speech=d.SpeechOptions(enabled=True))))
-    await requests.put(d.ConverseRequest(utterance=d.PlayerUtterance(text=QUESTION)))
-
-    async def outgoing():
-        while (request := await requests.get()) is not None:
-            yield request
-
-    async for response in stub.Converse(outgoing(), metadata=auth("runtime")):
+    requests, call = spoken_conversation(stub, session_id)
+    async for response in call:
         if response.WhichOneof("event") == "turn_completed":
             # Nothing of it was heard: the player left before the audio began.
             await requests.put(d.ConverseRequest(cancel=d.CancelTurn(turn_id=response.turn_completed.turn_id, audio_played_ms=0)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import AsyncIterator, Protocol, runtime_checkable
 
 from worldsmith.errors import InvalidArgument
 from worldsmith.runtime.context import CallContext
@@ -103,6 +103,15 @@ class TextEngine(Protocol):
     def prompt_tokens(self, messages: list[dict]) -> int: ...
 
     def memory_bytes(self) -> int: ...
+
+
+async def final_result(events: AsyncIterator) -> GenerationResult | None:
+    """A job's GenerationResult, its streamed chunks passed over (a cancel before it started gives none)."""
+    result = None
+    async for event in events:
+        if isinstance(event, GenerationResult):
+            result = event
+    return result
 
 
 def validate_request(request: GenerationRequest, has_chat_template: bool) -> None:

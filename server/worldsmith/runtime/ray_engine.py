@@ -22,7 +22,7 @@ from ray.serve.exceptions import (BackPressureError, DeploymentUnavailableError,
 
 from worldsmith.errors import Cancelled, ResourceExhausted, Unavailable
 from worldsmith.runtime.context import CallContext
-from worldsmith.runtime.generation import GenerationRequest, GenerationResult, validate_request
+from worldsmith.runtime.generation import GenerationRequest, GenerationResult, final_result, validate_request
 from worldsmith.runtime.ray_serve import CallFacts, Failure, QueuedAt
 
 CANCEL_POLL_S = 0.02  # how often a streaming call looks at its context for a cancel
@@ -104,11 +104,7 @@ class RemoteTextEngine:
         return RemoteJob(self._handle, request, ctx)
 
     async def generate(self, request: GenerationRequest, ctx: CallContext | None = None) -> GenerationResult:
-        result = None
-        async for event in self.submit(request, ctx or CallContext()).events():
-            if isinstance(event, GenerationResult):
-                result = event
-        return result
+        return await final_result(self.submit(request, ctx or CallContext()).events())
 
     def render_prompt(self, messages: list[dict]) -> str:
         return self._vocabulary.render_prompt(messages)

@@ -10,7 +10,7 @@ from worldsmith.errors import InvalidArgument
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import Engine, Job
-from worldsmith.runtime.generation import GenerationRequest, GenerationResult
+from worldsmith.runtime.generation import GenerationRequest, GenerationResult, final_result
 
 
 class TextEngineBase(Engine):
@@ -33,11 +33,7 @@ class TextEngineBase(Engine):
 
     async def generate(self, request: GenerationRequest, ctx: CallContext | None = None) -> GenerationResult:
         """Submit and wait for the result, ignoring the streamed chunks."""
-        result = None
-        async for event in self.submit(request, ctx or CallContext()).events():
-            if isinstance(event, GenerationResult):
-                result = event
-        return result
+        return await final_result(self.submit(request, ctx or CallContext()).events())
 
     def run_batch(self, jobs: list[Job]) -> None:
         for job in jobs:
