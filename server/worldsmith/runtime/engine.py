@@ -77,11 +77,9 @@ class Job:
             self._post(marker)
 
     def _post(self, item: Any) -> None:
-        if self._loop.is_closed():
-            return  # the server has stopped: a step that was still running has nobody left to tell
         try:
             self._loop.call_soon_threadsafe(self._events.put_nowait, item)
-        except RuntimeError:  # closed between the check and the call
+        except RuntimeError:  # the loop has closed: a step still running at shutdown has nobody left to tell
             pass
 
     async def events(self) -> AsyncIterator[Any]:
