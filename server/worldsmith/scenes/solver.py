@@ -278,11 +278,7 @@ class LayoutSolver:
 
         # 2. Score a manageable pool of them.
         pool = self._pool(instance, candidates)
-        q_all = np.concatenate([np.full(len(r), q) for q, r, _, _, _ in pool])
-        rows = np.concatenate([r for _, r, _, _, _ in pool])
-        cols = np.concatenate([c for _, _, c, _, _ in pool])
-        h_all = np.concatenate([np.full(len(r), h) for _, r, _, h, _ in pool])
-        w_all = np.concatenate([np.full(len(r), w) for _, r, _, _, w in pool])
+        q_all, rows, cols, h_all, w_all = _flatten(pool)
         if len(turns) == 2:  # the footprint is the same turned half way round: pick either side at random
             q_all = q_all + 2 * self.rng.integers(0, 2, len(q_all))
         centres = self._centres(instance, q_all, rows, cols, h_all, w_all)
@@ -409,11 +405,7 @@ class LayoutSolver:
         if not candidates:
             return None
         pool = self._pool(instance, candidates)
-        q_all = np.concatenate([np.full(len(r), q) for q, r, _, _, _ in pool])
-        rows = np.concatenate([r for _, r, _, _, _ in pool])
-        cols = np.concatenate([c for _, _, c, _, _ in pool])
-        h_all = np.concatenate([np.full(len(r), h) for _, r, _, h, _ in pool])
-        w_all = np.concatenate([np.full(len(r), w) for _, r, _, _, w in pool])
+        q_all, rows, cols, h_all, w_all = _flatten(pool)
         centres = self._centres(instance, q_all, rows, cols, h_all, w_all)
         score = self._score(instance, q_all, centres)
         kin = np.array([[p.x, p.z] for p in self.placed if p.tag == instance.tag]).reshape(-1, 2)
@@ -627,6 +619,16 @@ def _slices(window: Window) -> tuple[slice, slice]:
 
 def _faces(instance: Instance) -> bool:
     return any(r.kind == "facing" for r in instance.relations)
+
+
+def _flatten(pool: list[tuple]) -> tuple[np.ndarray, ...]:
+    """(turn, rows, cols, height, width) per candidate group -> one array of each, a row per candidate."""
+    q_all = np.concatenate([np.full(len(r), q) for q, r, _, _, _ in pool])
+    rows = np.concatenate([r for _, r, _, _, _ in pool])
+    cols = np.concatenate([c for _, _, c, _, _ in pool])
+    h_all = np.concatenate([np.full(len(r), h) for _, r, _, h, _ in pool])
+    w_all = np.concatenate([np.full(len(r), w) for _, r, _, _, w in pool])
+    return q_all, rows, cols, h_all, w_all
 
 
 def _front_rect(q: int, h: int, w: int, depth: int) -> tuple[int, int, int, int]:
