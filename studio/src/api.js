@@ -9,6 +9,7 @@ import { SceneService } from "./gen/worldsmith/v1/scene_pb.js";
 import { TextureService } from "./gen/worldsmith/v1/texture_pb.js";
 import { askForKey, currentKey } from "./key.js";
 import { connectionLost } from "./status.js";
+import { showViolations } from "./ui.js";
 
 const withKey = (next) => async (request) => {
   request.header.set("authorization", `Bearer ${currentKey()}`);
@@ -79,3 +80,10 @@ export const describe = (error) => {
   const connect = ConnectError.from(error);
   return `${Code[connect.code] ?? "error"}: ${connect.rawMessage}`;
 };
+
+/** A failed call shown on its form: each field violation beside its field, anything else in `message`. */
+export function showFailure(form, message, error) {
+  const violations = fieldViolations(error);
+  showViolations(form, violations, message);
+  if (!violations.length) message.textContent = describe(error);
+}

@@ -1,6 +1,6 @@
 // Characters: an editor for every card field and its actions, import and export of card files.
 import { create } from "@bufbuild/protobuf";
-import { call, describe, dialogue, fieldViolations } from "../api.js";
+import { call, describe, dialogue, fieldViolations, showFailure } from "../api.js";
 import { readCardFile, writeCardFile } from "../cards.js";
 import { CharacterSchema, ContentRating } from "../gen/worldsmith/v1/dialogue_pb.js";
 import { checkUploadSize } from "../status.js";
@@ -84,9 +84,7 @@ function editor(card, onSaved) {
       form.append(h("div", { class: "muted", id: "saved-note" }, `${created ? "Created" : "Saved"} ${character.id}.`));
       onSaved(character);
     } catch (error) {
-      const violations = fieldViolations(error);
-      showViolations(form, violations, message);
-      if (!violations.length) message.textContent = describe(error);
+      showFailure(form, message, error);
     }
   });
   return form;

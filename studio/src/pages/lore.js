@@ -1,6 +1,6 @@
 // Lore: entries with tags and visibility, listed by tag, saved and deleted.
 import { create } from "@bufbuild/protobuf";
-import { call, describe, dialogue, fieldViolations } from "../api.js";
+import { call, describe, dialogue, showFailure } from "../api.js";
 import { LoreEntrySchema, LoreVisibility } from "../gen/worldsmith/v1/dialogue_pb.js";
 import { field, h, listOf, showViolations } from "../ui.js";
 
@@ -41,9 +41,7 @@ function editor(entry, onSaved) {
       showViolations(form, [], message);
       onSaved();
     } catch (error) {
-      const violations = fieldViolations(error);
-      showViolations(form, violations, message);
-      if (!violations.length) message.textContent = describe(error);
+      showFailure(form, message, error);
     }
   });
   return form;

@@ -1,11 +1,11 @@
 // Scenes: generate a room, dungeon or terrain; the GLB with nodes coloured by tag, the walk grid, the report.
 import * as THREE from "three";
-import { call, describe, fieldViolations, scenes } from "../api.js";
+import { call, scenes, showFailure } from "../api.js";
 import { Lane } from "../gen/worldsmith/v1/common_pb.js";
 import { SceneKind } from "../gen/worldsmith/v1/scene_pb.js";
 import { startJob } from "../jobs.js";
 import { Viewer } from "../viewer.js";
-import { download, field, h, showViolations } from "../ui.js";
+import { download, field, h } from "../ui.js";
 
 // Extents in metres (x width, y height, z depth) each kind starts from; terrain is square.
 const DEFAULT_BOUNDS = { INTERIOR: [8, 3, 6], DUNGEON: [32, 3, 32], TERRAIN: [64, 16, 64] };
@@ -126,9 +126,7 @@ export default {
           }
         });
       } catch (error) {
-        const violations = fieldViolations(error);
-        showViolations(form, violations, status);
-        if (!violations.length) status.textContent = describe(error);
+        showFailure(form, status, error);
       } finally {
         generate.disabled = false;
         job.finish();
