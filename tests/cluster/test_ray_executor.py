@@ -1,6 +1,7 @@
 """runtime.executor = "ray" on a local Ray cluster: dialogue turns stream from a Ray Serve text-generator deployment,
-a replica killed under load loses no completed turn while the survivor serves the rest, and a client's cancel
-stops the replica's work within a token, and a full replica answers RESOURCE_EXHAUSTED with a retry delay."""
+a replica killed under load loses no completed turn while the survivor serves the rest, a client's cancel stops the
+replica's work within a token, and a full replica answers RESOURCE_EXHAUSTED with a retry delay. Textures, lore
+retrieval and speech run on their own deployments the same way."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ import ray
 from ray import serve
 
 from harness import auth, channel_to, running, settings_for
+from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc, speech_pb2, speech_pb2_grpc, texture_pb2, texture_pb2_grpc
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc
 from worldsmith.errors import ResourceExhausted
 from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.generation import GenerationRequest, TextChunk
+from worldsmith.runtime.tiny import diffusion as tiny_diffusion
+from worldsmith.runtime.tiny import embedder as tiny_embedder
 
 ADMIN = auth("admin")
 APP = "worldsmith-test"
@@ -26,8 +30,8 @@ pytestmark = pytest.mark.timeout(240)
 
 @pytest.fixture(scope="module")
 def ray_cluster():
-    """A Ray instance on loopback for this module, with the room of two text-generator replicas."""
-    ray.init(num_cpus=2, include_dashboard=False, namespace="worldsmith", log_to_driver=False,
+    """A Ray instance on loopback for this module, with room for every deployment of the front below."""
+    ray.init(num_cpus=4, include_dashboard=False, namespace="worldsmith", log_to_driver=False,
              _node_ip_address="127.0.0.1")
     try:
         yield
@@ -38,7 +42,11 @@ def ray_cluster():
 
 @pytest.fixture(scope="module")
 async def ray_front(ray_cluster, tiny_text_model, tmp_path_factory):
-    """A front whose dialogue model runs as a two-replica deployment on the cluster, beside a one-replica model."""
+    """A front whose dialogue model runs as a two-replica deployment on the cluster, beside a one-replica text
+    model and one replica each of a diffusion model, an embedder and a speech model."""
+    models = tmp_path_factory.mktemp("ray-models")
+    tiny_diffusion.make(models / "diffusion")
+    tiny_embedder.make(models / "embedder")
     settings = settings_for(
         tmp_path_factory.mktemp("ray-front"),
         runtime={"executor": "ray", "ray_app": APP},
@@ -46,8 +54,13 @@ async def ray_front(ray_cluster, tiny_text_model, tmp_path_factory):
                              "replica_cpus": 0.5, "max_ongoing_requests": 8},
                 # One replica that runs one request and lets one more wait.
                 "narrow": {"kind": "text-generator", "source": str(tiny_text_model), "replica_cpus": 0.5,
-                           "max_ongoing_requests": 1, "max_queued_requests": 1}},
-        dialogue={"model": "dialogue", "max_new_tokens": 24, "max_utterance_chars": 400},
+                           "max_ongoing_requests": 1, "max_queued_requests": 1},
+                "textures": {"kind": "diffusion", "source": str(models / "diffusion"), "replica_cpus": 0.25},
+                "embedder": {"kind": "embedder", "source": str(models / "embedder"), "replica_cpus": 0.25},
+                "speech": {"kind": "speech", "source": "package:hibari", "replica_cpus": 0.25}},
+        dialogue={"model": "dialogue", "embedder": "embedder", "max_new_tokens": 24, "max_utterance_chars": 400},
+        textures={"models": ["textures"]},
+        speech={"model": "speech"},
     )
     async with running(settings) as server:
         yield server
@@ -81,9 +94,9 @@ def replica_actors() -> list:
     return [ray.get_actor(name, namespace="serve") for name in names]
 
 
-async def replica_records() -> dict[str, object]:
+async def replica_records(deployment: str = "dialogue") -> dict[str, object]:
     """Each live replica's record of what it served, by replica (calls are routed at random: ask often)."""
-    handle = serve.get_deployment_handle("dialogue", app_name=APP)
+    handle = serve.get_deployment_handle(deployment, app_name=APP)
     records = {}
     for _ in range(24):
         record = await handle.replica_record.remote()
@@ -129,18 +142,24 @@ async def test_a_client_cancel_stops_the_replicas_work_within_a_token(ray_front)
             if response.WhichOneof("event") == "text_delta":
                 call.cancel()
                 break
+    stopped, tokens_after = await until_stopped(before, "worldsmith_dialogue_tokens_after_cancel")
+    assert stopped == 1, "the replica never saw the cancel"
+    assert tokens_after <= 1
+
+
+async def until_stopped(before: dict, metric: str, deployment: str = "dialogue") -> tuple[float, float]:
+    """(jobs stopped, work after their stops) the deployment's replicas observed in `metric` since `before`, once
+    some job has stopped (or after 20 s)."""
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        after = await replica_records()
-        cancelled = [entry for replica, record in after.items() for entry in record.cancelled[
-            len(before[replica].cancelled) if replica in before else 0:]]
-        if cancelled:
-            break
+    while True:
+        after = await replica_records(deployment)
+        deltas = [(count - before[replica].after_cancel[metric][0] if replica in before else count,
+                   total - before[replica].after_cancel[metric][1] if replica in before else total)
+                  for replica, record in after.items() for count, total in [record.after_cancel[metric]]]
+        stopped, work = sum(count for count, _ in deltas), sum(total for _, total in deltas)
+        if stopped or time.monotonic() > deadline:
+            return stopped, work
         await asyncio.sleep(0.2)
-    assert len(cancelled) == 1, "the replica never saw the cancel"
-    (tokens_after_cancel, completion_tokens), = cancelled
-    assert tokens_after_cancel <= 1
-    assert completion_tokens < 1000  # it stopped instead of generating to the limit
 
 
 async def test_a_replica_killed_under_load_loses_no_completed_turn_and_the_survivor_serves_the_rest(ray_front):
@@ -208,3 +227,73 @@ async def test_a_full_replica_answers_resource_exhausted_with_a_retry_delay(ray_
         for call in (running_call, waiting_call):
             call.cancel()
         await asyncio.gather(running_call, waiting_call, return_exceptions=True)
+
+
+async def test_every_model_is_a_ready_deployment_reporting_its_replicas_facts(ray_front):
+    async with channel_to(ray_front) as channel:
+        models = (await admin_pb2_grpc.AdminServiceStub(channel).ListModels(admin_pb2.ListModelsRequest(),
+                                                                             metadata=ADMIN)).models
+    assert {model.name for model in models} == {"dialogue", "narrow", "textures", "embedder", "speech"}
+    for model in models:
+        assert model.state == admin_pb2.MODEL_STATE_READY, model
+        assert model.device == "ray:cpu" and model.memory_bytes > 0, model
+
+
+async def test_textures_stream_steps_and_previews_from_the_diffusion_deployment(ray_front):
+    before = await replica_records("textures")
+    async with channel_to(ray_front) as channel:
+        stub = texture_pb2_grpc.TextureServiceStub(channel)
+        request = texture_pb2.GenerateTextureRequest(prompt="mossy stone", width=64, height=64, seed=4, steps=4,
+                                                     preview_every=2, maps=[texture_pb2.TEXTURE_MAP_ALBEDO])
+        events = [event async for event in stub.GenerateTexture(request, metadata=ADMIN)]
+    steps = [event.progress.step for event in events if event.HasField("progress") and event.progress.stage == "denoise"]
+    assert steps == [1, 2, 3, 4]
+    assert any(event.progress.preview_png for event in events if event.HasField("progress"))
+    result = events[-1].result
+    assert result.variations[0].images[0].png.startswith(b"\x89PNG")
+    assert result.variations[0].recipe.model_id.endswith("diffusion")  # the model the replica loaded
+    after = await replica_records("textures")
+    assert sum(record.calls for record in after.values()) > sum(record.calls for record in before.values())
+
+
+async def test_a_cancelled_texture_stops_the_diffusion_replica_within_a_step(ray_front):
+    before = await replica_records("textures")
+    async with channel_to(ray_front) as channel:
+        stub = texture_pb2_grpc.TextureServiceStub(channel)
+        call = stub.GenerateTexture(texture_pb2.GenerateTextureRequest(prompt="rock", width=64, height=64, seed=9,
+                                                                       steps=100), metadata=ADMIN)
+        async for event in call:
+            if event.HasField("progress") and event.progress.step >= 2:
+                call.cancel()
+                break
+    stopped, steps_after = await until_stopped(before, "worldsmith_diffusion_steps_after_cancel", "textures")
+    assert stopped == 1, "the diffusion replica never saw the cancel"
+    assert steps_after <= 1
+
+
+async def test_lore_retrieval_embeds_on_the_embedder_deployment(ray_front):
+    before = await replica_records("embedder")
+    async with channel_to(ray_front) as channel:
+        stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
+        await stub.UpsertLore(d.UpsertLoreRequest(entries=[
+            # Untagged: common knowledge, so every character's turn retrieves from them.
+            d.LoreEntry(id="mine", text="The old mine north of the village flooded in the spring."),
+            d.LoreEntry(id="mill", text="The mill wheel turns day and night.")]), metadata=ADMIN)
+        session_id = await open_session(stub, 30)
+        _deltas, completed = await say(stub, session_id, "What happened to the old mine?", max_new_tokens=4)
+        assert completed is not None
+    after = await replica_records("embedder")
+    assert sum(record.calls for record in after.values()) > sum(record.calls for record in before.values())
+
+
+async def test_speech_streams_audio_and_visemes_from_the_speech_deployment(ray_front):
+    async with channel_to(ray_front) as channel:
+        stub = speech_pb2_grpc.SpeechServiceStub(channel)
+        voices = await stub.ListVoices(speech_pb2.ListVoicesRequest(), metadata=ADMIN)
+        events = [event async for event in stub.Speak(speech_pb2.SpeakRequest(text="The forge is hot today."),
+                                                      metadata=ADMIN)]
+    assert voices.voices and voices.sample_rate > 0
+    audio = b"".join(event.audio.pcm for event in events if event.HasField("audio"))
+    visemes = [event.viseme.name for event in events if event.HasField("viseme")]
+    assert len(audio) / 2 / voices.sample_rate > 0.5  # over half a second of speech
+    assert len(set(visemes)) > 3

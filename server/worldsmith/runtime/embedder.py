@@ -24,7 +24,22 @@ from worldsmith.runtime.context import CallContext
 from worldsmith.runtime.engine import Engine, Job, LaneLimits
 
 
-class Embedder(Engine):
+class EmbedCalls:
+    """`embed` for any engine whose job is a list of texts and ends with their vectors: the local Embedder, or a
+    Ray replica's stand-in."""
+
+    async def embed(self, texts: list[str], ctx: CallContext | None = None) -> np.ndarray:
+        """`encode` through the engine's lanes, sharing a batch with other callers."""
+        if any(not isinstance(text, str) for text in texts):
+            raise InvalidArgument("texts", "must be strings")
+        result = None
+        async for event in self.submit(list(texts), ctx or CallContext()).events():
+            if isinstance(event, np.ndarray):
+                result = event
+        return result
+
+
+class Embedder(EmbedCalls, Engine):
     """One resident SentenceTransformer; jobs waiting together are encoded in one call."""
 
     name = "embedder"
@@ -45,16 +60,6 @@ class Embedder(Engine):
         with torch.inference_mode():
             vectors = self.model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
         return vectors.astype(np.float32, copy=False)
-
-    async def embed(self, texts: list[str], ctx: CallContext | None = None) -> np.ndarray:
-        """`encode` through the engine's lanes, sharing a batch with other callers."""
-        if any(not isinstance(text, str) for text in texts):
-            raise InvalidArgument("texts", "must be strings")
-        result = None
-        async for event in self.submit(list(texts), ctx or CallContext()).events():
-            if isinstance(event, np.ndarray):
-                result = event
-        return result
 
     def warmup(self) -> None:
         self.encode(["warm-up sentence"])

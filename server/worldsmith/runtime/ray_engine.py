@@ -1,12 +1,13 @@
-"""RemoteTextEngine: a text generator served by a Ray Serve deployment, behind the same `TextEngine` contract as a
-local engine (submit() -> a job whose events() stream Queued, TextChunk and the GenerationResult), so domains
-cannot tell the two apart.
+"""Remote engines: each configured model served by a Ray Serve deployment, behind the same contract as its local
+engine (submit() -> a job whose events() stream what the local job streams; embed, speak and the model's facts), so
+domains cannot tell the two apart.
 
-Requests are validated at the front (the vocabulary is local), then streamed from a replica through a handle.
+A text request is validated at the front (the vocabulary is local), then streamed from a replica through a handle.
 A conversation's turns carry a key of their prompt's stable head (in the request's multiplexed model id field), by
-which `runtime/ray_routing.py` sends them back to the replica whose cache already holds that prefix. Leaving the iteration early, or cancelling the call's
-context, cancels the replica's work; a full deployment answers RESOURCE_EXHAUSTED with a retry delay; a replica
-that dies fails its calls with UNAVAILABLE, and the next calls go to the replicas left.
+which `runtime/ray_routing.py` sends them back to the replica whose cache already holds that prefix. Leaving the
+iteration early, or cancelling the call's context, cancels the replica's work; a full deployment answers
+RESOURCE_EXHAUSTED with a retry delay; a replica that dies fails its calls with UNAVAILABLE, and the next calls go
+to the replicas left.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from ray import serve
 from ray.serve.exceptions import (BackPressureError, DeploymentUnavailableError, ReplicaUnavailableError,
                                   RequestCancelledError)
 
+from worldsmith.config import ModelConfig
 from worldsmith.errors import Cancelled, ResourceExhausted, Unavailable
 from worldsmith.runtime.context import CallContext
+from worldsmith.runtime.embedder import EmbedCalls
 from worldsmith.runtime.generation import GenerationRequest, GenerationResult, final_result, validate_request
-from worldsmith.runtime.ray_serve import CallFacts, Failure, QueuedAt
+from worldsmith.runtime.ray_serve import FACTS, CallFacts, Failure, WireMessage
+from worldsmith.runtime.ray_vocabulary import vocabulary_of
+from worldsmith.runtime.speech import SpeechCalls
 
 CANCEL_POLL_S = 0.02  # how often a streaming call looks at its context for a cancel
 BACKPRESSURE_RETRY_S = 1.0
@@ -43,22 +48,23 @@ def affinity_key(request: GenerationRequest) -> str:
 class RemoteJob:
     """One request on a replica; iterate `events()` as a local job's."""
 
-    def __init__(self, handle, request: GenerationRequest, ctx: CallContext):
+    def __init__(self, handle, payload: Any, ctx: CallContext, affinity: str = ""):
         self.ctx = ctx
         self._handle = handle
-        self._request = request
+        self._payload = payload
+        self._affinity = affinity
 
     async def events(self) -> AsyncIterator[Any]:
         """The replica's events, then the result; raises the engine's error. Leaving early cancels the work."""
-        facts = CallFacts.of(self.ctx)
-        stream = self._handle.options(stream=True, multiplexed_model_id=affinity_key(self._request)).generate.remote(
-            self._request, facts)
+        stream = self._handle.options(stream=True, multiplexed_model_id=self._affinity).submit.remote(
+            self._payload, CallFacts.of(self.ctx))
         watcher = asyncio.create_task(self._cancel_when_asked(stream))
         try:
-            async for event in stream:
-                if isinstance(event, Failure):
-                    raise event.rebuild()
-                yield event.message() if isinstance(event, QueuedAt) else event
+            async for ready in stream:
+                for event in ready:
+                    if isinstance(event, Failure):
+                        raise event.rebuild()
+                    yield event.message() if isinstance(event, WireMessage) else event
         except (GeneratorExit, asyncio.CancelledError):  # the caller left early: stop the replica's work
             self.ctx.cancel()
             stream.cancel()
@@ -81,27 +87,62 @@ class RemoteJob:
         stream.cancel()
 
 
-class RemoteTextEngine:
-    """The front's stand-in for a text generator deployment: the TextEngine contract over a Ray Serve handle."""
+class RemoteEngine:
+    """The front's stand-in for a model's deployment: `submit` over a Ray Serve handle, and the facts a replica
+    reported of the model (the attributes FACTS names for its kind, e.g. `default_steps` of a diffusion model)."""
 
-    def __init__(self, app_name: str, deployment: str, vocabulary, facts: dict):
+    kind = ""
+
+    def __init__(self, app_name: str, deployment: str, config: ModelConfig, facts: dict):
         self.name = deployment
         self.app_name = app_name
-        self.model_id: str = facts["model_id"]
-        self.revision: str = facts["revision"]
-        self.context_tokens: int = facts["context_tokens"]
-        self.has_chat_template: bool = facts["has_chat_template"]
-        self.special_tokens: list[str] = facts["special_tokens"]
-        self._vocabulary = vocabulary
+        for name in FACTS[self.kind]:
+            setattr(self, name, facts[name])
+        self.facts = facts["gguf"]  # what a GGUF file says of itself, for ModelInfo
+        self.device: str = facts["device"]
+        self.dtype: str = facts["dtype"]
+        self._memory_bytes: int = facts["memory_bytes"]
         self._handle = None
+
+    def submit(self, payload: Any, ctx: CallContext) -> RemoteJob:
+        return RemoteJob(self._deployment(), payload, ctx)
+
+    def _deployment(self):
+        if self._handle is None:  # made in the serving event loop, where its calls run
+            self._handle = serve.get_deployment_handle(self.name, app_name=self.app_name)
+        return self._handle
+
+    # -- what the registry asks of a resident engine ----------------------------------------------------
+    def warmup(self) -> None:
+        """Nothing here: each replica warms its own engine before it takes traffic."""
+
+    def memory_bytes(self) -> int:
+        """What one replica holds (the weights live in the replicas)."""
+        return self._memory_bytes
+
+    async def start(self) -> None:
+        """Nothing here: the deployment runs on the cluster."""
+
+    async def stop(self) -> None:
+        """Nothing here: the deployment outlives a front (other fronts share it)."""
+
+
+class RemoteTextEngine(RemoteEngine):
+    """A text generator deployment behind the TextEngine contract; prompts are budgeted with a local vocabulary."""
+
+    kind = "text-generator"
+    context_tokens: int
+    has_chat_template: bool
+
+    def __init__(self, app_name: str, deployment: str, config: ModelConfig, facts: dict):
+        super().__init__(app_name, deployment, config, facts)
+        self._vocabulary = vocabulary_of(config)
 
     # -- the TextEngine contract ------------------------------------------------------------------------
     def submit(self, request: GenerationRequest, ctx: CallContext) -> RemoteJob:
         """Validate at the front (InvalidArgument naming the field), then hand the request to a replica."""
         validate_request(request, self.has_chat_template)
-        if self._handle is None:  # made in the serving event loop, where its calls run
-            self._handle = serve.get_deployment_handle(self.name, app_name=self.app_name)
-        return RemoteJob(self._handle, request, ctx)
+        return RemoteJob(self._deployment(), request, ctx, affinity_key(request))
 
     async def generate(self, request: GenerationRequest, ctx: CallContext | None = None) -> GenerationResult:
         return await final_result(self.submit(request, ctx or CallContext()).events())
@@ -115,15 +156,24 @@ class RemoteTextEngine:
     def prompt_tokens(self, messages: list[dict]) -> int:
         return self._vocabulary.prompt_tokens(messages)
 
-    # -- what the registry asks of a resident engine ----------------------------------------------------
-    def warmup(self) -> None:
-        """Nothing here: each replica warms its own engine before it takes traffic."""
 
-    def memory_bytes(self) -> int:
-        return 0  # the weights live in the replicas
+class RemoteDiffusionEngine(RemoteEngine):
+    """A diffusion deployment: jobs stream Progress (with previews) and end with the DiffusionOutput."""
 
-    async def start(self) -> None:
-        """Nothing here: the deployment runs on the cluster."""
+    kind = "diffusion"
 
-    async def stop(self) -> None:
-        """Nothing here: the deployment outlives a front (other fronts share it)."""
+
+class RemoteEmbedder(EmbedCalls, RemoteEngine):
+    """An embedder deployment: `embed` as the local Embedder's."""
+
+    kind = "embedder"
+
+
+class RemoteSpeechEngine(SpeechCalls, RemoteEngine):
+    """A speech deployment: `speak` and `speak_events` as the local engine's."""
+
+    kind = "speech"
+
+
+REMOTE_ENGINES = {engine.kind: engine for engine in (RemoteTextEngine, RemoteDiffusionEngine, RemoteEmbedder,
+                                                     RemoteSpeechEngine)}

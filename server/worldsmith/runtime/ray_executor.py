@@ -1,6 +1,5 @@
-"""runtime.executor = "ray": joins the Ray cluster, runs the Ray Serve application of the configured text
-generators (unless a RayService or another front already runs it) and hands the registry a RemoteTextEngine per
-model."""
+"""runtime.executor = "ray": joins the Ray cluster, runs the Ray Serve application of the configured models (unless
+a RayService or another front already runs it) and hands the registry a remote engine per model."""
 
 from __future__ import annotations
 
@@ -13,9 +12,8 @@ from ray import serve
 
 from worldsmith.config import ModelConfig, RuntimeConfig
 from worldsmith.runtime.engine import LaneLimits
-from worldsmith.runtime.ray_engine import RemoteTextEngine
-from worldsmith.runtime.ray_serve import build, runs_remotely
-from worldsmith.runtime.ray_vocabulary import vocabulary_of
+from worldsmith.runtime.ray_engine import REMOTE_ENGINES, RemoteEngine
+from worldsmith.runtime.ray_serve import build
 
 log = logging.getLogger(__name__)
 
@@ -23,21 +21,24 @@ NAMESPACE = "worldsmith"
 
 
 class RayExecutor:
-    """Serves the text generators of `models` from Ray Serve deployments, one per model."""
+    """Serves every model of `models` from a Ray Serve deployment of its own; `options` are each loader's extra
+    arguments (speech voices, diffusion batch size), as a local front passes them."""
 
-    def __init__(self, runtime: RuntimeConfig, models: dict[str, ModelConfig], limits: LaneLimits):
+    def __init__(self, runtime: RuntimeConfig, models: dict[str, ModelConfig], limits: LaneLimits,
+                 options: dict[str, dict]):
         self.runtime = runtime
-        self.models = {name: config for name, config in models.items() if runs_remotely(config)}
+        self.models = models
         self._limits = limits
+        self._options = options
         self._deployed = threading.Lock()
         self._running = False
 
-    def load(self, name: str) -> RemoteTextEngine:
-        """The model's proxy engine, once its deployment has a ready replica. Blocks: call it off the loop."""
+    def load(self, name: str) -> RemoteEngine:
+        """The model's remote engine, once its deployment has a ready replica. Blocks: call it off the loop."""
         self._ensure_running()
-        describe = serve.get_deployment_handle(name, app_name=self.runtime.ray_app)
-        facts = describe.describe.remote().result()
-        return RemoteTextEngine(self.runtime.ray_app, name, vocabulary_of(self.models[name]), facts)
+        facts = serve.get_deployment_handle(name, app_name=self.runtime.ray_app).describe.remote().result()
+        config = self.models[name]
+        return REMOTE_ENGINES[config.kind](self.runtime.ray_app, name, config, facts)
 
     def _ensure_running(self) -> None:
         with self._deployed:
@@ -51,6 +52,6 @@ class RayExecutor:
                 log.info("Ray Serve application %r is running; this front uses it", self.runtime.ray_app)
             else:
                 log.info("starting Ray Serve application %r (%s)", self.runtime.ray_app, ", ".join(self.models))
-                serve.run(build(self.models, dataclasses.asdict(self._limits)), name=self.runtime.ray_app,
-                          route_prefix=None)
+                serve.run(build(self.models, dataclasses.asdict(self._limits), self._options),
+                          name=self.runtime.ray_app, route_prefix=None)
             self._running = True

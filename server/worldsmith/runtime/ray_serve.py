@@ -1,34 +1,44 @@
-"""The Ray Serve side of runtime.executor = "ray": a text generator as a deployment whose replicas each hold one
-resident engine, and `app`, the application with one deployment per configured text generator.
+"""The Ray Serve side of runtime.executor = "ray": each configured model as a deployment whose replicas each hold one
+resident engine, and `build`, the application with one deployment per model.
 
 A replica runs the same engine as a local front (lanes, batching, metrics); a call streams that engine's events
-back (Queued as QueuedAt, TextChunk, GenerationResult) and ends with a `Failure` instead of raising, so the front rebuilds
-the very error the engine raised. When the caller goes away, Ray Serve cancels the call's asyncio task here; the
-engine's job is then cancelled and stops within a token, and the tokens that still came are counted.
+back (protobuf ones as WireMessage: Queued, Progress with its preview; then text chunks, images, audio) and ends with
+a `Failure` instead of raising, so the front rebuilds the very error the engine raised. When the caller goes away,
+Ray Serve cancels the call's asyncio task here; the engine's job is then cancelled and stops within a token or a
+denoising step, and what still ran is observed in the replica's after-cancel metrics.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import importlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 
+from google.protobuf import descriptor_pool, message_factory
+from google.protobuf.message import Message
+from prometheus_client import REGISTRY
 from ray import serve
 
-from worldsmith._proto.worldsmith.v1 import common_pb2
-from worldsmith.config import ModelConfig, load_settings
+from worldsmith.config import ModelConfig
 from worldsmith.errors import WorldsmithError
-from worldsmith.runtime import devices
+from worldsmith.runtime import metrics
 from worldsmith.runtime.context import Caller, CallContext, Lane
 from worldsmith.runtime.engine import LaneLimits
-from worldsmith.runtime.generation import GenerationRequest, GenerationResult
 from worldsmith.runtime.ray_routing import ConversationAffinityRouter
-from worldsmith.runtime.registry import LOADER_MODULES, engine_of
+from worldsmith.runtime.registry import load_engine
 
 log = logging.getLogger(__name__)
+
+# What the front's stand-in engine reports of each kind of model, read from the replica's engine.
+FACTS = {
+    "text-generator": ("model_id", "revision", "context_tokens", "has_chat_template", "special_tokens"),
+    "diffusion": ("model_id", "revision", "default_steps", "default_guidance"),
+    "embedder": ("model_id", "revision", "dimension"),
+    "speech": ("model_id", "revision", "voices", "sample_rate"),
+}
+
 
 @dataclass
 class Failure:
@@ -51,14 +61,19 @@ class Failure:
 
 
 @dataclass
-class QueuedAt:
-    """A Queued event crossing the wire (protobuf messages do not pickle)."""
+class WireMessage:
+    """A protobuf event crossing the wire (generated messages pickle under a module path that does not import)."""
 
-    position: int
-    eta_seconds: float
+    type_name: str
+    data: bytes
 
-    def message(self) -> common_pb2.Queued:
-        return common_pb2.Queued(position=self.position, eta_seconds=self.eta_seconds)
+    @classmethod
+    def of(cls, message: Message) -> "WireMessage":
+        return cls(message.DESCRIPTOR.full_name, message.SerializeToString())
+
+    def message(self) -> Message:
+        descriptor = descriptor_pool.Default().FindMessageTypeByName(self.type_name)
+        return message_factory.GetMessageClass(descriptor).FromString(self.data)
 
 
 @dataclass
@@ -83,84 +98,104 @@ class CallFacts:
 
 @dataclass
 class ReplicaRecord:
-    """What a replica served: its cancelled calls, as (tokens generated after the cancel, tokens generated in all),
-    and how many calls of each affinity key (a conversation) came to it."""
+    """What a replica served: its calls, how many of each affinity key (a conversation) came to it, and its
+    after-cancel metrics as (stopped jobs, work they did after the stop) by metric name."""
 
     replica: str
-    cancelled: list[tuple[int, int]] = field(default_factory=list)
-    affinities: collections.Counter = field(default_factory=collections.Counter)
+    calls: int = 0
+    affinities: dict[str, int] = field(default_factory=dict)
+    after_cancel: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-class TextGeneratorReplica:
-    """One replica: loads the model (the same loader as a local front), warms it, and serves `generate`."""
+AFTER_CANCEL_METRICS = (metrics.TOKENS_AFTER_CANCEL, metrics.DIFFUSION_STEPS_AFTER_CANCEL)
 
-    def __init__(self, model_name: str, config: dict, limits: dict):
+
+class ModelReplica:
+    """One replica: loads the model (the same loader as a local front, warmed), and serves `submit`."""
+
+    def __init__(self, model_name: str, config: dict, limits: dict, options: dict):
         model = ModelConfig(**config)
-        device = devices.pick_device(model.device)
-        dtype = devices.pick_dtype(device, model.dtype, model.kind)
-        engine_name = engine_of(model)
-        options = {"threads": model.threads} if engine_name == "llama.cpp" and model.threads else {}
-        module = importlib.import_module(LOADER_MODULES[engine_name])
-        self.engine = module.load(model.source, model.revision, device, dtype, LaneLimits(**limits), **options)
+        self.kind = model.kind
+        self.engine, self.device, self.dtype = load_engine(model, LaneLimits(**limits), options)
         self.engine.name = model_name
-        if model.warmup:
-            self.engine.warmup()
-        self.record = ReplicaRecord(serve.get_replica_context().replica_id.unique_id)
+        self.replica = serve.get_replica_context().replica_id.unique_id
+        self.calls = 0
+        self.affinities: dict[str, int] = {}
         self._started = asyncio.Lock()
 
     async def _ensure_started(self) -> None:
         async with self._started:
             await self.engine.start()  # a no-op once started
 
-    async def generate(self, request: GenerationRequest, facts: CallFacts) -> AsyncIterator[Any]:
-        """The engine's events for one request; a `Failure` last when the engine refused or failed it."""
+    async def submit(self, payload: Any, facts: CallFacts) -> AsyncIterator[Any]:
+        """The engine's events for one request, in batches of what is ready (one event when the caller keeps up);
+        a `Failure` last when the engine refused or failed it."""
         await self._ensure_started()
+        self.calls += 1
         affinity = serve.get_multiplexed_model_id()
         if affinity:
-            self.record.affinities[affinity] += 1
+            self.affinities[affinity] = self.affinities.get(affinity, 0) + 1
         ctx = facts.context()
         try:
-            job = self.engine.submit(request, ctx)
+            job = self.engine.submit(payload, ctx)
         except WorldsmithError as error:
-            yield Failure.of(error)
+            yield [Failure.of(error)]
             return
         events: asyncio.Queue = asyncio.Queue()
-        pump = asyncio.create_task(self._pump(job, ctx, events))
+        pump = asyncio.create_task(_pump(job, events))
         try:
             while True:
-                event = await events.get()
-                if event is None:
+                ready = [await events.get()]
+                while not events.empty():
+                    ready.append(events.get_nowait())
+                done = ready[-1] is None
+                if done:
+                    ready.pop()
+                if ready:
+                    yield ready
+                if done:
                     return
-                yield event
         finally:
             if not pump.done():  # the caller left (Ray Serve cancelled this task): the job stops at its next
-                ctx.cancel()     # token, and the pump counts the tokens that still came
-
-    async def _pump(self, job, ctx: CallContext, events: asyncio.Queue) -> None:
-        """Move the job's events to `events` (None last), and count the tokens of a cancelled job."""
-        try:
-            async for event in job.events():
-                if isinstance(event, GenerationResult) and event.finish_reason == "cancelled":
-                    self.record.cancelled.append((event.tokens_after_cancel, event.completion_tokens))
-                if isinstance(event, common_pb2.Queued):
-                    event = QueuedAt(event.position, event.eta_seconds)
-                events.put_nowait(event)
-        except WorldsmithError as error:
-            events.put_nowait(Failure.of(error))
-        except Exception as error:  # a model fault: the front reports it as the engine's failure
-            log.exception("text generator replica failed a request")
-            events.put_nowait(Failure.of(WorldsmithError(f"{type(error).__name__}: {error}")))
-        finally:
-            events.put_nowait(None)
+                ctx.cancel()     # token or step, and the engine counts what still ran
 
     async def describe(self) -> dict:
-        """What the front's proxy engine reports of the model, and which replica answered."""
-        engine = self.engine
-        return {"replica": self.record.replica, "model_id": engine.model_id, "revision": engine.revision,
-                "context_tokens": engine.context_tokens, "has_chat_template": engine.has_chat_template, "special_tokens": list(engine.special_tokens)}
+        """What the front's stand-in engine reports of the model, and which replica answered."""
+        facts = {name: getattr(self.engine, name) for name in FACTS[self.kind]}
+        if "special_tokens" in facts:
+            facts["special_tokens"] = list(facts["special_tokens"])
+        return {**facts, "replica": self.replica, "device": self.device, "dtype": self.dtype,
+                "memory_bytes": self.engine.memory_bytes(), "gguf": getattr(self.engine, "facts", None)}
 
     async def replica_record(self) -> ReplicaRecord:
-        return self.record
+        return ReplicaRecord(self.replica, self.calls, dict(self.affinities),
+                             {histogram._name: _stopped_and_after(histogram._name) for histogram in AFTER_CANCEL_METRICS})
+
+
+async def _pump(job, events: asyncio.Queue) -> None:
+    """Move the job's events to `events` (None last); protobuf messages as WireMessage, an error as a Failure."""
+    try:
+        async for event in job.events():
+            events.put_nowait(WireMessage.of(event) if isinstance(event, Message) else event)
+    except WorldsmithError as error:
+        events.put_nowait(Failure.of(error))
+    except Exception as error:  # a model fault: the front reports it as the engine's failure
+        log.exception("model replica failed a request")
+        events.put_nowait(Failure.of(WorldsmithError(f"{type(error).__name__}: {error}")))
+    finally:
+        events.put_nowait(None)
+
+
+def _stopped_and_after(name: str) -> tuple[float, float]:
+    """(count, sum) of an after-cancel histogram in this process, over all its labels."""
+    count = sum(REGISTRY.get_sample_value(f"{name}_count", labels) or 0.0 for labels in _label_sets(name))
+    total = sum(REGISTRY.get_sample_value(f"{name}_sum", labels) or 0.0 for labels in _label_sets(name))
+    return count, total
+
+
+def _label_sets(name: str) -> list[dict]:
+    return [sample.labels for family in REGISTRY.collect() if family.name == name
+            for sample in family.samples if sample.name == f"{name}_count"]
 
 
 def deployment_options(config: ModelConfig) -> dict:
@@ -176,27 +211,21 @@ def deployment_options(config: ModelConfig) -> dict:
     }
     if config.max_replicas:
         options["autoscaling_config"] = {"min_replicas": config.min_replicas, "max_replicas": config.max_replicas,
-                                         "target_ongoing_requests": max(1, config.max_ongoing_requests // 2)}
+                                         "target_ongoing_requests": config.target_ongoing_requests}
     else:
         options["num_replicas"] = config.replicas
     return options
 
 
-def runs_remotely(config: ModelConfig) -> bool:
-    """Whether runtime.executor = "ray" runs this model as a deployment (text generators; the others stay in
-    the front for now)."""
-    return config.kind == "text-generator"
-
-
-def build(models: dict[str, ModelConfig], limits: dict) -> serve.Application:
-    """The application: one deployment per text generator, named after the model."""
+def build(models: dict[str, ModelConfig], limits: dict, options: dict[str, dict]) -> serve.Application:
+    """The application: one deployment per model, named after it; `options` are each loader's extra arguments."""
+    if not models:
+        raise ValueError("runtime.executor = \"ray\" needs at least one model in [models]")
     deployments = [
-        serve.deployment(TextGeneratorReplica, name=name, **deployment_options(config)).bind(
-            name, config.model_dump(mode="json"), limits)
-        for name, config in models.items() if runs_remotely(config)
+        serve.deployment(ModelReplica, name=name, **deployment_options(config)).bind(
+            name, config.model_dump(mode="json"), limits, options.get(name, {}))
+        for name, config in models.items()
     ]
-    if not deployments:
-        raise ValueError("runtime.executor = \"ray\" needs at least one text generator in [models]")
     return _Index.bind(*deployments)
 
 
@@ -209,9 +238,3 @@ class _Index:
 
     async def __call__(self) -> int:
         return self.count
-
-
-def app(args: dict) -> serve.Application:
-    """The application a RayService (or `serve run worldsmith.runtime.ray_serve:app config=PATH`) builds."""
-    settings = load_settings(args["config"])
-    return build(settings.models, settings.lanes.model_dump())

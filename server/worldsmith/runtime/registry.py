@@ -113,7 +113,7 @@ class ModelRegistry:
         if runtime is not None and runtime.executor == "ray":  # imported only then: Ray is a large import
             from worldsmith.runtime.ray_executor import RayExecutor
 
-            self._remote = RayExecutor(runtime, models, limits)
+            self._remote = RayExecutor(runtime, models, limits, self._options)
 
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
@@ -196,28 +196,12 @@ class ModelRegistry:
 
     def _load_and_warm(self, entry: ModelEntry) -> ResidentEngine:
         config = entry.config
-        if self._remote is not None and entry.name in self._remote.models:
-            entry.device, entry.dtype = "ray", config.dtype
+        if self._remote is not None:
             engine = self._remote.load(entry.name)
-            engine.name = entry.name
-            return engine
-        local = Path(config.source).expanduser()
-        if config.source.startswith(("/", "./", "../", "~")) and not (local.is_dir() or local.is_file()):
-            raise FileNotFoundError(f"model folder {config.source} does not exist (make one with `worldsmith models make-tiny DIR`)")
-        # The speech engine runs onnxruntime's CPU provider whatever the machine has.
-        entry.device = "cpu" if config.kind == "speech" else devices.pick_device(config.device)
-        dtype = devices.pick_dtype(entry.device, config.dtype, config.kind)
-        engine_name = engine_of(config)
-        options = dict(self._options.get(entry.name, {}))
-        if engine_name == "llama.cpp" and config.threads:
-            options["threads"] = config.threads
-        module = importlib.import_module(LOADER_MODULES[engine_name])
-        engine = module.load(config.source, config.revision, entry.device, dtype, self._limits, **options)
-        facts = getattr(engine, "facts", None)
-        entry.dtype = facts.quantization if facts else getattr(engine, "weights_dtype", str(dtype).removeprefix("torch."))
+            entry.device, entry.dtype = f"ray:{engine.device}", engine.dtype
+        else:
+            engine, entry.device, entry.dtype = load_engine(config, self._limits, self._options.get(entry.name, {}))
         engine.name = entry.name
-        if config.warmup:
-            engine.warmup()
         return engine
 
     async def unload(self, name: str) -> admin_pb2.ModelInfo:
@@ -246,6 +230,27 @@ class ModelRegistry:
                 metrics.MODEL_READY.labels(entry.name).set(0)
         await asyncio.gather(*(engine.stop() for engine in engines))
         heap.thaw()  # what is left is freed as usual at exit
+
+
+def load_engine(config: ModelConfig, limits: LaneLimits, options: dict) -> tuple[ResidentEngine, str, str]:
+    """Load and warm one model in this process, as a local front or a Ray replica does: (engine, device, dtype)."""
+    local = Path(config.source).expanduser()
+    if config.source.startswith(("/", "./", "../", "~")) and not (local.is_dir() or local.is_file()):
+        raise FileNotFoundError(f"model folder {config.source} does not exist (make one with `worldsmith models make-tiny DIR`)")
+    # The speech engine runs onnxruntime's CPU provider whatever the machine has.
+    device = "cpu" if config.kind == "speech" else devices.pick_device(config.device)
+    dtype = devices.pick_dtype(device, config.dtype, config.kind)
+    engine_name = engine_of(config)
+    options = dict(options)
+    if engine_name == "llama.cpp" and config.threads:
+        options["threads"] = config.threads
+    module = importlib.import_module(LOADER_MODULES[engine_name])
+    engine = module.load(config.source, config.revision, device, dtype, limits, **options)
+    facts = getattr(engine, "facts", None)
+    dtype_name = facts.quantization if facts else getattr(engine, "weights_dtype", str(dtype).removeprefix("torch."))
+    if config.warmup:
+        engine.warmup()
+    return engine, device, dtype_name
 
 
 def _explain(config: ModelConfig, error: Exception) -> str:

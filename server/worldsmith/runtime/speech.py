@@ -113,22 +113,15 @@ def check_voice(engine: "SpeechEngine", voice: str, speed: float, field: str = "
                                                 f"pace; 0 means 1.0), got {speed}")
 
 
-class SpeechEngine(Engine):
-    """A resident speech model. Subclasses set `voices` (the first is the default), `sample_rate`,
-    `model_id`, `revision`, and write `synthesize`; a job is one request, usually one sentence."""
+class SpeechCalls:
+    """Speaking through any engine whose job is a SpeechRequest and ends with a SpeechClip: the local engine, or a
+    Ray replica's stand-in. Needs `voices` (the first is the default) and `submit`."""
 
-    name = "speech"
     voices: tuple[str, ...] = ()
-    sample_rate = 24000
-    model_id = ""
-    revision = ""
 
     @property
     def default_voice(self) -> str:
         return self.voices[0]
-
-    def synthesize(self, text: str, voice: str, speed: float = 1.0, seed: int = 0) -> SpeechClip:
-        raise NotImplementedError(f"{type(self).__name__} must implement synthesize(text, voice, speed, seed)")
 
     async def speak(self, text: str, voice: str, speed: float, ctx: CallContext, seed: int = 0) -> SpeechClip:
         """`synthesize` through the engine's lanes; cancelled with the call."""
@@ -141,6 +134,19 @@ class SpeechEngine(Engine):
     def speak_events(self, text: str, voice: str, speed: float, ctx: CallContext, seed: int = 0):
         """The job's events as they come: Queued updates, then the SpeechClip."""
         return self.submit(SpeechRequest(text, voice, speed, seed), ctx).events()
+
+
+class SpeechEngine(SpeechCalls, Engine):
+    """A resident speech model. Subclasses set `voices` (the first is the default), `sample_rate`,
+    `model_id`, `revision`, and write `synthesize`; a job is one request, usually one sentence."""
+
+    name = "speech"
+    sample_rate = 24000
+    model_id = ""
+    revision = ""
+
+    def synthesize(self, text: str, voice: str, speed: float = 1.0, seed: int = 0) -> SpeechClip:
+        raise NotImplementedError(f"{type(self).__name__} must implement synthesize(text, voice, speed, seed)")
 
     def run_batch(self, jobs: list[Job]) -> None:
         for job in jobs:
