@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -187,6 +188,12 @@ class StoreConfig(Section):
     # or postgresql://USER:PASSWORD@HOST:PORT/NAME, shared by every front (WORLDSMITH_STORE__URL keeps the
     # password out of the file).
     url: str = ""
+    # The content-addressed asset cache (textures): empty for the folder cache/ in server.data_dir, or
+    # s3://BUCKET/PREFIX for an S3-compatible bucket every front shares. Credentials and region come from the
+    # standard AWS chain boto3 reads (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, ~/.aws, roles).
+    assets_url: str = ""
+    # The S3 API's address for assets_url: empty for AWS, e.g. http://minio:9000 for MinIO, Ceph or R2.
+    s3_endpoint_url: str = ""
 
     @field_validator("url")
     @classmethod
@@ -194,6 +201,20 @@ class StoreConfig(Section):
         if url and not url.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
             raise ValueError("must be empty (SQLite in the data directory), postgresql://USER:PASSWORD@HOST/NAME "
                              "or sqlite:///PATH")
+        return url
+
+    @field_validator("assets_url")
+    @classmethod
+    def _bucket(cls, url: str):
+        if url and not re.fullmatch(r"s3://[^/]+(/.*)?", url):
+            raise ValueError("must be empty (the folder cache/ in server.data_dir) or s3://BUCKET/PREFIX")
+        return url
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _endpoint(cls, url: str):
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("must be empty (AWS) or the S3 API's http:// or https:// address, e.g. http://minio:9000")
         return url
 
 

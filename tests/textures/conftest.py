@@ -9,10 +9,9 @@ from worldsmith.config import TexturesConfig
 from worldsmith.runtime import diffusion
 from worldsmith.runtime.engine import FunctionEngine
 from worldsmith.runtime.tiny.diffusion import make
-from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.service import TextureService
 
-from texture_helpers import TINY
+from texture_helpers import TINY, folder_cache
 
 @pytest.fixture(scope="session")
 def tiny_sd_dir(tmp_path_factory):
@@ -45,5 +44,5 @@ def settings():
 
 @pytest.fixture
 def service(settings, diffusion_engine, cpu_engine, tmp_path):
-    return TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "data"))
+    return TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, folder_cache(tmp_path / "data"))
 

@@ -11,6 +11,8 @@ from prometheus_client import REGISTRY
 from worldsmith._proto.worldsmith.v1 import common_pb2, texture_pb2
 from worldsmith.textures.cache import TextureCache
 
+from texture_helpers import folder_cache
+
 ENTRY_BYTES = 1000
 
 
@@ -40,7 +42,7 @@ def metric(name: str, **labels) -> float:
 
 
 def test_the_least_recently_used_entry_goes_first_and_a_read_counts_as_use(tmp_path):
-    cache = TextureCache(tmp_path, max_bytes=3 * ENTRY_BYTES)
+    cache = folder_cache(tmp_path, max_bytes=3 * ENTRY_BYTES)
     for name in "abc":
         cache.put(result(name))
     assert cache.get([key("a")]) is not None  # a is now the most recently used
@@ -52,7 +54,7 @@ def test_the_least_recently_used_entry_goes_first_and_a_read_counts_as_use(tmp_p
 
 
 def test_the_files_stay_under_the_limit(tmp_path):
-    cache = TextureCache(tmp_path, max_bytes=10 * ENTRY_BYTES)
+    cache = folder_cache(tmp_path, max_bytes=10 * ENTRY_BYTES)
     for index in range(40):
         cache.put(result(f"texture-{index}", f"other-{index}"))
         assert cache.bytes_held <= cache.max_bytes
@@ -63,17 +65,17 @@ def test_the_files_stay_under_the_limit(tmp_path):
 
 
 def test_a_restart_indexes_the_files_there_and_evicts_the_oldest_written(tmp_path):
-    cache = TextureCache(tmp_path, max_bytes=10 * ENTRY_BYTES)
+    cache = folder_cache(tmp_path, max_bytes=10 * ENTRY_BYTES)
     for age, name in enumerate("abcd"):
         cache.put(result(name))
         os.utime(cache.store.path(key(name)), (1000 + age, 1000 + age))
-    smaller = TextureCache(tmp_path, max_bytes=2 * ENTRY_BYTES)
+    smaller = folder_cache(tmp_path, max_bytes=2 * ENTRY_BYTES)
     assert cached_names(smaller, *"abcd") == ["c", "d"]
     assert smaller.bytes_held == files_bytes(smaller)
 
 
 def test_an_entry_being_read_is_not_evicted_under_its_reader(tmp_path):
-    cache = TextureCache(tmp_path, max_bytes=2 * ENTRY_BYTES)
+    cache = folder_cache(tmp_path, max_bytes=2 * ENTRY_BYTES)
     cache.put(result("a", "b"))
     read = cache.store.get
 
@@ -89,7 +91,7 @@ def test_an_entry_being_read_is_not_evicted_under_its_reader(tmp_path):
 
 
 def test_concurrent_reads_and_writes_see_whole_entries_or_misses(tmp_path):
-    cache = TextureCache(tmp_path, max_bytes=8 * ENTRY_BYTES)
+    cache = folder_cache(tmp_path, max_bytes=8 * ENTRY_BYTES)
     names = [f"t{index}" for index in range(24)]
     damaged: list[str] = []
 
@@ -118,7 +120,7 @@ def test_concurrent_reads_and_writes_see_whole_entries_or_misses(tmp_path):
 def test_metrics_report_bytes_entries_evictions_and_lookups(tmp_path):
     evictions, hits, misses = (metric("worldsmith_cache_evictions_total"), metric("worldsmith_cache_lookups_total", result="hit"),
                                metric("worldsmith_cache_lookups_total", result="miss"))
-    cache = TextureCache(tmp_path, max_bytes=2 * ENTRY_BYTES)
+    cache = folder_cache(tmp_path, max_bytes=2 * ENTRY_BYTES)
     cache.put(result("a", "b", "c"))
     cache.get([key("c")])
     cache.get([key("a")])

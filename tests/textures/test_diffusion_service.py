@@ -14,10 +14,9 @@ from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.errors import Cancelled, DeadlineExceeded
 from worldsmith.runtime import metrics
 from worldsmith.runtime.context import CallContext
-from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.service import TextureService
 
-from texture_helpers import TINY
+from texture_helpers import TINY, folder_cache
 from texture_helpers import collect, read_png, result_of
 
 ALL_MAPS = [value for value in texture_pb2.TextureMap.values() if value]
@@ -72,8 +71,8 @@ async def test_every_returned_map_tiles(service):
 
 
 async def test_same_recipe_same_bytes_and_the_second_call_is_a_cache_hit(settings, diffusion_engine, cpu_engine, tmp_path):
-    first_service = TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "a"))
-    other_service = TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, TextureCache(tmp_path / "b"))
+    first_service = TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, folder_cache(tmp_path / "a"))
+    other_service = TextureService(settings, {TINY: lambda: diffusion_engine}, cpu_engine, folder_cache(tmp_path / "b"))
     wanted = request(maps=[texture_pb2.TEXTURE_MAP_ALBEDO, texture_pb2.TEXTURE_MAP_NORMAL], format=texture_pb2.IMAGE_FORMAT_PNG16)
     first = result_of(await collect(first_service, wanted))
     before = steps_run(diffusion_engine)

@@ -11,10 +11,9 @@ from PIL import Image
 from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.errors import InvalidArgument, Unavailable
 from worldsmith.runtime.context import CallContext
-from worldsmith.textures.cache import TextureCache
 from worldsmith.textures.service import TextureService
 
-from texture_helpers import TINY
+from texture_helpers import TINY, folder_cache
 from texture_helpers import collect, read_png, result_of
 
 ALL_MAPS = [value for value in texture_pb2.TextureMap.values() if value]
@@ -46,7 +45,7 @@ async def test_empty_model_uses_procedural_for_presets_and_when_no_model_is_read
     def missing():
         raise Unavailable(f"{TINY} failed to load")
 
-    service = TextureService(settings, {TINY: missing}, cpu_engine, TextureCache(tmp_path))
+    service = TextureService(settings, {TINY: missing}, cpu_engine, folder_cache(tmp_path))
     result = result_of(await collect(service, texture_pb2.GenerateTextureRequest(prompt="oak planks", width=64, height=64, seed=1)))
     assert result.variations[0].recipe.backend == "procedural"
     backends = await service.ListTextureBackends(texture_pb2.ListTextureBackendsRequest(), CallContext())

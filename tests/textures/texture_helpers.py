@@ -1,19 +1,27 @@
-"""Helpers the texture tests share: running a stream to its end, reading back PNGs."""
+"""Helpers the texture tests share: a cache in a folder, running a stream to its end, reading back PNGs."""
 
 from __future__ import annotations
 
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.runtime.context import CallContext
+from worldsmith.store.content_cache import ContentCache
+from worldsmith.textures.cache import KIND, TextureCache
 
 # The tiny Stable Diffusion model's name in test configs.
 TINY = "tiny-sd"
+
+
+def folder_cache(data_dir: Path, **options) -> TextureCache:
+    """A texture cache in the folder store under `data_dir`, as a server without store.assets_url has."""
+    return TextureCache(ContentCache(data_dir, KIND), **options)
 
 
 async def collect(service, request, ctx=None) -> list[texture_pb2.GenerateTextureResponse]:

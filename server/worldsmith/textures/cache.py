@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import threading
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from google.protobuf.message import DecodeError
@@ -13,7 +12,7 @@ from google.protobuf.message import DecodeError
 from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.config import TexturesConfig
 from worldsmith.runtime import metrics
-from worldsmith.store.content_cache import KEY, ContentCache
+from worldsmith.store.content_cache import ContentStore
 
 KIND = "textures"
 DEFAULT_MAX_BYTES = TexturesConfig.model_fields["cache_max_bytes"].default
@@ -23,21 +22,22 @@ class TextureCache:
     """Variations are stored one by one under `Recipe.content_hash`, so a request is answered
     from the cache when every variation it asks for was made before, by any earlier request.
 
-    The files hold at most `max_bytes`: after a write, the least recently used entries (a read
+    The entries hold at most `max_bytes`: after a write, the least recently used entries (a read
     counts as use) are deleted until they fit; a variation larger than the limit is not stored. An entry being written or read is never deleted
-    under its caller; the index starts from the files already there, oldest written first.
+    under its caller; the index starts from the entries already in the store (a folder or a bucket), oldest
+    written first.
     """
 
-    def __init__(self, data_dir: str | Path, max_bytes: int = DEFAULT_MAX_BYTES):
-        self.store = ContentCache(data_dir, KIND)
+    def __init__(self, store: ContentStore, max_bytes: int = DEFAULT_MAX_BYTES):
+        self.store = store
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._sizes: collections.OrderedDict[str, int] = collections.OrderedDict()  # least recently used first
         self._in_use: collections.Counter[str] = collections.Counter()
         self.bytes_held = 0
         with self._lock:
-            for path in self._existing_files():
-                self._record(path.name, path.stat().st_size)
+            for entry in store.entries():
+                self._record(entry.key, entry.size)
             self._evict()
 
     def get(self, content_hashes: list[str]) -> texture_pb2.TextureResult | None:
@@ -99,17 +99,10 @@ class TextureCache:
             if self._in_use[content_hash]:
                 continue
             self.bytes_held -= self._sizes.pop(content_hash)
-            self.store.path(content_hash).unlink(missing_ok=True)
+            self.store.delete(content_hash)
             metrics.CACHE_EVICTIONS.labels(KIND).inc()
         self._publish()
 
     def _publish(self) -> None:
         metrics.CACHE_BYTES.labels(KIND).set(self.bytes_held)
         metrics.CACHE_ENTRIES.labels(KIND).set(len(self._sizes))
-
-    def _existing_files(self) -> list[Path]:
-        """Entries already on disk (not temporary files), oldest written first."""
-        if not self.store.root.is_dir():
-            return []
-        files = [path for path in self.store.root.glob("*/*") if KEY.fullmatch(path.name) and path.is_file()]
-        return sorted(files, key=lambda path: path.stat().st_mtime)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from worldsmith._proto.worldsmith.v1 import texture_pb2
 from worldsmith.config import diffusion_options
 from worldsmith.domain import Domain, ModelSlot, Parts
-from worldsmith.textures.cache import TextureCache
+from worldsmith.store.object_store import content_store
+from worldsmith.textures.cache import KIND, TextureCache
 from worldsmith.textures.service import TextureService
 
 
 def _build(parts: Parts) -> TextureService:
-    return TextureService(parts.settings.textures, parts.models("textures.models"), parts.cpu_engine,
-                          TextureCache(parts.settings.server.data_dir, parts.settings.textures.cache_max_bytes))
+    settings = parts.settings
+    store = content_store(settings.store, settings.server.data_dir, KIND)
+    return TextureService(settings.textures, parts.models("textures.models"), parts.cpu_engine,
+                          TextureCache(store, settings.textures.cache_max_bytes))
 
 
 DOMAIN = Domain(
