@@ -1,11 +1,13 @@
 """runtime.executor = "ray" on a local Ray cluster: dialogue turns stream from a Ray Serve text-generator deployment,
 a replica killed under load loses no completed turn while the survivor serves the rest, a client's cancel stops the
 replica's work within a token, and a full replica answers RESOURCE_EXHAUSTED with a retry delay. Textures, lore
-retrieval and speech run on their own deployments the same way."""
+retrieval and speech run on their own deployments the same way, and a front in another process joins the
+cluster by its address and serves from the same replicas."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 
 import grpc
@@ -13,7 +15,7 @@ import pytest
 import ray
 from ray import serve
 
-from harness import auth, channel_to, running, settings_for
+from harness import KEYS, ServerProcess, auth, channel_to, running, settings_for
 from worldsmith._proto.worldsmith.v1 import admin_pb2, admin_pb2_grpc, speech_pb2, speech_pb2_grpc, texture_pb2, texture_pb2_grpc
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2 as d
 from worldsmith._proto.worldsmith.v1 import dialogue_pb2_grpc
@@ -77,10 +79,11 @@ async def open_session(stub, i: int) -> str:
     return (await stub.CreateSession(d.CreateSessionRequest(character_ids=[f"smith-{i}"]), metadata=ADMIN)).session.id
 
 
-async def say(stub, session_id: str, utterance: str, max_new_tokens: int = 24) -> tuple[list[str], d.TurnCompleted]:
+async def say(stub, session_id: str, utterance: str, max_new_tokens: int = 24,
+              metadata=ADMIN) -> tuple[list[str], d.TurnCompleted]:
     deltas, completed = [], None
     async for response in stub.Say(d.SayRequest(session_id=session_id, utterance=utterance, options=d.GenerationOptions(
-            seed=7, max_new_tokens=max_new_tokens)), metadata=ADMIN):
+            seed=7, max_new_tokens=max_new_tokens)), metadata=metadata):
         if response.WhichOneof("event") == "text_delta":
             deltas.append(response.text_delta.text)
         elif response.WhichOneof("event") == "turn_completed":
@@ -297,3 +300,40 @@ async def test_speech_streams_audio_and_visemes_from_the_speech_deployment(ray_f
     visemes = [event.viseme.name for event in events if event.HasField("viseme")]
     assert len(audio) / 2 / voices.sample_rate > 0.5  # over half a second of speech
     assert len(set(visemes)) > 3
+
+
+async def test_a_front_in_another_process_joins_the_cluster_by_address_and_uses_the_running_deployments(
+        ray_front, tiny_text_model, tmp_path):
+    config = tmp_path / "worldsmith.toml"
+    config.write_text(f"""
+[runtime]
+executor = "ray"
+ray_address = "{ray.get_runtime_context().gcs_address}"
+ray_app = "{APP}"
+
+[models.dialogue]
+kind = "text-generator"
+source = "{tiny_text_model}"
+
+[dialogue]
+model = "dialogue"
+max_new_tokens = 8
+""")
+    before = sum(record.calls for record in (await replica_records()).values())
+    front = await asyncio.to_thread(ServerProcess(["--config", str(config), "--data-dir", str(tmp_path / "data")],
+                                                  env={"WORLDSMITH_CONFIG": None}).start, 240)
+    try:
+        editor = (("authorization", f"Bearer {KEYS['editor']}"),)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{front.port}") as channel:
+            stub = dialogue_pb2_grpc.DialogueServiceStub(channel)
+            await stub.UpsertCharacter(d.UpsertCharacterRequest(character=character(40)), metadata=editor)
+            session_id = (await stub.CreateSession(d.CreateSessionRequest(character_ids=["smith-40"]),
+                                                   metadata=editor)).session.id
+            _deltas, completed = await say(stub, session_id, "Who are you?", max_new_tokens=4, metadata=editor)
+            assert completed is not None and completed.text
+    finally:
+        front.signal(signal.SIGTERM)
+        _code, output = await asyncio.to_thread(front.wait, 60)
+    assert "is running; this front uses it" in output  # it did not deploy a second copy
+    after = sum(record.calls for record in (await replica_records()).values())
+    assert after > before  # the turn ran on the cluster's replicas

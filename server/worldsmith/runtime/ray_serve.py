@@ -18,7 +18,6 @@ from typing import Any, AsyncIterator
 
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
-from prometheus_client import REGISTRY
 from ray import serve
 
 from worldsmith.config import ModelConfig
@@ -168,8 +167,7 @@ class ModelReplica:
                 "memory_bytes": self.engine.memory_bytes(), "gguf": getattr(self.engine, "facts", None)}
 
     async def replica_record(self) -> ReplicaRecord:
-        return ReplicaRecord(self.replica, self.calls, dict(self.affinities),
-                             {histogram._name: _stopped_and_after(histogram._name) for histogram in AFTER_CANCEL_METRICS})
+        return ReplicaRecord(self.replica, self.calls, dict(self.affinities), _after_cancel())
 
 
 async def _pump(job, events: asyncio.Queue) -> None:
@@ -186,16 +184,15 @@ async def _pump(job, events: asyncio.Queue) -> None:
         events.put_nowait(None)
 
 
-def _stopped_and_after(name: str) -> tuple[float, float]:
-    """(count, sum) of an after-cancel histogram in this process, over all its labels."""
-    count = sum(REGISTRY.get_sample_value(f"{name}_count", labels) or 0.0 for labels in _label_sets(name))
-    total = sum(REGISTRY.get_sample_value(f"{name}_sum", labels) or 0.0 for labels in _label_sets(name))
-    return count, total
-
-
-def _label_sets(name: str) -> list[dict]:
-    return [sample.labels for family in REGISTRY.collect() if family.name == name
-            for sample in family.samples if sample.name == f"{name}_count"]
+def _after_cancel() -> dict[str, tuple[float, float]]:
+    """(count, sum) of each after-cancel histogram in this process, over all its labels, by metric name."""
+    found = {}
+    for histogram in AFTER_CANCEL_METRICS:
+        for family in histogram.collect():
+            samples = family.samples
+            found[family.name] = (sum(s.value for s in samples if s.name.endswith("_count")),
+                                  sum(s.value for s in samples if s.name.endswith("_sum")))
+    return found
 
 
 def deployment_options(config: ModelConfig) -> dict:
