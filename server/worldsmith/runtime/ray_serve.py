@@ -97,11 +97,12 @@ class CallFacts:
 
 @dataclass
 class ReplicaRecord:
-    """What a replica served: its calls, how many of each affinity key (a conversation) came to it, and its
-    after-cancel metrics as (stopped jobs, work they did after the stop) by metric name."""
+    """What a replica served: its calls (and those still open), how many of each affinity key (a conversation)
+    came to it, and its after-cancel metrics as (stopped jobs, work they did after the stop) by metric name."""
 
     replica: str
     calls: int = 0
+    open_calls: int = 0
     affinities: dict[str, int] = field(default_factory=dict)
     after_cancel: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -119,6 +120,7 @@ class ModelReplica:
         self.engine.name = model_name
         self.replica = serve.get_replica_context().replica_id.unique_id
         self.calls = 0
+        self.open_calls = 0
         self.affinities: dict[str, int] = {}
         self._started = asyncio.Lock()
 
@@ -142,6 +144,7 @@ class ModelReplica:
             return
         events: asyncio.Queue = asyncio.Queue()
         pump = asyncio.create_task(_pump(job, events))
+        self.open_calls += 1
         try:
             while True:
                 ready = [await events.get()]
@@ -155,6 +158,7 @@ class ModelReplica:
                 if done:
                     return
         finally:
+            self.open_calls -= 1
             if not pump.done():  # the caller left (Ray Serve cancelled this task): the job stops at its next
                 ctx.cancel()     # token or step, and the engine counts what still ran
 
@@ -167,7 +171,8 @@ class ModelReplica:
                 "memory_bytes": self.engine.memory_bytes(), "gguf": getattr(self.engine, "facts", None)}
 
     async def replica_record(self) -> ReplicaRecord:
-        return ReplicaRecord(self.replica, self.calls, dict(self.affinities), _after_cancel())
+        return ReplicaRecord(self.replica, self.calls, self.open_calls, dict(self.affinities),
+                             _after_cancel())
 
 
 async def _pump(job, events: asyncio.Queue) -> None:
