@@ -14,7 +14,9 @@ running every measurement in turn (medians over --rounds):
      replica to its first answered call. The default 32 clients saturate two replicas of 16 sequences each (the
      engine's batch), as a cluster's load does when it outgrows one replica; one replica runs 16 and keeps 16
      waiting in its lanes;
-  3. warm sessions: follow-up turns of conversations with long system prompts, routed by their prompt prefix
+  3. the machine's ceiling: the same clients on local engines in one process, then in two processes (no Ray,
+     no front), started together;
+  4. warm sessions: follow-up turns of conversations with long system prompts, routed by their prompt prefix
      (the front's affinity key) against routed with no key, over two replicas: mean time to first token.
 Every request is greedy from a prose opening the base model continues past --new-tokens, led by a number unique to
 the request; tok/s counts the tokens the engines report, beside the CPU cores the replica processes got meanwhile
@@ -27,10 +29,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import statistics
@@ -153,14 +157,42 @@ async def warm_session_ttft(engine: RemoteTextEngine, sessions: int, turns: int,
     return statistics.mean(firsts)
 
 
+def engine_process_rate(start_at: float, streams: int, new_tokens: int, seconds: float) -> float:
+    """In a process of its own: the local engine's tokens/s under `streams` clients, from wall-clock `start_at`."""
+    async def measure() -> float:
+        engine = llama_cpp.load(MODEL, limits=LIMITS, threads=1)
+        engine.warmup()
+        await engine.start()
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        rate, _cores = await aggregate_tokens_per_s(engine, streams, new_tokens, seconds, 0)
+        await engine.stop()
+        return rate
+
+    return asyncio.run(measure())
+
+
+def machine_ceiling(streams: int, new_tokens: int, seconds: float) -> dict:
+    """What the machine gives without Ray or a front: one engine process with every client, then two processes
+    with half each, started together (the most two one-thread replicas could reach here)."""
+    rates = {}
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for processes in (1, 2):
+            start_at = time.time() + 30  # time for every process to load and warm its engine
+            futures = [pool.submit(engine_process_rate, start_at, streams // processes, new_tokens, seconds)
+                       for _ in range(processes)]
+            rates[processes] = sum(future.result() for future in futures)
+    return {"one_process_tokens_per_s": rates[1], "two_processes_tokens_per_s": rates[2]}
+
+
 async def main(args) -> dict:
     load_before = os.getloadavg()
+    ceiling = await asyncio.to_thread(machine_ceiling, args.streams, args.new_tokens, args.seconds)
     local = llama_cpp.load(MODEL, limits=LIMITS, threads=1)  # the replicas' batch size too
     local.warmup()
     await local.start()
 
     # Both deployments at once, measured in alternation, so the machine's other load falls on each alike.
-    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, namespace="worldsmith")
+    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False, namespace="worldsmith")
     models = {"one": model_config(1), "two": model_config(2)}
     executor = RayExecutor(RuntimeConfig(executor="ray", ray_app=APP), models, LIMITS, {})
     one = await asyncio.to_thread(executor.load, "one")
@@ -201,6 +233,8 @@ async def main(args) -> dict:
         "replica_cpu_cores_used": {"one_replica": statistics.median(one_cores),
                                    "two_replicas": statistics.median(two_cores)},
         "new_replica_takes_traffic_s": new_replica_s,
+        # The same load on local engines in one and two processes of their own: no Ray, no front, no driver.
+        "machine_ceiling": ceiling,
         "warm_sessions": {"sessions": args.sessions, "ttft_ms_routed_by_prefix": ttft_by_prefix * 1000,
                           "ttft_ms_unrouted": ttft_unrouted * 1000},
         "ratios": {
@@ -210,6 +244,7 @@ async def main(args) -> dict:
                                                     / (one_replica / statistics.median(one_cores)),
             # Ray's per-token time over the local engine's, at one stream (1.0: no overhead).
             "ray_vs_local_one_stream": ray_spt / local_spt,
+            "two_engine_processes_vs_one": ceiling["two_processes_tokens_per_s"] / ceiling["one_process_tokens_per_s"],
             "warm_session_ttft_unrouted_vs_routed": ttft_unrouted / ttft_by_prefix,
         },
     }
@@ -227,6 +262,9 @@ def table(result: dict) -> str:
         ("follow-up TTFT, routed by prefix", f"{result['warm_sessions']['ttft_ms_routed_by_prefix']:.0f} ms"),
         ("follow-up TTFT, unrouted", f"{result['warm_sessions']['ttft_ms_unrouted']:.0f} ms"),
         ("two replicas / one (want >= 1.7)", f"{result['ratios']['two_replicas_vs_one']:.2f}"),
+        ("without Ray: two engine processes / one", f"{result['ratios']['two_engine_processes_vs_one']:.2f} "
+         f"({result['machine_ceiling']['two_processes_tokens_per_s']:.1f} / "
+         f"{result['machine_ceiling']['one_process_tokens_per_s']:.1f} tok/s)"),
         ("the same per replica CPU core", f"{result['ratios']['two_replicas_vs_one_per_replica_core']:.2f}"),
         ("Ray / local per token (want < 1.10)", f"{result['ratios']['ray_vs_local_one_stream']:.3f}"),
         ("load average before / after", f"{result['load_average_before'][0]:.2f} / {result['load_average_after'][0]:.2f}"),

@@ -31,6 +31,8 @@ stop() {
   trap - EXIT INT TERM
   for pid in "${FRONTS[@]}" $RAY_PID; do kill "$pid" 2>/dev/null || true; done  # the head takes its node down
   wait "${FRONTS[@]}" $RAY_PID 2>/dev/null || true
+  # A head stopped by a signal leaves its address as this machine's current cluster, where `auto` would look.
+  if grep -qs ":$RAY_PORT\$" /tmp/ray/ray_current_cluster; then rm -f /tmp/ray/ray_current_cluster; fi
   as_postgres "$PG_BIN/pg_ctl" -D "$ROOT/pg" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$ROOT"
 }

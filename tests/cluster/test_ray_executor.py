@@ -33,7 +33,7 @@ pytestmark = pytest.mark.timeout(240)
 @pytest.fixture(scope="module")
 def ray_cluster():
     """A Ray instance on loopback for this module, with room for every deployment of the front below."""
-    ray.init(num_cpus=4, include_dashboard=False, namespace="worldsmith", log_to_driver=False,
+    ray.init(address="local", num_cpus=4, include_dashboard=False, namespace="worldsmith", log_to_driver=False,
              _node_ip_address="127.0.0.1")
     try:
         yield

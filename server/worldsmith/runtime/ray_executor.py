@@ -45,7 +45,7 @@ class RayExecutor:
             if self._running:
                 return
             if not ray.is_initialized():
-                ray.init(address=self.runtime.ray_address or None, namespace=NAMESPACE, include_dashboard=False,
+                ray.init(address=self.runtime.ray_address or "local", namespace=NAMESPACE, include_dashboard=False,
                          log_to_driver=False)
             status = serve.status().applications.get(self.runtime.ray_app)
             if status is not None and status.status == "RUNNING":
