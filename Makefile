@@ -7,6 +7,8 @@ TOOLS := .tools
 PROTO_OUT ?= server/worldsmith/_proto
 CSHARP_PLUGIN := $(TOOLS)/bin/grpc_csharp_plugin
 DATA_DIR ?= var
+# Debian's Chromium; defined before the rules that name it, since make expands prerequisites as it reads them.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test install tools proto lint-proto clients bench clean studio cluster
 
@@ -107,8 +109,6 @@ $(STUDIO_BUNDLE): studio/node_modules/.package-lock.json studio/package.json stu
 	npm run --silent --prefix studio build
 
 # Debian's Chromium, which the studio's browser tests drive headless through Playwright.
-CHROMIUM := /usr/bin/chromium
-
 $(CHROMIUM):
 	dpkg -s chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 

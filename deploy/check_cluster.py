@@ -79,7 +79,8 @@ async def across_fronts(stubs, metadata, turns: int) -> bool:
 
 
 async def replica_killed_under_load(stubs, metadata, sessions: int, turns: int, app: str) -> bool:
-    """`sessions` conversations at once over all fronts; the busiest dialogue replica is killed once text flows."""
+    """`sessions` conversations at once over all fronts; a dialogue replica is killed while it has calls open."""
+    dialogue = dialogue_deployment(app)  # connected before the load: joining Ray takes seconds
     ids = [(await stubs[0].CreateSession(d.CreateSessionRequest(character_ids=["bram"]),
                                          metadata=metadata)).session.id for _ in range(sessions)]
     seen: dict[str, list[str]] = {session_id: [] for session_id in ids}
@@ -92,9 +93,9 @@ async def replica_killed_under_load(stubs, metadata, sessions: int, turns: int, 
                                    metadata, unavailable, text_flows)
             seen[session_id].append(completed.text)
 
-    talking = asyncio.gather(*(conversation(i, session_id) for i, session_id in enumerate(ids)))
+    talking = asyncio.ensure_future(asyncio.gather(*(conversation(i, session_id) for i, session_id in enumerate(ids))))
     await asyncio.wait_for(text_flows.wait(), 300)
-    victim = await kill_busiest_replica(app)
+    victim = await kill_busy_replica(dialogue, app, talking)
     await talking
     missing = 0
     for i, session_id in enumerate(ids):
@@ -105,22 +106,30 @@ async def replica_killed_under_load(stubs, metadata, sessions: int, turns: int, 
     return missing == 0 and completed == sessions * turns
 
 
-async def kill_busiest_replica(app: str) -> str:
-    """Kill the dialogue replica with the most calls open (asking until both answered), through Ray."""
-    os.environ.setdefault("RAY_AUTH_MODE", "token")  # as deploy/local-cluster.sh starts the cluster; read at import
+def dialogue_deployment(app: str):
+    """A handle on the dialogue deployment of `app`, through Ray (as deploy/local-cluster.sh starts it)."""
+    os.environ.setdefault("RAY_AUTH_MODE", "token")  # read at import
     import ray
     from ray import serve
 
     ray.init(address="auto", namespace="worldsmith", log_to_driver=False)
-    handle = serve.get_deployment_handle("dialogue", app_name=app)
-    records = {}
-    for _ in range(16):
-        record = await handle.replica_record.remote()
-        records[record.replica] = record.open_calls
+    return serve.get_deployment_handle("dialogue", app_name=app)
+
+
+async def kill_busy_replica(dialogue, app: str, talking: asyncio.Future) -> str:
+    """Kill the dialogue replica with the most calls open, as soon as one has some (while the load still runs)."""
+    import ray
+
+    records: dict[str, int] = {}
+    while not talking.done():
+        records = {}
+        for _ in range(16):  # calls land on either replica: ask until every one has answered
+            record = await dialogue.replica_record.remote()
+            records[record.replica] = record.open_calls
+        if max(records.values()) > 0:
+            break
     victim = max(records, key=records.get)
-    name = next(entry["name"] for entry in ray.util.list_named_actors(all_namespaces=True)
-                if entry["name"] == f"SERVE_REPLICA::{app}#dialogue#{victim}")
-    ray.kill(ray.get_actor(name, namespace="serve"), no_restart=True)
+    ray.kill(ray.get_actor(f"SERVE_REPLICA::{app}#dialogue#{victim}", namespace="serve"), no_restart=True)
     return f"{victim} ({records[victim]} calls open; the others {sorted(v for k, v in records.items() if k != victim)})"
 
 

@@ -1,5 +1,6 @@
 """`worldsmith serve` killed with SIGKILL while NPCs are talking, then restarted on the same data: every turn a
-client saw complete is in its session, in order, and the database passes its integrity check."""
+client saw complete is in its session, in order (beside at most the turn in flight at each kill), and the database
+passes its integrity check."""
 
 from __future__ import annotations
 
@@ -63,9 +64,25 @@ def test_completed_turns_survive_kill_9_and_restart(tiny_models, tmp_path):
             for session_id, texts in completed.items():
                 session = stub.GetSession(d.GetSessionRequest(session_id=session_id), metadata=EDITOR, timeout=10).session
                 stored = [turn.text for turn in session.turns if turn.speaker == "smith" and not turn.interrupted]
-                assert stored == texts, session_id
+                # A kill between a turn's commit and its TurnCompleted leaves a stored turn the client never heard
+                # end: at most one such turn per session and kill, never a heard one missing or out of order.
+                unheard = _unheard(stored, texts)
+                assert unheard is not None, f"{session_id}: a completed turn is missing or out of order"
+                assert len(unheard) <= KILLS, f"{session_id}: {unheard}"
     finally:
         server.kill()
+
+
+def _unheard(stored: list[str], heard: list[str]) -> list[str] | None:
+    """The stored turns the client did not hear complete, when `heard` is `stored` in order with some left out."""
+    unheard, waiting = [], iter(heard)
+    expected = next(waiting, None)
+    for text in stored:
+        if text == expected:
+            expected = next(waiting, None)
+        else:
+            unheard.append(text)
+    return unheard if expected is None else None
 
 
 def _wait_serving(stub) -> None:

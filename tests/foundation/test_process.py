@@ -39,7 +39,9 @@ def test_sigterm_with_diffusion_in_flight_exits_within_the_grace_period(tiny_mod
     try:
         with grpc.insecure_channel(f"127.0.0.1:{server.port}", options=CHANNEL_OPTIONS) as channel:
             stub = texture_pb2_grpc.TextureServiceStub(channel)
-            request = texture_pb2.GenerateTextureRequest(prompt="mossy stone", width=1024, height=1024, steps=50)
+            _wait_for_model(stub, "textures")  # a model still loading would send the request to the procedural backend
+            request = texture_pb2.GenerateTextureRequest(prompt="mossy stone", model="textures", width=1024, height=1024,
+                                                         steps=50)
             reader = threading.Thread(target=_read, args=(stub, request, events))
             reader.start()
             deadline = time.monotonic() + 120
@@ -60,11 +62,19 @@ def test_sigterm_with_diffusion_in_flight_exits_within_the_grace_period(tiny_mod
 
 
 GRACE_S = 3
+EDITOR = (("authorization", f"Bearer {KEYS['editor']}"),)
+
+
+def _wait_for_model(stub, name: str) -> None:
+    deadline = time.monotonic() + 120
+    while name not in stub.ListTextureBackends(texture_pb2.ListTextureBackendsRequest(), metadata=EDITOR, timeout=10).models:
+        assert time.monotonic() < deadline, f"diffusion model {name!r} not ready after 120 s"
+        time.sleep(0.2)
 
 
 def _read(stub, request, events: list) -> None:
     try:
-        for event in stub.GenerateTexture(request, metadata=(("authorization", f"Bearer {KEYS['editor']}"),), timeout=120):
+        for event in stub.GenerateTexture(request, metadata=EDITOR, timeout=120):
             events.append(event.WhichOneof("event"))
     except grpc.RpcError as error:
         events.append(error.code())
