@@ -1,7 +1,9 @@
-"""Hostile action arguments schemas and oversized cards are refused with INVALID_ARGUMENT naming the field."""
+"""Hostile action arguments schemas and oversized cards are refused with INVALID_ARGUMENT naming the field; the
+largest card accepted is checked off the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -65,3 +67,24 @@ async def test_too_many_actions_are_refused_before_any_schema_is_compiled(offlin
     elapsed = time.perf_counter() - started
     assert [field for field, _ in raised.value.violations] == ["character.actions"]
     assert elapsed < 5, f"refusing 10,000 actions took {elapsed:.1f} s; the count is checked before compiling"
+
+
+async def test_the_largest_card_accepted_is_checked_without_stalling_the_event_loop(offline_service):
+    schema = json.dumps({"type": "object", "properties": {f"p{i}": {"type": "string", "maxLength": 64}
+                                                          for i in range(schema_limits.MAX_SCHEMA_PROPERTIES)}})
+    card = blacksmith(actions=[d.ActionSpec(name=f"act_{i}", arguments_schema_json=schema) for i in range(64)])
+    ticks, stop = [time.perf_counter()], asyncio.Event()
+
+    async def ticker() -> None:  # what a health probe or another player's stream sees of the loop meanwhile
+        while not stop.is_set():
+            await asyncio.sleep(0.005)
+            ticks.append(time.perf_counter())
+
+    running = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    await offline_service.UpsertCharacter(d.UpsertCharacterRequest(character=card), realtime())
+    took = time.perf_counter() - started
+    stop.set()
+    await running
+    longest_gap = max(b - a for a, b in zip(ticks, ticks[1:]))
+    assert longest_gap < min(0.25, took / 2), f"checking the card took {took:.2f} s; the loop stood still for {longest_gap:.2f} s"

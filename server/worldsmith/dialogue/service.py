@@ -49,7 +49,8 @@ class DialogueService:
     async def UpsertCharacter(self, request: dialogue_pb2.UpsertCharacterRequest, ctx: CallContext):
         if not request.HasField("character"):
             raise InvalidArgument("character", "is missing; send the character card")
-        character = validate_character(request.character)
+        # Off the event loop: the largest card a client may send compiles 64 schemas (about a second).
+        character = await asyncio.to_thread(validate_character, request.character)
         self.director.check_voice(character)
         created = await asyncio.to_thread(self.store.characters.upsert, character)
         return dialogue_pb2.UpsertCharacterResponse(character=character, created=created)
