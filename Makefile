@@ -7,8 +7,10 @@ TOOLS := .tools
 PROTO_OUT ?= server/worldsmith/_proto
 CSHARP_PLUGIN := $(TOOLS)/bin/grpc_csharp_plugin
 DATA_DIR ?= var
-# Debian's Chromium; defined before the rules that name it, since make expands prerequisites as it reads them.
+# Debian's Chromium and Mono's C# compiler; defined before the rules that name them, since make expands
+# prerequisites as it reads them.
 CHROMIUM := /usr/bin/chromium
+MCS := /usr/bin/mcs
 
 .PHONY: run test install tools proto lint-proto clients bench clean studio cluster
 
@@ -37,8 +39,9 @@ $(STAMP): pyproject.toml $(LLAMA_CPP)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-# Node and Debian tools the tests drive: buf, the Khronos glTF validator, protoc's C# plugin, headless Chromium.
-tools: $(TOOLS)/.installed $(CSHARP_PLUGIN) $(CHROMIUM)
+# Node and Debian tools the tests drive: buf, the Khronos glTF validator, protoc's C# plugin, headless Chromium,
+# and Mono's C# compiler, which runs the Unity package's audio and viseme classes against a live server.
+tools: $(TOOLS)/.installed $(CSHARP_PLUGIN) $(CHROMIUM) $(MCS)
 
 $(TOOLS)/.installed:
 	mkdir -p $(TOOLS)
@@ -111,6 +114,9 @@ $(STUDIO_BUNDLE): studio/node_modules/.package-lock.json studio/package.json stu
 # Debian's Chromium, which the studio's browser tests drive headless through Playwright.
 $(CHROMIUM):
 	dpkg -s chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+$(MCS):
+	dpkg -s mono-mcs >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mono-mcs >/dev/null; }
 
 # Engine clients: the Unity package's C# messages and gRPC stubs, generated from proto/ and
 # checked in (tests/clients fails when they are stale), plus the .meta files Unity needs.

@@ -158,3 +158,17 @@ def web_forbidden_headers() -> set[str]:
         if _text(declarator.child_by_field_name("name")) == "ForbiddenHeaders":
             return {_string(s).lower() for s in _walk(declarator, "string_literal")}
     raise SourceShapeError("UnityWebRequestHandler has no ForbiddenHeaders set")
+
+
+def speech_options() -> dict[str, str]:
+    """NpcConversation's `request.Speech = new SpeechOptions { Enabled = true }` as {"Enabled": "true"}: what a
+    Say turn asks of the server once an NpcVoice has turned speech on."""
+    for assignment in _walk(_tree(RUNTIME / "NpcConversation.cs"), "assignment_expression"):
+        if _text(assignment.child_by_field_name("left")) != "request.Speech":
+            continue
+        initializer = next(_walk(assignment.child_by_field_name("right"), "initializer_expression"), None)
+        if initializer is None:
+            break
+        return {_text(pair.child_by_field_name("left")): _text(pair.child_by_field_name("right"))
+                for pair in initializer.named_children if pair.type == "assignment_expression"}
+    raise SourceShapeError("NpcConversation no longer sets request.Speech from an object initializer")

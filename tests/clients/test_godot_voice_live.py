@@ -11,20 +11,9 @@ import pytest
 from tests.clients import godot_engine
 from tests.clients.gdscript import Runtime
 from tests.clients.test_godot_npc import ADDON, RecordingClient
-from harness import free_port, running
-from worldsmith.config import load_settings
 from worldsmith.runtime.visemes import NAMES
 
 CHARACTER = {"id": "bram", "name": "Bram", "role": "the village blacksmith", "voice": {"id": "heart", "speed": 1.0}}
-
-
-@pytest.fixture(scope="module")
-async def speaking_stack(tiny_models, tmp_path_factory):
-    settings = load_settings(tiny_models / "worldsmith.toml", server__port=0, server__http_port=free_port(),
-                             server__data_dir=tmp_path_factory.mktemp("godot-voice"))
-    key = next(k.key for k in settings.auth.keys if "admin" in k.scopes)
-    async with running(settings) as server:
-        yield server, key
 
 
 def _live_client(server, key: str):
