@@ -8,6 +8,7 @@ plus validity: no collisions, nothing out of bounds, everything reachable, the G
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import shutil
@@ -25,8 +26,12 @@ sys.path.insert(0, str(ROOT / "server"))
 
 from _faithfulness import outcome, requirement  # noqa: E402
 from worldsmith._proto.worldsmith.v1 import common_pb2, scene_pb2  # noqa: E402
+from worldsmith.config import ScenesConfig  # noqa: E402
+from worldsmith.runtime.context import CallContext  # noqa: E402
+from worldsmith.runtime.engine import FunctionEngine  # noqa: E402
 from worldsmith.scenes import generate  # noqa: E402
 from worldsmith.scenes.catalog import default_catalog  # noqa: E402
+from worldsmith.scenes.service import SceneService  # noqa: E402
 
 Make = Callable[[scene_pb2.GenerateSceneRequest], scene_pb2.SceneResult]
 
@@ -353,6 +358,29 @@ def cases(make: Make = generate) -> list[dict]:
         for found, case in zip(errors, outcomes):
             case["requirements"].append(requirement("GLB passes the Khronos validator", found == 0, found, "0 errors"))
     return outcomes
+
+
+async def cases_through_planner(engine) -> tuple[list[dict], list[str]]:
+    """Every case through SceneService with `engine` (a started text generator) as its planner model, as a server
+    with `scenes.planner_model` set runs them: (outcomes, the planner each scene's plan came from)."""
+    cpu = FunctionEngine()
+    await cpu.start()
+    service = SceneService(ScenesConfig(planner_model="planner"), cpu, planner_provider=lambda: engine)
+    loop = asyncio.get_running_loop()
+    planners = []
+
+    async def call(request):
+        events = [event async for event in service.GenerateScene(request, CallContext())]
+        planners.append(json.loads(events[-1].result.plan_json)["planner"])
+        return events[-1].result
+
+    def make(request):  # the suite is plain code: it waits for each scene on this loop from its own thread
+        return asyncio.run_coroutine_threadsafe(call(request), loop).result()
+
+    try:
+        return await asyncio.to_thread(cases, make), planners
+    finally:
+        await cpu.stop()
 
 
 if __name__ == "__main__":

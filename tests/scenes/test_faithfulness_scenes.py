@@ -3,20 +3,14 @@ keyword planner and with the LLM planner's path (the tiny model under the plan g
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sys
 
 import pytest
 
 from harness import REPO
-from worldsmith.config import ScenesConfig
-from worldsmith.runtime.context import CallContext
-from worldsmith.runtime.engine import FunctionEngine
 from worldsmith.runtime.text_generator import load
 from worldsmith.runtime.tiny import text as tiny_text
 from worldsmith.scenes import generate
-from worldsmith.scenes.service import SceneService
 
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -38,24 +32,9 @@ def test_every_scene_case_meets_its_prompt_with_the_keyword_planner():
 async def test_every_scene_case_meets_its_prompt_through_the_llm_planner(tmp_path):
     engine = load(str(tiny_text.make(tmp_path / "tiny-planner")), max_batch_size=4)
     await engine.start()
-    cpu = FunctionEngine()
-    await cpu.start()
-    service = SceneService(ScenesConfig(planner_model="planner"), cpu, planner_provider=lambda: engine)
-    loop = asyncio.get_running_loop()
-    planners = []
-
-    async def call(request):
-        events = [event async for event in service.GenerateScene(request, CallContext())]
-        planners.append(json.loads(events[-1].result.plan_json)["planner"])
-        return events[-1].result
-
-    def make(request):  # the suite is plain code: it waits for each scene on this loop from its own thread
-        return asyncio.run_coroutine_threadsafe(call(request), loop).result()
-
     try:
-        outcomes = await asyncio.to_thread(faithfulness.cases, make)
+        outcomes, planners = await faithfulness.cases_through_planner(engine)
     finally:
-        await cpu.stop()
         await engine.stop()
     assert any(p == "llm" for p in planners), planners  # the model's own plans, not only the fallback
     assert not missed(outcomes), "\n".join(missed(outcomes))

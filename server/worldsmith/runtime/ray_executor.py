@@ -52,6 +52,7 @@ class RayExecutor:
                 log.info("Ray Serve application %r is running; this front uses it", self.runtime.ray_app)
             else:
                 log.info("starting Ray Serve application %r (%s)", self.runtime.ray_app, ", ".join(self.models))
+                serve.start(proxy_location="Disabled")  # fronts call the deployments by handle; no Serve ingress
                 serve.run(build(self.models, dataclasses.asdict(self._limits), self._options),
                           name=self.runtime.ray_app, route_prefix=None)
             self._running = True
