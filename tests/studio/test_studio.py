@@ -126,9 +126,20 @@ def test_character_with_an_action_then_a_streamed_chat_with_an_answered_call(pag
     download.value.save_as(saved)
     page.locator("#new-session").click()
     page.locator("#history li").first.wait_for(state="detached")
+    # Imported while another character is picked: the picker follows the session, so the next line reaches it.
+    with grpc.insecure_channel(f"127.0.0.1:{studio_server.port}") as channel:
+        dialogue_pb2_grpc.DialogueServiceStub(channel).UpsertCharacter(dialogue_pb2.UpsertCharacterRequest(
+            character=dialogue_pb2.Character(id="scribe", name="Wen")), metadata=(("authorization", f"Bearer {KEYS['editor']}"),))
+    page.reload()
+    page.locator("#play-character option[value=scribe]").wait_for(state="attached")
+    page.locator("#play-character").select_option("scribe")
     page.locator("#session-import").set_input_files(str(saved))
     page.locator("#history li").nth(3).wait_for()
     assert page.locator("#history").inner_text() == history
+    assert page.locator("#play-character").input_value() == "quartermaster"
+    page.locator("#utterance").fill("And a shield?")
+    page.locator("#send").click()
+    page.locator("#history li").nth(5).wait_for()
     assert page.errors == []
 
 

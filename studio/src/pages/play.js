@@ -62,6 +62,10 @@ export default {
 
     const showSession = (value) => {
       session = value;
+      // An imported session brings its own character to the picker, so the next line goes to someone in it.
+      if (session.characterIds.length && !session.characterIds.includes(characterSelect.value)) {
+        characterSelect.value = session.characterIds[0];
+      }
       sessionLabel.textContent = `Session ${session.id} with ${session.characterIds.join(", ")}`;
       memory.replaceChildren(
         h("h3", {}, "Memory"),
