@@ -175,6 +175,35 @@ class _KeyBeforeBody:
         pass
 
 
+class _DrainUnreadBody:
+    """Reads and drops what is left of a request's body (up to `limit` bytes) before its response starts. A call
+    refused before its body is read (a bad key) would otherwise be answered while the body is still arriving, and
+    the HTTP/1.1 server then closes the connection with it unread: the client sees a reset, not the answer."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        body_done = False
+
+        async def tracked_receive():
+            nonlocal body_done
+            message = await receive()
+            body_done = body_done or message["type"] == "http.disconnect" or not message.get("more_body", False)
+            return message
+
+        async def draining_send(message):
+            left = self.limit
+            while message["type"] == "http.response.start" and not body_done and left > 0:
+                left -= len((await tracked_receive()).get("body", b""))
+            await send(message)
+
+        await self.app(scope, tracked_receive, draining_send)
+
+
 class _Application(ConnectASGIApplication):
     """Every service on one ASGI app, routed by the full method path."""
 
@@ -205,7 +234,7 @@ def build_app(settings: Settings, services: dict[str, object], authenticator: Au
             expose_headers=CORS_EXPOSED_HEADERS,
             max_age=3600,
         )
-    return StudioMount(app, settings)  # the browser workspace at /studio/
+    return _DrainUnreadBody(StudioMount(app, settings), settings.server.max_message_bytes)  # studio at /studio/
 
 
 class _Server(uvicorn.Server):
