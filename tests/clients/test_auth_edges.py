@@ -58,22 +58,6 @@ def test_a_runtime_key_reads_characters_and_writes_nothing():
             authenticator.caller(bearer, f"/worldsmith.v1.DialogueService/{method}")
 
 
-async def _post(port: int, path: str, body: bytes, authorization: str | None) -> tuple[int, dict]:
-    return await asyncio.to_thread(_send, port, path, body, authorization)
-
-
-def _send(port: int, path: str, body: bytes, authorization: str | None) -> tuple[int, dict]:
-    headers = {"content-type": "application/json"}
-    if authorization is not None:
-        headers["authorization"] = authorization
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 async def test_refused_calls_are_answered_not_reset_under_a_stream_of_them(stack):
     """A call refused before its body is read is answered after its body has arrived: answered and then closed with
     the body unread, urllib's `connection: close` connection was reset and the answer lost (2 of 1,200 here)."""
@@ -90,3 +74,19 @@ async def test_refused_calls_are_answered_not_reset_under_a_stream_of_them(stack
 
     results = await asyncio.gather(*(asyncio.to_thread(refused, 150) for _ in range(4)))
     assert [failure for failures in results for failure in failures] == []
+
+
+async def _post(port: int, path: str, body: bytes, authorization: str | None) -> tuple[int, dict]:
+    return await asyncio.to_thread(_send, port, path, body, authorization)
+
+
+def _send(port: int, path: str, body: bytes, authorization: str | None) -> tuple[int, dict]:
+    headers = {"content-type": "application/json"}
+    if authorization is not None:
+        headers["authorization"] = authorization
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
