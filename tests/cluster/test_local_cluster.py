@@ -45,7 +45,8 @@ def test_the_local_cluster_keeps_conversations_across_fronts_and_a_killed_replic
         assert killed, check.stdout
         calls_open, completed, sent_again, lost = map(int, killed.groups())
         assert calls_open > 0 and sent_again > 0, check.stdout  # the replica died with turns in flight
-        assert completed == 16 and lost == 0, check.stdout
+        # 8 conversations of at least 2 turns each; they talk on until the kill, so there may be more.
+        assert completed >= 16 and lost == 0, check.stdout
     finally:
         cluster.send_signal(signal.SIGTERM)  # its trap stops the fronts, the Ray head and PostgreSQL
         try:
