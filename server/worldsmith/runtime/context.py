@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Callable
 
 from worldsmith.errors import Cancelled, DeadlineExceeded
 
@@ -36,7 +37,7 @@ class CallContext:
     """Cancellation, deadline, caller and lane of one call.
 
     `cancelled` is a threading.Event so model loops running in worker threads can poll it
-    between tokens or diffusion steps.
+    between tokens or diffusion steps; code that waits on something else registers `on_cancel`.
     """
 
     lane: Lane = Lane.INTERACTIVE
@@ -45,6 +46,8 @@ class CallContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     method: str = ""
     cancelled: threading.Event = field(default_factory=threading.Event)
+    _on_cancel: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def with_timeout(cls, seconds: float | None, **kwargs) -> "CallContext":
@@ -52,7 +55,26 @@ class CallContext:
         return cls(deadline=deadline, **kwargs)
 
     def cancel(self) -> None:
-        self.cancelled.set()
+        with self._lock:
+            self.cancelled.set()
+            callbacks, self._on_cancel = self._on_cancel, []
+        for callback in callbacks:
+            callback()
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` once when the call is cancelled (at once if it already is; it runs in the cancelling
+        thread). Returns a function that unregisters it."""
+        with self._lock:
+            if not self.cancelled.is_set():
+                self._on_cancel.append(callback)
+                return lambda: self._forget(callback)
+        callback()
+        return lambda: None
+
+    def _forget(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if callback in self._on_cancel:
+                self._on_cancel.remove(callback)
 
     @property
     def is_cancelled(self) -> bool:
@@ -67,7 +89,7 @@ class CallContext:
             raise Cancelled()
         remaining = self.time_remaining()
         if remaining is not None and remaining <= 0:
-            self.cancelled.set()
+            self.cancel()
             raise DeadlineExceeded("the deadline passed while the work was running")
 
     def should_stop(self) -> bool:

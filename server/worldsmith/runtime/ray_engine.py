@@ -30,7 +30,6 @@ from worldsmith.runtime.ray_serve import FACTS, CallFacts, Failure, WireMessage
 from worldsmith.runtime.ray_vocabulary import vocabulary_of
 from worldsmith.runtime.speech import SpeechCalls
 
-CANCEL_POLL_S = 0.02  # how often a streaming call looks at its context for a cancel
 BACKPRESSURE_RETRY_S = 1.0
 AFFINITY_PREFIX_CHARS = 2048  # the part of a prompt that names its conversation (system prompt, character, lore)
 _REPLICA_LOST = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError, ReplicaUnavailableError,
@@ -58,7 +57,9 @@ class RemoteJob:
         """The replica's events, then the result; raises the engine's error. Leaving early cancels the work."""
         stream = self._handle.options(stream=True, multiplexed_model_id=self._affinity).submit.remote(
             self._payload, CallFacts.of(self.ctx))
-        watcher = asyncio.create_task(self._cancel_when_asked(stream))
+        loop = asyncio.get_running_loop()
+        # A cancel may come from any thread (a deadline, the transport): the stream is cancelled in its loop.
+        forget_cancel = self.ctx.on_cancel(lambda: loop.call_soon_threadsafe(stream.cancel))
         try:
             async for ready in stream:
                 for event in ready:
@@ -76,15 +77,9 @@ class RemoteJob:
             raise Unavailable(f"the replica serving {self._handle.deployment_name!r} was lost mid-request; retry "
                               f"(another replica takes it): {type(error).__name__}") from None
         except (RequestCancelledError, ray.exceptions.TaskCancelledError):
-            raise Cancelled() from None  # the context was cancelled: the watcher stopped the replica's work
+            raise Cancelled() from None  # the context was cancelled, which cancelled the stream
         finally:
-            watcher.cancel()
-
-    async def _cancel_when_asked(self, stream) -> None:
-        """Cancel the replica's work as soon as the call's context is cancelled (client cancel, disconnect)."""
-        while not self.ctx.is_cancelled:
-            await asyncio.sleep(CANCEL_POLL_S)
-        stream.cancel()
+            forget_cancel()
 
 
 class RemoteEngine:
