@@ -13,6 +13,7 @@ to the replicas left.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from typing import Any, AsyncIterator
 
@@ -58,8 +59,12 @@ class RemoteJob:
         stream = self._handle.options(stream=True, multiplexed_model_id=self._affinity).submit.remote(
             self._payload, CallFacts.of(self.ctx))
         loop = asyncio.get_running_loop()
-        # A cancel may come from any thread (a deadline, the transport): the stream is cancelled in its loop.
-        forget_cancel = self.ctx.on_cancel(lambda: loop.call_soon_threadsafe(stream.cancel))
+
+        def cancel_stream() -> None:  # a cancel may come from any thread: the stream is cancelled in its loop
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing is left to stop
+                loop.call_soon_threadsafe(stream.cancel)
+
+        forget_cancel = self.ctx.on_cancel(cancel_stream)
         try:
             async for ready in stream:
                 for event in ready:
