@@ -16,7 +16,7 @@ two-over-one, since the machine's speed drifts between rounds):
      engine's batch), as a cluster's load does when it outgrows one replica; one replica runs 16 and keeps 16
      waiting in its lanes;
   3. the machine's ceiling: the same clients on local engines in one process, then in two processes (no Ray,
-     no front), started together; then the same inside one and two Ray actors (Ray running, no Serve, no token
+     no front), started together; then the same inside one and two Ray tasks (Ray running, no Serve, no token
      crossing a process), which tells Ray's presence from Serve's per-token streaming;
   4. warm sessions: follow-up turns of conversations with long system prompts, routed by their prompt prefix
      (the front's affinity key) against routed with no key, over two replicas: mean time to first token.
@@ -186,17 +186,17 @@ def machine_ceiling(streams: int, new_tokens: int, seconds: float) -> dict:
     return {"one_process_tokens_per_s": rates[1], "two_processes_tokens_per_s": rates[2]}
 
 
-def ray_actors_ceiling(streams: int, new_tokens: int, seconds: float) -> dict:
-    """The same inside Ray: one, then two, one-CPU Ray actors each running an engine with its clients in-process
-    (Ray's processes and timers all present; no Serve, no token crossing a process)."""
+def ray_tasks_ceiling(streams: int, new_tokens: int, seconds: float) -> dict:
+    """The same inside Ray: one, then two, one-CPU Ray tasks (each in a worker process of its own) running an
+    engine with its clients in-process (Ray's processes and timers all present; no Serve, no token crossing a
+    process)."""
     measure = ray.remote(num_cpus=1)(engine_process_rate)
-    actors = [measure.options(name=f"ceiling-{i}") for i in range(2)]
     rates = {}
     for processes in (1, 2):
         start_at = time.time() + 30
-        rates[processes] = sum(ray.get([actors[i].remote(start_at, streams // processes, new_tokens, seconds)
-                                        for i in range(processes)]))
-    return {"one_ray_actor_tokens_per_s": rates[1], "two_ray_actors_tokens_per_s": rates[2]}
+        rates[processes] = sum(ray.get([measure.remote(start_at, streams // processes, new_tokens, seconds)
+                                        for _ in range(processes)]))
+    return {"one_ray_task_tokens_per_s": rates[1], "two_ray_tasks_tokens_per_s": rates[2]}
 
 
 async def main(args) -> dict:
@@ -208,7 +208,7 @@ async def main(args) -> dict:
 
     # Both deployments at once, measured in alternation, so the machine's other load falls on each alike.
     ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False, namespace="worldsmith")
-    ceiling |= await asyncio.to_thread(ray_actors_ceiling, args.streams, args.new_tokens, args.seconds)
+    ceiling |= await asyncio.to_thread(ray_tasks_ceiling, args.streams, args.new_tokens, args.seconds)
     models = {"one": model_config(1), "two": model_config(2)}
     executor = RayExecutor(RuntimeConfig(executor="ray", ray_app=APP), models, LIMITS, {})
     one = await asyncio.to_thread(executor.load, "one")
@@ -236,7 +236,6 @@ async def main(args) -> dict:
     serve.shutdown()
     ray.shutdown()
     local_spt, ray_spt = statistics.median(local_spt), statistics.median(ray_spt)
-    round_ratios = [two / one for one, two in zip(one_replica, two_replicas)]
     rounds = [{"one_replica_tokens_per_s": one, "two_replicas_tokens_per_s": two, "two_replicas_vs_one": two / one}
               for one, two in zip(one_replica, two_replicas)]
     one_replica, two_replicas = statistics.median(one_replica), statistics.median(two_replicas)
@@ -258,14 +257,14 @@ async def main(args) -> dict:
         "warm_sessions": {"sessions": args.sessions, "ttft_ms_routed_by_prefix": ttft_by_prefix * 1000,
                           "ttft_ms_unrouted": ttft_unrouted * 1000},
         "ratios": {
-            "two_replicas_vs_one": statistics.median(round_ratios),
+            "two_replicas_vs_one": statistics.median(r["two_replicas_vs_one"] for r in rounds),
             # The same per CPU core the replica processes got: how well a replica's work scales where cores are free.
             "two_replicas_vs_one_per_replica_core": (two_replicas / statistics.median(two_cores))
                                                     / (one_replica / statistics.median(one_cores)),
             # Ray's per-token time over the local engine's, at one stream (1.0: no overhead).
             "ray_vs_local_one_stream": ray_spt / local_spt,
             "two_engine_processes_vs_one": ceiling["two_processes_tokens_per_s"] / ceiling["one_process_tokens_per_s"],
-            "two_ray_actors_vs_one": ceiling["two_ray_actors_tokens_per_s"] / ceiling["one_ray_actor_tokens_per_s"],
+            "two_ray_tasks_vs_one": ceiling["two_ray_tasks_tokens_per_s"] / ceiling["one_ray_task_tokens_per_s"],
             "warm_session_ttft_unrouted_vs_routed": ttft_unrouted / ttft_by_prefix,
         },
     }
@@ -287,9 +286,9 @@ def table(result: dict) -> str:
         ("without Ray: two engine processes / one", f"{result['ratios']['two_engine_processes_vs_one']:.2f} "
          f"({result['machine_ceiling']['two_processes_tokens_per_s']:.1f} / "
          f"{result['machine_ceiling']['one_process_tokens_per_s']:.1f} tok/s)"),
-        ("in Ray, clients inside: two actors / one", f"{result['ratios']['two_ray_actors_vs_one']:.2f} "
-         f"({result['machine_ceiling']['two_ray_actors_tokens_per_s']:.1f} / "
-         f"{result['machine_ceiling']['one_ray_actor_tokens_per_s']:.1f} tok/s)"),
+        ("in Ray, clients inside: two tasks / one", f"{result['ratios']['two_ray_tasks_vs_one']:.2f} "
+         f"({result['machine_ceiling']['two_ray_tasks_tokens_per_s']:.1f} / "
+         f"{result['machine_ceiling']['one_ray_task_tokens_per_s']:.1f} tok/s)"),
         ("the same per replica CPU core", f"{result['ratios']['two_replicas_vs_one_per_replica_core']:.2f}"),
         ("Ray / local per token (want < 1.10)", f"{result['ratios']['ray_vs_local_one_stream']:.3f}"),
         ("load average before / after", f"{result['load_average_before'][0]:.2f} / {result['load_average_after'][0]:.2f}"),
